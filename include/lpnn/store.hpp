@@ -1,0 +1,96 @@
+// The polytope file (HDF5), format version 1. Written in parallel by all ranks, read by PETSc's
+// MatLoad, h5py or lpnn's own loader. The full format is documented in README.md ("File format").
+//
+//   /A               group, attribute MATLAB_sparse = columns (MatLoad's CSR layout)
+//     jc             int64[rows + 1]  row pointers
+//     ir             int64[nnz]       0-based column indices, ascending within a row
+//     data           float64[nnz]     values (+1 / -1)
+//   /lp/b            float64[rows]    right-hand sides (every row is an equality)
+//   /lp/c            float64[cols]    full-data objective: λ_R·R(θ(a)) on X, c[j]/D on λ^d
+//   /template/cost   float64[B]       the cost template c[j]
+//   /grids/param, /grids/input, /grids/output   float64[K] grid values
+//   root attributes  format, format_version, complete, spec (JSON), samples, grid_*, sizes, Lipschitz
+//   /provenance      attributes: lpnn_version, ranks, mode, created_utc, build_seconds
+//
+// A file is complete only when it carries complete = 1; the writer works under a temporary name and
+// renames after every rank has finished, so a crashed build never leaves a file that looks complete.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lpnn/architecture.hpp"
+#include "lpnn/generator.hpp"
+#include "lpnn/hdf5.hpp"
+#include "lpnn/layout.hpp"
+#include "lpnn/petsc.hpp"
+
+namespace lpnn {
+
+inline constexpr const char* kPolytopeFormat = "lpnn-polytope";
+inline constexpr std::int64_t kPolytopeFormatVersion = 1;
+
+struct PolytopeMetadata {
+  Architecture arch;
+  PolytopeLayout layout;
+  double lipschitz_bmp = 0.0;
+  double lipschitz_numeric = 0.0;
+};
+
+// The temporary name a build of `path` writes under: ".<name>.partial" in the same directory.
+std::string partial_path(const std::string& path);
+
+// Collective on `comm`. Creates the datasets under the temporary name; every write_* is collective
+// (ranks with nothing to write pass an empty range). Destroyed without commit(), it removes the
+// temporary file.
+class PolytopeWriter {
+ public:
+  PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta);
+  ~PolytopeWriter();
+  PolytopeWriter(const PolytopeWriter&) = delete;
+  PolytopeWriter& operator=(const PolytopeWriter&) = delete;
+
+  template <typename Index>
+  void write_rows(const CsrBlock<Index>& block);  // jc, ir, data for block's rows
+  void write_rhs(std::int64_t first_row, std::span<const double> values);
+  void write_objective(std::int64_t first_column, std::span<const double> values);
+  void write_template(std::int64_t first, std::span<const double> values);
+  // Closes the file, then rank 0 renames it into place. provenance: string/number attributes.
+  void commit(const nlohmann::json& provenance);
+  std::int64_t bytes_written() const { return bytes_written_; }  // by this rank
+
+ private:
+  void write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count, const void* data,
+                  std::size_t element_bytes);
+
+  MPI_Comm comm_;
+  int rank_ = 0;
+  std::string path_, partial_;
+  PolytopeLayout layout_;
+  h5::Handle file_;
+  h5::Handle transfer_;  // collective MPI-IO transfer property list
+  bool committed_ = false;
+  std::int64_t bytes_written_ = 0;
+};
+
+// Checks `path` is a complete lpnn polytope file of this format version whose sizes agree with its
+// spec and datasets; throws lpnn::Error saying what is wrong otherwise. Any rank, no communication.
+PolytopeMetadata read_polytope_metadata(const std::string& path);
+
+// A whole 1-D dataset (e.g. "/template/cost") read on the calling rank.
+std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset);
+
+// /A loaded with PETSc's MatLoad on `comm` (any number of ranks), checked against the metadata sizes.
+OwnedMat load_constraint_matrix(MPI_Comm comm, const std::string& path, const PolytopeLayout& layout);
+
+// Checks that `path` can be created: its directory exists and is writable, and it does not exist
+// unless `force`. Throws lpnn::Error naming the path and the fix.
+void check_output_path(const std::string& path, bool force, const char* force_flag = "--force");
+
+}  // namespace lpnn

@@ -1,0 +1,304 @@
+#include "lpnn/builder.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "lpnn/cost_template.hpp"
+#include "lpnn/error.hpp"
+#include "lpnn/store.hpp"
+
+namespace lpnn {
+
+LocalPart LocalPart::of_rank(const PolytopeLayout& layout, int rank, int ranks) {
+  LocalPart part;
+  part.samples = SampleRange::of_rank(layout.D, rank, ranks);
+  part.row_begin = part.samples.first * layout.rows_per_sample();
+  part.row_end = part.row_begin + part.samples.count * layout.rows_per_sample();
+  part.column_begin = rank == 0 ? 0 : layout.lambda_column(part.samples.first, 0);
+  part.column_end = layout.lambda_column(part.samples.first + part.samples.count, 0);
+  return part;
+}
+
+namespace {
+
+// One log stage per pipeline phase so that -log_view explains a build (template, generate, assemble, write).
+struct BuildStages {
+  PetscLogStage cost_template, generate, assemble, write;
+  BuildStages() {
+    LPNN_PETSC(PetscLogStageGetId("lpnn: template", &cost_template));
+    if (cost_template < 0) {
+      LPNN_PETSC(PetscLogStageRegister("lpnn: template", &cost_template));
+      LPNN_PETSC(PetscLogStageRegister("lpnn: generate", &generate));
+      LPNN_PETSC(PetscLogStageRegister("lpnn: assemble", &assemble));
+      LPNN_PETSC(PetscLogStageRegister("lpnn: write", &write));
+    } else {
+      LPNN_PETSC(PetscLogStageGetId("lpnn: generate", &generate));
+      LPNN_PETSC(PetscLogStageGetId("lpnn: assemble", &assemble));
+      LPNN_PETSC(PetscLogStageGetId("lpnn: write", &write));
+    }
+  }
+};
+
+class StageTimer {
+ public:
+  StageTimer(PetscLogStage stage, double& seconds) : seconds_(seconds), start_(std::chrono::steady_clock::now()) {
+    LPNN_PETSC(PetscLogStagePush(stage));
+  }
+  ~StageTimer() {
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    (void)PetscLogStagePop();
+  }
+
+ private:
+  double& seconds_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+class Progress {
+ public:
+  Progress(bool enabled, std::int64_t total) : enabled_(enabled), total_(total), start_(clock::now()), last_(start_) {}
+  void update(std::int64_t done) {
+    if (!enabled_ || total_ <= 0) return;
+    const auto now = clock::now();
+    if (done < total_ && now - last_ < std::chrono::milliseconds(500)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double fraction = static_cast<double>(done) / static_cast<double>(total_);
+    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    std::fprintf(stderr, "\r[lpnn-build] %5.1f%%  %.1f s elapsed, ETA %.1f s   %s", 100.0 * fraction, elapsed, eta,
+                 done >= total_ ? "\n" : "");
+    std::fflush(stderr);
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  bool enabled_;
+  std::int64_t total_;
+  clock::time_point start_, last_;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return text;
+}
+
+}  // namespace
+
+std::vector<double> build_cost_template(MPI_Comm comm, const Architecture& arch, const PolytopeLayout& layout) {
+  int rank = 0, ranks = 1;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+  std::vector<double> cost(static_cast<std::size_t>(layout.B));
+  const SampleRange mine = SampleRange::of_rank(layout.B, rank, ranks);  // the same balanced split, over j
+  compute_cost_template(arch, layout, mine.first, std::span<double>(cost).subspan(mine.first, mine.count));
+  std::vector<MPI_Count> counts(ranks), displs(ranks);
+  for (int r = 0; r < ranks; ++r) {
+    const SampleRange range = SampleRange::of_rank(layout.B, r, ranks);
+    counts[r] = range.count;
+    displs[r] = range.first;
+  }
+  // MPI 4's large-count variant is not in Open MPI 4.1; fall back to chunked broadcasts past 2^31.
+  if (layout.B < (std::int64_t{1} << 31)) {
+    std::vector<int> c(ranks), d(ranks);
+    for (int r = 0; r < ranks; ++r) {
+      c[r] = static_cast<int>(counts[r]);
+      d[r] = static_cast<int>(displs[r]);
+    }
+    LPNN_MPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, cost.data(), c.data(), d.data(), MPI_DOUBLE, comm));
+  } else {
+    for (int r = 0; r < ranks; ++r)
+      for (MPI_Count done = 0; done < counts[r];) {
+        const int n = static_cast<int>(std::min<MPI_Count>(counts[r] - done, 1 << 30));
+        LPNN_MPI(MPI_Bcast(cost.data() + displs[r] + done, n, MPI_DOUBLE, r, comm));
+        done += n;
+      }
+  }
+  return cost;
+}
+
+OwnedMat assemble_matrix(MPI_Comm comm, const PolytopeLayout& layout, const CsrBlock<PetscInt>& block) {
+  int rank = 0, ranks = 1;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+  const LocalPart part = LocalPart::of_rank(layout, rank, ranks);
+  if (block.row_begin != part.row_begin || block.rows() != part.row_end - part.row_begin)
+    fail("assemble_matrix: the block holds rows [{}, {}) but rank {} owns [{}, {})", block.row_begin,
+         block.row_begin + block.rows(), rank, part.row_begin, part.row_end);
+  const PetscInt local_rows = static_cast<PetscInt>(part.row_end - part.row_begin);
+  // Exact preallocation from the CSR itself: entries inside the owned column range are "diagonal".
+  std::vector<PetscInt> diagonal(local_rows), off_diagonal(local_rows);
+  for (PetscInt r = 0; r < local_rows; ++r) {
+    PetscInt d = 0;
+    for (PetscInt k = block.row_pointer[r]; k < block.row_pointer[r + 1]; ++k)
+      d += (block.columns[k] >= part.column_begin && block.columns[k] < part.column_end) ? 1 : 0;
+    diagonal[r] = d;
+    off_diagonal[r] = block.row_pointer[r + 1] - block.row_pointer[r] - d;
+  }
+  OwnedMat A;
+  LPNN_PETSC(MatCreate(comm, A.out()));
+  LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(A.get()), "A"));
+  LPNN_PETSC(MatSetSizes(A, local_rows, static_cast<PetscInt>(part.column_end - part.column_begin), layout.rows,
+                         layout.cols));
+  LPNN_PETSC(MatSetType(A, MATMPIAIJ));
+  LPNN_PETSC(MatMPIAIJSetPreallocation(A, 0, diagonal.data(), 0, off_diagonal.data()));
+  LPNN_PETSC(MatSetOption(A, MAT_NO_OFF_PROC_ENTRIES, PETSC_TRUE));
+  LPNN_PETSC(MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+  LPNN_PETSC(MatSetOption(A, MAT_SORTED_FULL, PETSC_TRUE));
+  for (PetscInt r = 0; r < local_rows; ++r) {
+    const PetscInt row = static_cast<PetscInt>(part.row_begin) + r;
+    const PetscInt begin = block.row_pointer[r];
+    LPNN_PETSC(MatSetValues(A, 1, &row, block.row_pointer[r + 1] - begin, block.columns.data() + begin,
+                            block.values.data() + begin, INSERT_VALUES));
+  }
+  LPNN_PETSC(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  LPNN_PETSC(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  MatInfo info;
+  LPNN_PETSC(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
+  if (info.mallocs != 0) fail("internal: assembly needed {} mallocs despite exact preallocation", info.mallocs);
+  return A;
+}
+
+BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options) {
+  if (!plan.refusal.empty()) throw CollectiveError("refused: " + plan.refusal);
+  int rank = 0, ranks = 1;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+  const PolytopeLayout& layout = plan.layout;
+  const auto start = std::chrono::steady_clock::now();
+  BuildReport report;
+  report.layout = layout;
+  report.ranks = ranks;
+  report.streaming = options.streaming;
+
+  // 1. Refuse a bad output path before any work, the same way on every rank.
+  std::string path_error;
+  if (rank == 0) {
+    try {
+      check_output_path(options.output, options.force);
+    } catch (const Error& e) {
+      path_error = e.what();
+    }
+  }
+  int length = static_cast<int>(path_error.size());
+  LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
+  path_error.resize(static_cast<std::size_t>(length));
+  LPNN_MPI(MPI_Bcast(path_error.data(), length, MPI_CHAR, 0, comm));
+  if (!path_error.empty()) throw CollectiveError(path_error);
+
+  BuildStages stages;
+  const LocalPart part = LocalPart::of_rank(layout, rank, ranks);
+
+  // 2. Cost template, computed in parallel, then the rank's share of the objective.
+  std::vector<double> cost, objective;
+  {
+    StageTimer timer(stages.cost_template, report.template_seconds);
+    cost = build_cost_template(comm, arch, layout);
+    objective.resize(static_cast<std::size_t>(part.column_end - part.column_begin));
+    std::size_t k = 0;
+    if (rank == 0) {
+      compute_regularizer_costs(arch, layout, 0, std::span<double>(objective).first(layout.M));
+      k = static_cast<std::size_t>(layout.M);
+    }
+    const double weight = 1.0 / static_cast<double>(layout.D);
+    for (std::int64_t d = 0; d < part.samples.count; ++d)
+      for (std::int64_t j = 0; j < layout.B; ++j) objective[k++] = cost[j] * weight;
+  }
+
+  PolytopeWriter writer(comm, options.output, {arch, layout, plan.lipschitz_bmp, plan.lipschitz_numeric});
+  Progress progress(options.progress && rank == 0, part.row_end - part.row_begin);
+  if (!options.streaming) {
+    // 3a. Assembled: the rank's rows as one CSR block, into the MPIAIJ matrix, then to the file.
+    CsrBlock<PetscInt> block;
+    {
+      StageTimer timer(stages.generate, report.generate_seconds);
+      generate_rows(layout, part.row_begin, part.row_end, block);
+    }
+    {
+      StageTimer timer(stages.assemble, report.assemble_seconds);
+      OwnedMat A = assemble_matrix(comm, layout, block);
+    }
+    StageTimer timer(stages.write, report.write_seconds);
+    writer.write_rows(block);
+    progress.update(part.row_end - part.row_begin);
+  } else {
+    // 3b. Streaming: bounded chunks of rows straight to the file. Every rank makes the same number of
+    // collective writes; ranks that run out write empty chunks.
+    const std::int64_t per_row = std::max<std::int64_t>(1, layout.nnz_per_sample() / layout.rows_per_sample());
+    const std::int64_t chunk_rows = std::max<std::int64_t>(1, options.chunk_nonzeros / per_row);
+    const std::int64_t local_rows = part.row_end - part.row_begin;
+    std::int64_t chunks = (local_rows + chunk_rows - 1) / chunk_rows, max_chunks = 0;
+    LPNN_MPI(MPI_Allreduce(&chunks, &max_chunks, 1, MPI_INT64_T, MPI_MAX, comm));
+    CsrBlock<PetscInt> block;
+    for (std::int64_t c = 0; c < max_chunks; ++c) {
+      const std::int64_t begin = std::min(part.row_begin + c * chunk_rows, part.row_end);
+      const std::int64_t end = std::min(begin + chunk_rows, part.row_end);
+      {
+        StageTimer timer(stages.generate, report.generate_seconds);
+        generate_rows(layout, begin, end, block);
+      }
+      StageTimer timer(stages.write, report.write_seconds);
+      writer.write_rows(block);
+      progress.update(end - part.row_begin);
+    }
+  }
+  {
+    StageTimer timer(stages.write, report.write_seconds);
+    std::vector<double> rhs(static_cast<std::size_t>(part.row_end - part.row_begin));
+    generate_rhs(layout, part.row_begin, rhs);
+    writer.write_rhs(part.row_begin, rhs);
+    writer.write_objective(part.column_begin, objective);
+    const SampleRange share = SampleRange::of_rank(layout.B, rank, ranks);
+    writer.write_template(share.first, std::span<const double>(cost).subspan(share.first, share.count));
+  }
+  std::int64_t local_bytes = writer.bytes_written();
+  LPNN_MPI(MPI_Allreduce(&local_bytes, &report.bytes_written, 1, MPI_INT64_T, MPI_SUM, comm));
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  LPNN_MPI(MPI_Bcast(&seconds, 1, MPI_DOUBLE, 0, comm));
+  {
+    StageTimer timer(stages.write, report.write_seconds);
+    writer.commit({{"lpnn_version", LPNN_VERSION},
+                   {"ranks", static_cast<std::int64_t>(ranks)},
+                   {"mode", options.streaming ? "streaming" : "assembled"},
+                   {"created_utc", utc_now()},
+                   {"build_seconds", seconds}});
+  }
+  report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The slowest rank decides the wall time of each stage.
+  for (double* t : {&report.template_seconds, &report.generate_seconds, &report.assemble_seconds,
+                    &report.write_seconds, &report.total_seconds})
+    LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, t, 1, MPI_DOUBLE, MPI_MAX, comm));
+  return report;
+}
+
+nlohmann::json BuildReport::to_json() const {
+  const double gen = generate_seconds + assemble_seconds;
+  return {{"rows", layout.rows},
+          {"columns", layout.cols},
+          {"nonzeros", layout.nnz},
+          {"ranks", ranks},
+          {"mode", streaming ? "streaming" : "assembled"},
+          {"seconds", {{"template", template_seconds}, {"generate", generate_seconds}, {"assemble", assemble_seconds},
+                       {"write", write_seconds}, {"total", total_seconds}}},
+          {"nonzeros_per_second_per_rank", gen > 0 ? static_cast<double>(layout.nnz) / gen / ranks : 0.0},
+          {"bytes_written", bytes_written},
+          {"write_mb_per_second", write_seconds > 0 ? static_cast<double>(bytes_written) / 1e6 / write_seconds : 0.0}};
+}
+
+std::string BuildReport::to_text() const {
+  const nlohmann::json j = to_json();
+  std::string s = fmt::format("built {} x {} polytope, {} nonzeros, on {} rank(s), {} mode\n", layout.rows, layout.cols,
+                              layout.nnz, ranks, streaming ? "streaming" : "assembled");
+  s += fmt::format("  template {:.3f} s, generate {:.3f} s, assemble {:.3f} s, write {:.3f} s, total {:.3f} s\n",
+                   template_seconds, generate_seconds, assemble_seconds, write_seconds, total_seconds);
+  s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} written at {:.1f} MB/s\n",
+                   j["nonzeros_per_second_per_rank"].get<double>(), human_bytes(static_cast<double>(bytes_written)),
+                   j["write_mb_per_second"].get<double>());
+  return s;
+}
+
+}  // namespace lpnn

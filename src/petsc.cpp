@@ -1,0 +1,35 @@
+#include "lpnn/petsc.hpp"
+
+#include <mpi.h>
+
+#include "lpnn/error.hpp"
+
+namespace lpnn {
+
+void petsc_check(PetscErrorCode code, const char* call, const char* file, int line) {
+  if (code == 0) return;
+  const char* text = nullptr;
+  char* specific = nullptr;
+  PetscErrorMessage(code, &text, &specific);
+  fail("PETSc error {} in {} ({}:{}): {}{}{}", static_cast<int>(code), call, file, line, text ? text : "",
+       specific ? ": " : "", specific ? specific : "");
+}
+
+void mpi_check(int code, const char* call, const char* file, int line) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  fail("MPI error in {} ({}:{}): {}", call, file, line, std::string(text, static_cast<std::size_t>(length)));
+}
+
+PetscSession::PetscSession(int* argc, char*** argv, const char* help) {
+  const PetscErrorCode code = PetscInitialize(argc, argv, nullptr, help);
+  if (code) throw Error("PetscInitialize failed");
+  // Return errors to the caller silently; lpnn::Error reports them once, on the rank that saw them.
+  PetscPushErrorHandler(PetscReturnErrorHandler, nullptr);
+}
+
+PetscSession::~PetscSession() { PetscFinalize(); }
+
+}  // namespace lpnn

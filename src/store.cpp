@@ -1,0 +1,289 @@
+#include "lpnn/store.hpp"
+
+#include <petscviewerhdf5.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "lpnn/error.hpp"
+
+namespace lpnn {
+
+namespace fs = std::filesystem;
+
+std::string partial_path(const std::string& path) {
+  const fs::path p(path);
+  return (p.parent_path() / ("." + p.filename().string() + ".partial")).string();
+}
+
+void check_output_path(const std::string& path, bool force, const char* force_flag) {
+  if (path.empty()) fail("no output file given (-o FILE)");
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    fail("the output directory {} does not exist; create it first (mkdir -p {})", dir.string(), dir.string());
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    fail("the output directory {} is not writable ({}); choose another -o path", dir.string(), std::strerror(errno));
+  if (fs::exists(p, ec) && !force)
+    fail("the output {} already exists; pass {} to replace it, or choose another path", path, force_flag);
+}
+
+namespace {
+
+struct DatasetSpec {
+  const char* name;
+  hid_t file_type;
+  std::int64_t size;
+};
+
+std::vector<DatasetSpec> dataset_specs(const PolytopeLayout& l) {
+  return {{"/A/jc", H5T_STD_I64LE, l.rows + 1},        {"/A/ir", H5T_STD_I64LE, l.nnz},
+          {"/A/data", H5T_IEEE_F64LE, l.nnz},          {"/lp/b", H5T_IEEE_F64LE, l.rows},
+          {"/lp/c", H5T_IEEE_F64LE, l.cols},           {"/template/cost", H5T_IEEE_F64LE, l.B},
+          {"/grids/param", H5T_IEEE_F64LE, l.grid.param}, {"/grids/input", H5T_IEEE_F64LE, l.grid.input},
+          {"/grids/output", H5T_IEEE_F64LE, l.grid.output}};
+}
+
+void write_layout_attributes(hid_t file, const PolytopeMetadata& meta) {
+  const PolytopeLayout& l = meta.layout;
+  h5::write_attribute(file, "format", std::string(kPolytopeFormat));
+  h5::write_attribute(file, "format_version", kPolytopeFormatVersion);
+  h5::write_attribute(file, "spec", meta.arch.to_json().dump());
+  h5::write_attribute(file, "samples", l.D);
+  h5::write_attribute(file, "grid_param", l.grid.param);
+  h5::write_attribute(file, "grid_input", l.grid.input);
+  h5::write_attribute(file, "grid_output", l.grid.output);
+  h5::write_attribute(file, "parameters", l.N);
+  h5::write_attribute(file, "inputs", l.n);
+  h5::write_attribute(file, "outputs", l.m);
+  h5::write_attribute(file, "parameter_grid_points", l.M);
+  h5::write_attribute(file, "bag_size", l.B);
+  h5::write_attribute(file, "rows", l.rows);
+  h5::write_attribute(file, "columns", l.cols);
+  h5::write_attribute(file, "nonzeros", l.nnz);
+  h5::write_attribute(file, "lipschitz_bmp", meta.lipschitz_bmp);
+  h5::write_attribute(file, "lipschitz_numeric", meta.lipschitz_numeric);
+  h5::write_attribute(file, "complete", std::int64_t{0});
+}
+
+}  // namespace
+
+PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta)
+    : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout) {
+  LPNN_MPI(MPI_Comm_rank(comm, &rank_));
+  h5::quiet_errors();
+  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
+  h5::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
+  h5::check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");
+  file_ = h5::Handle(H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
+                     "creating " + partial_ + " (is the directory writable?)");
+  transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
+  h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+
+  for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance"})
+    h5::Handle(H5Gcreate2(file_, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+               std::string("creating group ") + group);
+  // Every element is written exactly once, so fill values would only double the I/O.
+  h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+  h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+  for (const DatasetSpec& d : dataset_specs(layout_)) {
+    const hsize_t size = static_cast<hsize_t>(d.size);
+    h5::Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+    h5::Handle(H5Dcreate2(file_, d.name, d.file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+               std::string("creating dataset ") + d.name);
+  }
+  {
+    h5::Handle a(H5Gopen2(file_, "/A", H5P_DEFAULT), H5Gclose, "opening /A");
+    h5::write_attribute(a, "MATLAB_sparse", layout_.cols);
+  }
+  write_layout_attributes(file_, meta);
+
+  // Grids are tiny: rank 0 writes them, the others take part with empty selections.
+  const GridSpec& g = layout_.grid;
+  const std::pair<const char*, std::int64_t> grids[] = {
+      {"/grids/param", g.param}, {"/grids/input", g.input}, {"/grids/output", g.output}};
+  for (const auto& [name, k] : grids) {
+    const std::vector<double> values = Grid(k).values();
+    write_slab(name, H5T_NATIVE_DOUBLE, 0, rank_ == 0 ? k : 0, values.data(), sizeof(double));
+  }
+}
+
+PolytopeWriter::~PolytopeWriter() {
+  if (committed_) return;
+  file_.close();
+  if (rank_ == 0) std::remove(partial_.c_str());
+}
+
+void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count,
+                                const void* data, std::size_t element_bytes) {
+  // Every rank runs the same sequence of collective calls; failures are agreed on afterwards so that
+  // all ranks throw together instead of some waiting in the next collective.
+  std::string error;
+  try {
+    h5::Handle set(H5Dopen2(file_, dataset, H5P_DEFAULT), H5Dclose, std::string("opening ") + dataset);
+    h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
+    const hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count), one = 1;
+    h5::Handle memspace(H5Screate_simple(1, count > 0 ? &n : &one, nullptr), H5Sclose, "H5Screate_simple");
+    if (count > 0) {
+      h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, &start, nullptr, &n, nullptr), "H5Sselect_hyperslab");
+    } else {
+      h5::check(H5Sselect_none(filespace), "H5Sselect_none");
+      h5::check(H5Sselect_none(memspace), "H5Sselect_none");
+    }
+    const double dummy = 0.0;
+    if (H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) < 0)
+      fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
+    bytes_written_ += count * static_cast<std::int64_t>(element_bytes);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  int failed = error.empty() ? 0 : 1, any = 0;
+  LPNN_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm_));
+  if (failed) throw CollectiveError(error);
+  if (any) throw CollectiveError(fmt::format("another rank failed while writing {} to {}", dataset, partial_));
+}
+
+template <typename Index>
+void PolytopeWriter::write_rows(const CsrBlock<Index>& block) {
+  const std::int64_t rows = block.rows(), nnz = block.nonzeros();
+  const std::int64_t nnz_offset = rows > 0 ? layout_.nnz_before_row(block.row_begin) : 0;
+  std::vector<std::int64_t> jc(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)));
+  for (std::int64_t r = 0; r < rows; ++r) jc[r] = nnz_offset + static_cast<std::int64_t>(block.row_pointer[r]);
+  write_slab("/A/jc", h5::native_type<std::int64_t>(), block.row_begin, rows, jc.data(), 8);
+  write_slab("/A/ir", h5::native_type<Index>(), nnz_offset, nnz, block.columns.data(), sizeof(Index));
+  write_slab("/A/data", H5T_NATIVE_DOUBLE, nnz_offset, nnz, block.values.data(), sizeof(double));
+}
+template void PolytopeWriter::write_rows<std::int32_t>(const CsrBlock<std::int32_t>&);
+template void PolytopeWriter::write_rows<std::int64_t>(const CsrBlock<std::int64_t>&);
+
+void PolytopeWriter::write_rhs(std::int64_t first_row, std::span<const double> values) {
+  write_slab("/lp/b", H5T_NATIVE_DOUBLE, first_row, static_cast<std::int64_t>(values.size()), values.data(), 8);
+}
+void PolytopeWriter::write_objective(std::int64_t first_column, std::span<const double> values) {
+  write_slab("/lp/c", H5T_NATIVE_DOUBLE, first_column, static_cast<std::int64_t>(values.size()), values.data(), 8);
+}
+void PolytopeWriter::write_template(std::int64_t first, std::span<const double> values) {
+  write_slab("/template/cost", H5T_NATIVE_DOUBLE, first, static_cast<std::int64_t>(values.size()), values.data(), 8);
+}
+
+void PolytopeWriter::commit(const nlohmann::json& provenance) {
+  // The last row pointer (= nnz) closes /A/jc.
+  const std::int64_t nnz = layout_.nnz;
+  write_slab("/A/jc", h5::native_type<std::int64_t>(), layout_.rows, rank_ == 0 ? 1 : 0, &nnz, 8);
+  {
+    h5::Handle group(H5Gopen2(file_, "/provenance", H5P_DEFAULT), H5Gclose, "opening /provenance");
+    for (const auto& item : provenance.items()) {
+      if (item.value().is_number_integer()) h5::write_attribute(group, item.key(), item.value().get<std::int64_t>());
+      else if (item.value().is_number()) h5::write_attribute(group, item.key(), item.value().get<double>());
+      else h5::write_attribute(group, item.key(), item.value().is_string() ? item.value().get<std::string>()
+                                                                           : item.value().dump());
+    }
+  }
+  h5::write_attribute(file_, "complete", std::int64_t{1});
+  if (file_.close() < 0) fail("closing {} failed (disk full?)", partial_);
+  LPNN_MPI(MPI_Barrier(comm_));
+  int renamed = 1;
+  std::string error;
+  if (rank_ == 0 && std::rename(partial_.c_str(), path_.c_str()) != 0) {
+    renamed = 0;
+    error = std::strerror(errno);
+  }
+  LPNN_MPI(MPI_Bcast(&renamed, 1, MPI_INT, 0, comm_));
+  committed_ = true;
+  if (!renamed) throw CollectiveError(fmt::format("renaming {} to {} failed: {}", partial_, path_, error.empty() ? "see rank 0" : error));
+}
+
+namespace {
+
+std::int64_t dataset_size(hid_t file, const std::string& path, const std::string& name) {
+  if (!h5::exists(file, name)) fail("{}: the dataset {} is missing; the file is damaged, rebuild it", path, name);
+  h5::Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  h5::Handle space(H5Dget_space(set), H5Sclose, "H5Dget_space");
+  if (H5Sget_simple_extent_ndims(space) != 1) fail("{}: the dataset {} is not one-dimensional", path, name);
+  hsize_t size = 0;
+  H5Sget_simple_extent_dims(space, &size, nullptr);
+  return static_cast<std::int64_t>(size);
+}
+
+h5::Handle open_readonly(const std::string& path) {
+  h5::quiet_errors();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail("the polytope file {} does not exist", path);
+  if (H5Fis_hdf5(path.c_str()) <= 0) fail("{} is not an HDF5 file, so not an lpnn polytope file", path);
+  return h5::Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+}
+
+}  // namespace
+
+PolytopeMetadata read_polytope_metadata(const std::string& path) {
+  h5::Handle file = open_readonly(path);
+  if (H5Aexists(file, "format") <= 0 || h5::read_string_attribute(file, "format") != kPolytopeFormat)
+    fail("{} is an HDF5 file but not an lpnn polytope file (no format = \"{}\" attribute)", path, kPolytopeFormat);
+  const std::int64_t version = h5::read_int_attribute(file, "format_version");
+  if (version != kPolytopeFormatVersion)
+    fail("{} has polytope format version {}, but this lpnn reads version {}; rebuild it with this lpnn-build", path,
+         version, kPolytopeFormatVersion);
+  if (H5Aexists(file, "complete") <= 0 || h5::read_int_attribute(file, "complete") != 1)
+    fail("{} is an incomplete build (its writer did not finish); rebuild it", path);
+
+  PolytopeMetadata meta{Architecture::from_json_text(h5::read_string_attribute(file, "spec"), path + ":spec"), {}, 0, 0};
+  const GridSpec grid{h5::read_int_attribute(file, "grid_param"), h5::read_int_attribute(file, "grid_input"),
+                      h5::read_int_attribute(file, "grid_output")};
+  meta.layout = PolytopeLayout::make(meta.arch.parameters(), meta.arch.inputs(), meta.arch.outputs(), grid,
+                                     h5::read_int_attribute(file, "samples"));
+  meta.lipschitz_bmp = h5::read_double_attribute(file, "lipschitz_bmp");
+  meta.lipschitz_numeric = h5::read_double_attribute(file, "lipschitz_numeric");
+  const PolytopeLayout& l = meta.layout;
+  const std::pair<const char*, std::int64_t> sizes[] = {
+      {"rows", l.rows}, {"columns", l.cols}, {"nonzeros", l.nnz}, {"parameter_grid_points", l.M}, {"bag_size", l.B}};
+  for (const auto& [name, expected] : sizes) {
+    const std::int64_t stored = h5::read_int_attribute(file, name);
+    if (stored != expected)
+      fail("{}: attribute {} = {} disagrees with the spec and grid, which give {}; the file is damaged", path, name,
+           stored, expected);
+  }
+  for (const DatasetSpec& d : dataset_specs(l)) {
+    const std::int64_t size = dataset_size(file, path, d.name);
+    if (size != d.size)
+      fail("{}: the dataset {} has {} entries but the layout needs {}; the file is damaged or truncated", path,
+           d.name, size, d.size);
+  }
+  {
+    h5::Handle a(H5Gopen2(file, "/A", H5P_DEFAULT), H5Gclose, "opening /A");
+    if (h5::read_int_attribute(a, "MATLAB_sparse") != l.cols)
+      fail("{}: /A's MATLAB_sparse attribute disagrees with the column count {}", path, l.cols);
+  }
+  return meta;
+}
+
+std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset) {
+  h5::Handle file = open_readonly(path);
+  const std::int64_t size = dataset_size(file, path, dataset);
+  std::vector<double> values(static_cast<std::size_t>(size));
+  h5::Handle set(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose, "opening " + dataset);
+  if (H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    fail("{}: reading {} failed; the file is damaged or truncated", path, dataset);
+  return values;
+}
+
+OwnedMat load_constraint_matrix(MPI_Comm comm, const std::string& path, const PolytopeLayout& layout) {
+  OwnedViewer viewer;
+  LPNN_PETSC(PetscViewerHDF5Open(comm, path.c_str(), FILE_MODE_READ, viewer.out()));
+  OwnedMat A;
+  LPNN_PETSC(MatCreate(comm, A.out()));
+  LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(A.get()), "A"));
+  LPNN_PETSC(MatSetType(A, MATAIJ));
+  LPNN_PETSC(MatLoad(A, viewer));
+  PetscInt rows = 0, cols = 0;
+  LPNN_PETSC(MatGetSize(A, &rows, &cols));
+  if (rows != layout.rows || cols != layout.cols)
+    fail("{}: MatLoad gave a {} x {} matrix, the layout says {} x {}", path, rows, cols, layout.rows, layout.cols);
+  return A;
+}
+
+}  // namespace lpnn

@@ -1,0 +1,139 @@
+// lpnn-build: builds the data-independent training polytope and stores it in HDF5.
+//
+//   lpnn-build --plan --arch net.json --samples 1000 --grid 3 [--ranks 64] [--json]
+//   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 -o poly.h5
+//   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --epsilon 0.5 -o poly.h5 --streaming
+//   mpirun -n 2 lpnn-build ... -o poly.h5 --petsc -log_view
+//
+// Samples are split over the ranks (one bag family per data point); the file is identical whatever
+// the number of ranks.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "lpnn/builder.hpp"
+#include "lpnn/error.hpp"
+#include "lpnn/planner.hpp"
+#include "tool_common.hpp"
+
+namespace {
+
+double parse_bytes(const std::string& text) {
+  // "8G", "512MiB", "1e9": binary units, suffix optional.
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    lpnn::fail("--memory-budget: \"{}\" is not a size (examples: 8G, 512M, 1e9)", text);
+  }
+  std::string unit = text.substr(used);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::pair<const char*, double> units[] = {{"", 1},     {"B", 1},     {"K", 1024.0},       {"KB", 1024.0},
+                                                  {"KIB", 1024.0}, {"M", 1048576.0}, {"MB", 1048576.0}, {"MIB", 1048576.0},
+                                                  {"G", 1073741824.0}, {"GB", 1073741824.0}, {"GIB", 1073741824.0},
+                                                  {"T", 1099511627776.0}, {"TB", 1099511627776.0}, {"TIB", 1099511627776.0}};
+  for (const auto& [name, factor] : units)
+    if (unit == name) {
+      if (!(value > 0)) lpnn::fail("--memory-budget must be positive, got {}", text);
+      return value * factor;
+    }
+  lpnn::fail("--memory-budget: unknown unit \"{}\" in \"{}\" (use K, M, G or T)", unit, text);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return lpnn::tool::run(argc, argv, "lpnn-build", [](int ac, char** av) {
+    int ranks = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+
+    // 1. Arguments.
+    CLI::App app{"Build the data-independent training polytope of a network (BMP) and store it in HDF5."};
+    std::string arch_path, output, budget;
+    std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
+    double epsilon = 0;
+    int plan_ranks = 0;
+    bool plan_only = false, json = false, force = false, streaming = false, progress = false;
+    app.add_option("--arch", arch_path, "architecture spec (JSON)")->required()->check(CLI::ExistingFile);
+    app.add_option("--samples,-D", samples, "number of samples D the polytope serves")->required();
+    auto* g = app.add_option("--grid,-K", grid, "grid points K for parameters, inputs and outputs");
+    auto* gp = app.add_option("--grid-param", grid_param, "grid points for the parameters");
+    auto* gi = app.add_option("--grid-input", grid_input, "grid points for the inputs");
+    auto* go = app.add_option("--grid-output", grid_output, "grid points for the outputs");
+    auto* e = app.add_option("--epsilon", epsilon, "target accuracy ε; derives K from the numeric Lipschitz bound");
+    app.add_option("-o,--output", output, "output polytope file (.h5)");
+    app.add_flag("--force", force, "replace an existing output file");
+    app.add_flag("--plan", plan_only, "print the size plan and exit without building");
+    app.add_flag("--json", json, "print the plan / build summary as one JSON object");
+    app.add_option("--ranks", plan_ranks, "ranks to plan for (default: the ranks of this run)");
+    app.add_option("--memory-budget", budget, "refuse builds needing more memory per rank (e.g. 8G)");
+    app.add_flag("--streaming", streaming, "write rows in bounded chunks without assembling the PETSc matrix");
+    app.add_option("--chunk-nonzeros", chunk, "streaming: nonzeros per rank per write")->check(CLI::PositiveNumber);
+    app.add_flag("--progress", progress, "show progress with ETA on stderr even when it is not a terminal");
+    app.footer("PETSc options (e.g. -log_view) go after --petsc.");
+    g->excludes(gp)->excludes(gi)->excludes(go);
+    e->excludes(g)->excludes(gp)->excludes(gi)->excludes(go);
+    app.parse(ac, av);
+
+    // 2. Validate spec and sizes (deterministic: every rank fails alike).
+    lpnn::Plan plan;
+    lpnn::Architecture arch;
+    try {
+      arch = lpnn::Architecture::from_file(arch_path);
+      lpnn::BuildRequest request;
+      request.samples = samples;
+      if (*e) {
+        request.epsilon = epsilon;
+      } else if (*g) {
+        request.grid = lpnn::GridSpec::uniform(grid);
+      } else if (*gp && *gi && *go) {
+        request.grid = {grid_param, grid_input, grid_output};
+      } else {
+        lpnn::fail("give the grid as --grid K, as all of --grid-param/--grid-input/--grid-output, or as --epsilon E");
+      }
+      request.ranks = plan_ranks > 0 ? plan_ranks : ranks;
+      request.streaming = streaming;
+      request.chunk_nonzeros = chunk;
+      if (!budget.empty()) request.memory_budget = parse_bytes(budget);
+      request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
+      plan = lpnn::make_plan(arch, request);
+      if (!plan_only && output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
+    } catch (const lpnn::CollectiveError&) {
+      throw;
+    } catch (const lpnn::Error& err) {
+      throw lpnn::CollectiveError(err.what());
+    }
+
+    // 3. Plan only: print and stop; a refused plan is an error exit.
+    if (plan_only) {
+      if (lpnn::tool::is_root()) {
+        if (json) std::cout << plan.to_json().dump(2) << std::endl;
+        else std::cout << plan.to_text();
+      }
+      return plan.refusal.empty() ? 0 : 3;
+    }
+
+    // 4. Build.
+    lpnn::BuildOptions options;
+    options.output = output;
+    options.force = force;
+    options.streaming = streaming;
+    options.chunk_nonzeros = chunk;
+    options.progress = progress || isatty(STDERR_FILENO);
+    const lpnn::BuildReport report = lpnn::build_polytope(MPI_COMM_WORLD, arch, plan, options);
+    if (lpnn::tool::is_root()) {
+      if (json) {
+        nlohmann::json j = report.to_json();
+        j["output"] = output;
+        std::cout << j.dump(2) << std::endl;
+      } else {
+        std::cout << report.to_text() << "  wrote " << output << std::endl;
+      }
+    }
+    return 0;
+  });
+}

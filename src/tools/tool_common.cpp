@@ -1,0 +1,64 @@
+#include "tool_common.hpp"
+
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "lpnn/error.hpp"
+#include "lpnn/petsc.hpp"
+
+namespace lpnn::tool {
+
+int rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+bool is_root() { return rank() == 0; }
+
+int run(int argc, char** argv, const char* name, const std::function<int(int, char**)>& body) {
+  // A file-size limit must surface as a write error we report, not as a silent SIGXFSZ death.
+  std::signal(SIGXFSZ, SIG_IGN);
+  // PETSc sees only what follows "--petsc" (e.g. -log_view); the tool's own parser sees the rest.
+  int tool_argc = argc, petsc_argc = 1;
+  std::vector<char*> petsc_argv{argv[0]};
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--petsc") {
+      tool_argc = i;
+      for (int k = i + 1; k < argc; ++k) petsc_argv.push_back(argv[k]);
+      petsc_argc = static_cast<int>(petsc_argv.size());
+      break;
+    }
+  petsc_argv.push_back(nullptr);
+  char** petsc_args = petsc_argv.data();
+  int code = 0;
+  try {
+    PetscSession session(&petsc_argc, &petsc_args);
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    try {
+      code = body(tool_argc, argv);
+    } catch (const CLI::ParseError& e) {
+      // --help and --version are ParseErrors with exit code 0.
+      if (is_root()) code = e.get_exit_code() == 0 ? (std::puts(e.what()), 0) : (std::fprintf(stderr, "%s: %s\nRun with --help for usage.\n", name, e.what()), 2);
+      else code = e.get_exit_code() == 0 ? 0 : 2;
+    } catch (const CollectiveError& e) {
+      if (is_root()) std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+      code = 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+      std::fflush(stderr);
+      // Other ranks may be waiting in a collective; stop them rather than hang.
+      if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+      code = 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+    return 1;
+  }
+  return code;
+}
+
+}  // namespace lpnn::tool
