@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -43,6 +45,10 @@ std::string to_string(RegularizerKind r) {
 
 namespace {
 
+// Far above any network whose polytope fits 64-bit indices (N <= 62 with K >= 2), small enough that the
+// graph of a network at the limit fits in memory.
+constexpr std::int64_t kMaxParameters = std::int64_t{1} << 20;
+
 // Rejects keys the spec does not know: a typo ("activaton") must not silently become a default.
 void check_keys(const json& object, const std::set<std::string>& allowed, const std::string& where) {
   for (const auto& item : object.items()) {
@@ -58,6 +64,9 @@ std::int64_t positive_integer(const json& object, const char* key, const std::st
   if (!object.contains(key)) fail("spec: {} is missing the required field \"{}\"", where, key);
   const json& v = object.at(key);
   if (!v.is_number_integer()) fail("spec: {}.{} must be an integer, got {}", where, key, v.dump());
+  // get<int64_t> would wrap an unsigned value above INT64_MAX to a negative number.
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    fail("spec: {}.{} = {} is too large", where, key, v.dump());
   const std::int64_t value = v.get<std::int64_t>();
   if (value <= 0) fail("spec: {}.{} must be at least 1, got {}", where, key, value);
   return value;
@@ -136,6 +145,22 @@ Architecture Architecture::from_json(const json& spec) {
     arch.regularizer_.weight = reg.at("weight").get<double>();
     if (!(arch.regularizer_.weight >= 0.0) || !std::isfinite(arch.regularizer_.weight))
       fail("spec: regularizer.weight must be a finite number >= 0, got {}", arch.regularizer_.weight);
+  }
+
+  // Size first, with checked arithmetic, before anything is allocated: a spec with absurd widths must be
+  // refused with a message, not overflow the parameter indices or exhaust memory building the graph.
+  {
+    std::int64_t count = 0, width = arch.input_;
+    for (std::size_t i = 0; i < arch.layers_.size(); ++i) {
+      const std::int64_t units = arch.layers_[i].units;
+      count = checked_add(count, checked_mul(units, width, "the parameter count"), "the parameter count");
+      if (arch.bias_) count = checked_add(count, units, "the parameter count");
+      if (count > kMaxParameters)
+        fail("spec: the network has more than {} parameters by layers[{}] (units {}, fan-in {}); a polytope over N "
+             "parameters has at least 2^N columns, so lpnn refuses networks this large",
+             kMaxParameters, i, units, width);
+      width = units;
+    }
   }
 
   // Dense layers -> graph: layer by layer, weights row-major (output x input), then biases.

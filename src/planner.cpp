@@ -48,6 +48,15 @@ double seconds_per_template_entry(const Architecture& arch, const PolytopeLayout
 
 Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   if (request.ranks < 1) fail("the number of ranks must be at least 1, got {}", request.ranks);
+  // Sizes first: the numeric Lipschitz bound costs O(boxes·N²), minutes for a network whose polytope
+  // overflows 64-bit arithmetic anyway. The coarsest grid (K = 2) overflows whenever any grid does.
+  if (request.epsilon) {
+    if (!(*request.epsilon > 0.0) || !std::isfinite(*request.epsilon))
+      fail("--epsilon must be a positive number, got {}", *request.epsilon);
+    PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), GridSpec::uniform(2), request.samples);
+  } else {
+    PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), request.grid, request.samples);
+  }
   Plan plan;
   plan.ranks = request.ranks;
   plan.streaming = request.streaming;

@@ -1,0 +1,89 @@
+// lpnn-train: a data set becomes a face of a prebuilt polytope; the LP is solved; a network comes out.
+//
+//   mpirun -n 2 lpnn-train --polytope poly.h5 --data train.csv -o model.json
+//   mpirun -n 4 lpnn-train --polytope poly.h5 --data train.h5 --solver pdhg --tolerance 1e-7 -o model.json
+//   lpnn-train --polytope poly.h5 --data train.csv --method grid -o oracle.json   (exhaustive search)
+//   lpnn-train --polytope poly.h5 --data train.csv --method sgd --starts 20 -o adam.json
+//   lpnn-train ... --verify          (fails unless the LP optimum equals exhaustive grid search)
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "lpnn/error.hpp"
+#include "lpnn/store.hpp"
+#include "lpnn/trainer.hpp"
+#include "tool_common.hpp"
+
+int main(int argc, char** argv) {
+  return lpnn::tool::run(argc, argv, "lpnn-train", [](int ac, char** av) {
+    // 1. Arguments.
+    CLI::App app{"Train a network with a prebuilt lpnn polytope: the data set's face, solved as an LP."};
+    lpnn::TrainOptions options;
+    std::string output, method = "lp", solver = "clp", face = "bounds", scale = "none";
+    bool json = false;
+    app.add_option("--polytope,-p", options.polytope, "polytope file from lpnn-build")->required();
+    app.add_option("--data,-d", options.data, "training data: CSV (n inputs then m outputs) or HDF5 (X, Y)")->required();
+    app.add_option("-o,--output", output, "model file to write (JSON)")->required();
+    app.add_option("--method", method, "lp (default), grid (exhaustive search oracle) or sgd (Adam baseline)")
+        ->check(CLI::IsMember({"lp", "grid", "sgd"}));
+    app.add_option("--solver", solver, "LP path: clp (exact, gathered to rank 0) or pdhg (distributed)")
+        ->check(CLI::IsMember({"clp", "pdhg"}));
+    app.add_option("--face", face, "bounds (fix off-face columns to 0) or penalty (Farkas objective)")
+        ->check(CLI::IsMember({"bounds", "penalty"}));
+    app.add_option("--scale", scale, "none (data must lie in [-1,1]) or minmax (rescale, recorded in the model)")
+        ->check(CLI::IsMember({"none", "minmax"}));
+    app.add_flag("--verify", options.verify, "run exhaustive grid search beside the LP; fail if they disagree");
+    app.add_option("--tolerance", options.pdhg.tolerance, "pdhg: relative residual and gap tolerance")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--max-iterations", options.pdhg.max_iterations, "pdhg: iteration limit")->check(CLI::PositiveNumber);
+    app.add_flag("--pdhg-verbose", options.pdhg.verbose, "pdhg: print residuals while iterating");
+    app.add_option("--starts", options.adam.starts, "sgd: random starts")->check(CLI::PositiveNumber);
+    app.add_option("--iterations", options.adam.iterations, "sgd: Adam steps per start")->check(CLI::PositiveNumber);
+    app.add_option("--learning-rate", options.adam.learning_rate, "sgd: Adam step size")->check(CLI::PositiveNumber);
+    app.add_option("--seed", options.adam.seed, "sgd: random seed");
+    app.add_flag("--json", json, "print the model summary as JSON");
+    app.footer("PETSc options (e.g. -log_view) go after --petsc.");
+    app.parse(ac, av);
+    options.method = method == "lp" ? lpnn::TrainMethod::Lp
+                     : method == "grid" ? lpnn::TrainMethod::GridSearch : lpnn::TrainMethod::Adam;
+    options.solver = solver == "clp" ? lpnn::LpSolverKind::Clp : lpnn::LpSolverKind::Pdhg;
+    options.face = face == "bounds" ? lpnn::FaceMode::Bounds : lpnn::FaceMode::Penalty;
+    options.scale_minmax = scale == "minmax";
+
+    // 2. Refuse an unwritable output before any work; inputs are checked inside train() on every rank.
+    lpnn::Model model;
+    try {
+      lpnn::check_output_path(output, /*force=*/true);
+      model = lpnn::train(MPI_COMM_WORLD, options);
+    } catch (const lpnn::CollectiveError&) {
+      throw;
+    } catch (const lpnn::Error& e) {
+      // Spec, data and file checks run identically on every rank.
+      throw lpnn::CollectiveError(e.what());
+    }
+
+    // 3. Rank 0 writes the model and reports.
+    if (!lpnn::tool::is_root()) return 0;
+    model.write(output);
+    const nlohmann::json j = model.to_json();
+    if (json) {
+      std::cout << j.dump(2) << std::endl;
+      return 0;
+    }
+    const auto& losses = j.at("losses");
+    std::cout << fmt::format("trained with {} ({}) on {} samples; model written to {}\n", j.at("method").get<std::string>(),
+                             j.at("solver").value("name", "?"), j.at("provenance").at("samples").get<std::int64_t>(), output);
+    std::cout << "  parameters  " << j.at("parameters").dump() << "\n";
+    if (losses.contains("lp_objective"))
+      std::cout << fmt::format("  LP objective        {:.10g}\n", losses.at("lp_objective").get<double>());
+    std::cout << fmt::format("  grid-data loss      {:.10g}\n", losses.at("grid_loss").get<double>())
+              << fmt::format("  training loss       {:.10g} (unrounded data{})\n", losses.at("train_loss").get<double>(),
+                             model.scaling ? ", scaled into the box" : "")
+              << fmt::format("  ε bound (2·L·h)     {:.6g}\n", losses.at("epsilon_bound").get<double>());
+    if (losses.contains("oracle_objective"))
+      std::cout << fmt::format("  verified            grid search optimum {:.10g} (tolerance {:.3g})\n",
+                               losses.at("oracle_objective").get<double>(), losses.at("verify_tolerance").get<double>());
+    std::cout << "  solver              " << j.at("solver").dump() << std::endl;
+    return 0;
+  });
+}

@@ -1,0 +1,236 @@
+#include "lpnn/trainer.hpp"
+
+#include <petscviewerhdf5.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include "lpnn/cost_template.hpp"
+#include "lpnn/error.hpp"
+#include "lpnn/grid_search.hpp"
+#include "lpnn/lipschitz.hpp"
+#include "lpnn/store.hpp"
+
+namespace lpnn {
+
+namespace {
+
+std::string to_string(TrainMethod m) {
+  switch (m) {
+    case TrainMethod::Lp: return "lp";
+    case TrainMethod::GridSearch: return "grid";
+    case TrainMethod::Adam: return "sgd";
+  }
+  return "?";
+}
+
+struct LpOutcome {
+  LpSolution solution;
+  std::vector<double> x_weights;  // X[a], a < M, on every rank
+};
+
+// 3. The face LP on the loaded matrix, solved by the chosen path.
+LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
+                        std::span<const double> cost_template, std::span<const double> x_costs) {
+  const PolytopeLayout& layout = meta.layout;
+  OwnedMat A = load_constraint_matrix(comm, options.polytope, layout);
+  OwnedVec c, b, upper, lower;
+  LPNN_PETSC(MatCreateVecs(A, c.out(), b.out()));
+  LPNN_PETSC(VecDuplicate(c, upper.out()));
+  LPNN_PETSC(VecDuplicate(c, lower.out()));
+  LPNN_PETSC(VecSet(lower, 0.0));
+  {
+    // The right-hand sides come from the file (/lp/b), like the matrix.
+    OwnedViewer viewer;
+    LPNN_PETSC(PetscViewerHDF5Open(comm, options.polytope.c_str(), FILE_MODE_READ, viewer.out()));
+    LPNN_PETSC(PetscViewerHDF5PushGroup(viewer, "/lp"));
+    LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(b.get()), "b"));
+    LPNN_PETSC(VecLoad(b, viewer));
+    LPNN_PETSC(PetscViewerHDF5PopGroup(viewer));
+  }
+  const FaceObjective objective = FaceObjective::make(options.face, cost_template, x_costs);
+  {
+    PetscInt first = 0, last = 0;
+    LPNN_PETSC(VecGetOwnershipRange(c, &first, &last));
+    PetscScalar *cost, *up;
+    LPNN_PETSC(VecGetArray(c, &cost));
+    LPNN_PETSC(VecGetArray(upper, &up));
+    objective.columns(layout, face, cost_template, x_costs, first, {cost, static_cast<std::size_t>(last - first)},
+                      {up, static_cast<std::size_t>(last - first)});
+    LPNN_PETSC(VecRestoreArray(c, &cost));
+    LPNN_PETSC(VecRestoreArray(upper, &up));
+  }
+  LpOutcome outcome;
+  if (options.solver == LpSolverKind::Clp) {
+    const LinearProgram lp = gather_to_root(A, b, c, lower, upper);
+    int rank = 0;
+    LPNN_MPI(MPI_Comm_rank(comm, &rank));
+    // Rank 0 solves; the others wait for the result. A Clp failure is reported by status, not thrown.
+    if (rank == 0) outcome.solution = solve_with_clp(lp, options.clp_tolerance);
+    double scalars[6] = {outcome.solution.objective, static_cast<double>(outcome.solution.iterations),
+                         outcome.solution.seconds, outcome.solution.primal_residual, outcome.solution.dual_residual,
+                         outcome.solution.optimal ? 1.0 : 0.0};
+    LPNN_MPI(MPI_Bcast(scalars, 6, MPI_DOUBLE, 0, comm));
+    outcome.solution.objective = scalars[0];
+    outcome.solution.iterations = static_cast<std::int64_t>(scalars[1]);
+    outcome.solution.seconds = scalars[2];
+    outcome.solution.primal_residual = scalars[3];
+    outcome.solution.dual_residual = scalars[4];
+    outcome.solution.optimal = scalars[5] != 0.0;
+    int length = static_cast<int>(outcome.solution.status.size());
+    LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
+    outcome.solution.status.resize(static_cast<std::size_t>(length));
+    LPNN_MPI(MPI_Bcast(outcome.solution.status.data(), length, MPI_CHAR, 0, comm));
+    outcome.x_weights.resize(static_cast<std::size_t>(layout.M));
+    if (rank == 0) std::copy_n(outcome.solution.x.begin(), layout.M, outcome.x_weights.begin());
+    LPNN_MPI(MPI_Bcast(outcome.x_weights.data(), static_cast<int>(layout.M), MPI_DOUBLE, 0, comm));
+    outcome.solution.x.clear();
+  } else {
+    outcome.solution = solve_with_pdhg(A, b, c, upper, options.pdhg, layout.M);
+    outcome.x_weights = std::move(outcome.solution.x);
+  }
+  return outcome;
+}
+
+// 4. φ from X (design doc §3 projection). A vertex (Clp) has X = e_a; a first-order solution may spread
+// X over ties or carry small noise, so among the points holding at least half of the largest weight the
+// one with the lowest face objective is taken: with ties, any optimal grid point is correct.
+std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, std::span<const double> weights,
+                                std::span<const double> cost_template, std::span<const double> x_costs) {
+  const double top = *std::max_element(weights.begin(), weights.end());
+  std::int64_t best = -1;
+  double best_value = INFINITY;
+  for (std::int64_t a = 0; a < layout.M; ++a) {
+    if (weights[a] < 0.5 * top) continue;
+    const double value = face.objective_of(layout, cost_template, x_costs[a], a);
+    if (value < best_value) {
+      best_value = value;
+      best = a;
+    }
+  }
+  return best;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return text;
+}
+
+}  // namespace
+
+double verification_tolerance(const TrainOptions& options, double oracle_objective) {
+  const bool exact = options.method != TrainMethod::Lp || options.solver == LpSolverKind::Clp;
+  const double relative = exact ? std::max(options.clp_tolerance, 1e-9) : 10.0 * options.pdhg.tolerance;
+  return relative * (1.0 + std::fabs(oracle_objective));
+}
+
+Model train(MPI_Comm comm, const TrainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  int rank = 0, ranks = 1;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+
+  // 1. The polytope's metadata and the data set, checked against each other.
+  const PolytopeMetadata meta = read_polytope_metadata(options.polytope);
+  const PolytopeLayout& layout = meta.layout;
+  const Architecture& arch = meta.arch;
+  Dataset data = read_dataset(options.data, layout.n, layout.m);
+  Model model;
+  model.arch = arch;
+  model.grid = layout.grid;
+  if (options.scale_minmax) {
+    model.scaling = MinMaxScaling::fit(data);
+    data = model.scaling->apply(data);
+  } else {
+    require_in_box(data);
+  }
+  const Face face = Face::of(layout, data);
+
+  // 2. The method.
+  const Grid gp(layout.grid.param);
+  nlohmann::json solver_report;
+  double lp_objective = NAN;
+  std::int64_t grid_point_index = -1;
+  if (options.method == TrainMethod::Lp) {
+    const std::vector<double> cost_template = read_double_dataset(options.polytope, "/template/cost");
+    std::vector<double> x_costs(static_cast<std::size_t>(layout.M));
+    compute_regularizer_costs(arch, layout, 0, x_costs);
+    const LpOutcome outcome = solve_face_lp(comm, options, meta, face, cost_template, x_costs);
+    if (!outcome.solution.optimal)
+      throw CollectiveError(fmt::format("the LP solver stopped without an optimum ({}, {} iterations){}",
+                                        outcome.solution.status, outcome.solution.iterations,
+                                        options.solver == LpSolverKind::Pdhg ? "; raise --max-iterations or --tolerance" : ""));
+    lp_objective = outcome.solution.objective;
+    grid_point_index = recover_grid_point(layout, face, outcome.x_weights, cost_template, x_costs);
+    solver_report = outcome.solution.to_json();
+    solver_report["name"] = options.solver == LpSolverKind::Clp ? "clp" : "pdhg";
+    solver_report["face"] = options.face == FaceMode::Bounds ? "bounds" : "penalty";
+    if (options.solver == LpSolverKind::Pdhg) solver_report["tolerance"] = options.pdhg.tolerance;
+  } else if (options.method == TrainMethod::GridSearch) {
+    const GridSearchResult result = grid_search(comm, arch, layout.grid, data);
+    grid_point_index = result.best_point;
+    solver_report = {{"name", "grid"}, {"evaluations", result.evaluations}, {"seconds", result.seconds}};
+  } else {
+    // Adam is cheap and deterministic: rank 0 runs it and shares φ.
+    AdamResult result;
+    std::vector<double> phi(static_cast<std::size_t>(arch.parameters()));
+    if (rank == 0) {
+      result = train_adam(arch, data, options.adam);
+      phi = result.best_parameters;
+    }
+    LPNN_MPI(MPI_Bcast(phi.data(), static_cast<int>(phi.size()), MPI_DOUBLE, 0, comm));
+    model.parameters = phi;
+    solver_report = {{"name", "adam"}, {"starts", options.adam.starts}, {"iterations", options.adam.iterations},
+                     {"learning_rate", options.adam.learning_rate}, {"seed", options.adam.seed},
+                     {"start_losses", result.start_losses}, {"seconds", result.seconds}};
+  }
+  if (grid_point_index >= 0) {
+    model.parameters.resize(static_cast<std::size_t>(arch.parameters()));
+    grid_point(gp, grid_point_index, model.parameters);
+  }
+
+  // 3. Losses: on the grid data (what the LP optimizes) and on the data as given.
+  const Losses grid_losses = evaluate_losses(arch, model.parameters, round_to_grid(data, layout.grid));
+  const Losses train_losses = evaluate_losses(arch, model.parameters, data);
+  nlohmann::json losses{{"grid_loss", grid_losses.total()},
+                        {"train_loss", train_losses.data_loss},
+                        {"regularization", train_losses.regularization},
+                        {"epsilon_bound", epsilon_of_grid(meta.lipschitz_numeric, layout.grid)},
+                        {"lipschitz_numeric", meta.lipschitz_numeric},
+                        {"lipschitz_bmp", meta.lipschitz_bmp}};
+  if (!std::isnan(lp_objective)) losses["lp_objective"] = lp_objective;
+
+  // 4. --verify: the oracle beside the LP.
+  if (options.verify) {
+    const GridSearchResult oracle = grid_search(comm, arch, layout.grid, data);
+    const double tolerance = verification_tolerance(options, oracle.objective);
+    const double achieved = grid_losses.total();
+    losses["oracle_objective"] = oracle.objective;
+    if (!std::isnan(lp_objective) && std::fabs(lp_objective - oracle.objective) > tolerance)
+      throw CollectiveError(fmt::format("verification FAILED: LP optimum {:.12g} but exhaustive grid search gives "
+                                        "{:.12g} (difference {:.3g} > tolerance {:.3g})",
+                                        lp_objective, oracle.objective, lp_objective - oracle.objective, tolerance));
+    if (options.method != TrainMethod::Adam && std::fabs(achieved - oracle.objective) > tolerance)
+      throw CollectiveError(fmt::format("verification FAILED: the recovered network's grid loss {:.12g} differs from "
+                                        "the grid optimum {:.12g} by more than {:.3g}",
+                                        achieved, oracle.objective, tolerance));
+    losses["verified"] = true;
+    losses["verify_tolerance"] = tolerance;
+  }
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  model.report = {{"method", to_string(options.method)},
+                  {"losses", losses},
+                  {"solver", solver_report},
+                  {"provenance",
+                   {{"lpnn_version", LPNN_VERSION}, {"polytope", options.polytope}, {"data", options.data},
+                    {"samples", data.samples}, {"polytope_samples", layout.D}, {"ranks", ranks},
+                    {"created_utc", utc_now()}, {"seconds", seconds}}}};
+  return model;
+}
+
+}  // namespace lpnn
