@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what lpnn needs on Debian 12 (root): compilers, MPI, PETSc (64-bit indices), parallel HDF5,
+# Clp, the C++ libraries, GoogleTest, and the Python packages the cross-check tests use.
+# Packages already present are left alone; nothing is downloaded outside Debian's archive.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  openmpi-bin libopenmpi-dev
+  petsc64-dev libhdf5-openmpi-dev hdf5-tools
+  coinor-libclp-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libeigen3-dev
+  googletest libgtest-dev libbenchmark-dev
+  python3 python3-h5py python3-scipy python3-numpy
+  hyperfine time
+)
+if [[ "${LPNN_WITH_PETSC32:-0}" == 1 ]]; then packages+=(petsc-dev); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "[lpnn] installing: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "[lpnn] all build dependencies present"
+fi
