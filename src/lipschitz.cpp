@@ -155,7 +155,16 @@ std::int64_t grid_for_epsilon(double lipschitz, double epsilon) {
   if (!(epsilon > 0.0) || !std::isfinite(epsilon)) fail("--epsilon must be a positive number, got {}", epsilon);
   const double k = std::ceil(2.0 * lipschitz / epsilon) + 1.0;
   if (k > 9.0e18) fail("--epsilon {} needs a grid of {:.3g} points, beyond 64-bit arithmetic", epsilon, k);
-  return std::max<std::int64_t>(2, static_cast<std::int64_t>(k));
+  std::int64_t K = std::max<std::int64_t>(2, static_cast<std::int64_t>(k));
+  // 2L/ε is rounded (L = 3, ε = 0.3 gives 20 where the exact quotient is just above 20), so settle K
+  // against epsilon_of_grid itself: the returned K achieves ε there and K - 1 does not.
+  auto achieves = [&](std::int64_t points) { return epsilon_of_grid(lipschitz, GridSpec::uniform(points)) <= epsilon; };
+  while (!achieves(K)) {
+    if (K > static_cast<std::int64_t>(9.0e18)) fail("--epsilon {} needs a grid beyond 64-bit arithmetic", epsilon);
+    ++K;
+  }
+  while (K > 2 && achieves(K - 1)) --K;
+  return K;
 }
 
 }  // namespace lpnn

@@ -1,0 +1,187 @@
+// The size planner: its JSON against the layout, refusals (32-bit PetscInt, memory budget), the effect
+// of more ranks, and invalid requests.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+
+#include "lpnn/lipschitz.hpp"
+#include "lpnn/planner.hpp"
+#include "unit_helpers.hpp"
+
+using lpnn::BuildRequest;
+using lpnn::GridSpec;
+using lpnn::Plan;
+using lpnn::PolytopeLayout;
+using lpnn::test::arch_of;
+using lpnn::test::error_of;
+
+namespace {
+
+BuildRequest request(std::int64_t samples, std::int64_t K, int ranks = 1) {
+  BuildRequest r;
+  r.samples = samples;
+  r.grid = GridSpec::uniform(K);
+  r.ranks = ranks;
+  return r;
+}
+
+}  // namespace
+
+TEST(Unit, PlanJsonMatchesLayout) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  const Plan plan = lpnn::make_plan(arch, request(4, 3));
+  const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 4);
+  // D(1+M), M + D·B, D(2B+M) with M = 3^9, B = 3^12.
+  ASSERT_EQ(l.rows, 4 * (1 + 19683));
+  ASSERT_EQ(l.cols, 19683 + 4 * 531441);
+  ASSERT_EQ(l.nnz, 4 * (2 * 531441 + 19683));
+  const nlohmann::json j = plan.to_json();
+  EXPECT_EQ(j.at("rows").get<std::int64_t>(), l.rows);
+  EXPECT_EQ(j.at("columns").get<std::int64_t>(), l.cols);
+  EXPECT_EQ(j.at("nonzeros").get<std::int64_t>(), l.nnz);
+  EXPECT_EQ(j.at("bag_size").get<std::int64_t>(), l.B);
+  EXPECT_EQ(j.at("parameter_grid_points").get<std::int64_t>(), l.M);
+  EXPECT_EQ(j.at("samples").get<std::int64_t>(), 4);
+  EXPECT_EQ(j.at("parameters").get<std::int64_t>(), 9);
+  EXPECT_EQ(j.at("inputs").get<std::int64_t>(), 2);
+  EXPECT_EQ(j.at("outputs").get<std::int64_t>(), 1);
+  EXPECT_EQ(j.at("grid").at("param").get<std::int64_t>(), 3);
+  // Bytes on disk: jc (rows+1) and ir (nnz) as int64, data (nnz), b (rows), c (cols), template (B) as
+  // double, three grids of K doubles.
+  const std::int64_t bytes = 8 * (l.rows + 1) + 16 * l.nnz + 8 * l.rows + 8 * l.cols + 8 * l.B + 8 * 9;
+  EXPECT_EQ(lpnn::polytope_file_bytes(l), bytes);
+  EXPECT_EQ(j.at("bytes_on_disk").get<std::int64_t>(), bytes);
+  EXPECT_EQ(plan.bytes_on_disk, bytes);
+  EXPECT_EQ(j.at("buildable"), true);
+  EXPECT_TRUE(j.at("refusal").is_null());
+  EXPECT_EQ(j.at("mode"), "assembled");
+  EXPECT_EQ(j.at("ranks").get<std::int64_t>(), 1);
+  // Lipschitz constants and the ε they give on this grid (h = 1/2).
+  EXPECT_DOUBLE_EQ(j.at("lipschitz_bmp").get<double>(), lpnn::bmp_lipschitz_bound(arch));
+  EXPECT_DOUBLE_EQ(j.at("lipschitz_numeric").get<double>(), lpnn::numeric_lipschitz_bound(arch).bound);
+  EXPECT_DOUBLE_EQ(j.at("epsilon_bmp").get<double>(), lpnn::bmp_lipschitz_bound(arch));
+  EXPECT_DOUBLE_EQ(plan.epsilon_numeric, plan.lipschitz_numeric);
+  // 2D(2L/ε)^(N+n+m) = 2·4·2^12.
+  EXPECT_DOUBLE_EQ(j.at("bmp_size_bound").get<double>(), 8.0 * 4096.0);
+  EXPECT_EQ(j.at("max_local_nonzeros").get<std::int64_t>(), l.nnz);
+  EXPECT_GT(j.at("memory_per_rank_bytes").get<std::int64_t>(), 16 * l.nnz);
+  EXPECT_GE(j.at("template_seconds").get<double>(), 0.0);
+  EXPECT_NO_THROW(lpnn::require_buildable(plan));
+  EXPECT_MESSAGE_HAS(plan.to_text(), "buildable", "78736", "2145447", "4330260");
+}
+
+TEST(Unit, PlanFromEpsilonDerivesGrid) {
+  const lpnn::Architecture arch = arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "identity"}], "loss": "absolute"})");
+  BuildRequest r;
+  r.samples = 2;
+  r.epsilon = 1.0;
+  const Plan plan = lpnn::make_plan(arch, r);
+  const std::int64_t K = lpnn::grid_for_epsilon(lpnn::numeric_lipschitz_bound(arch).bound, 1.0);
+  EXPECT_EQ(plan.layout.grid.param, K);
+  EXPECT_EQ(plan.layout.grid.input, K);
+  EXPECT_EQ(plan.layout.grid.output, K);
+  EXPECT_LE(plan.epsilon_numeric, 1.0);
+  EXPECT_EQ(plan.layout.cols, PolytopeLayout::make(2, 1, 1, GridSpec::uniform(K), 2).cols);
+  r.epsilon = 0.0;
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "epsilon");
+  r.epsilon = -2.0;
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "epsilon", "-2");
+}
+
+TEST(Unit, PlanRefuses32BitPetscIndexOverflow) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  BuildRequest r = request(3000, 3);  // nnz = 3000·(2·3^12 + 3^9) ≈ 3.2e9 > 2^31 - 1
+  r.petsc_index_bytes = 4;
+  const Plan plan = lpnn::make_plan(arch, r);
+  ASSERT_GT(plan.layout.nnz, std::numeric_limits<std::int32_t>::max());
+  EXPECT_FALSE(plan.refusal.empty());
+  EXPECT_MESSAGE_HAS(plan.refusal, "32-bit PetscInt", std::to_string(plan.layout.nnz));
+  EXPECT_EQ(plan.to_json().at("buildable"), false);
+  EXPECT_EQ(plan.to_json().at("refusal"), plan.refusal);
+  EXPECT_MESSAGE_HAS(plan.to_text(), "REFUSED");
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::require_buildable(plan); }), "refused", "32-bit PetscInt");
+  // The same instance is fine with 64-bit indices, and a small one with 32-bit indices.
+  r.petsc_index_bytes = 8;
+  EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
+  BuildRequest small = request(4, 3);
+  small.petsc_index_bytes = 4;
+  EXPECT_TRUE(lpnn::make_plan(arch, small).refusal.empty());
+}
+
+TEST(Unit, PlanRefusesOverMemoryBudget) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  BuildRequest r = request(4, 3);
+  const Plan unlimited = lpnn::make_plan(arch, r);
+  r.memory_budget = 1024.0 * 1024.0;  // 1 MiB, far below ~150 MiB
+  const Plan plan = lpnn::make_plan(arch, r);
+  EXPECT_MESSAGE_HAS(plan.refusal, "memory budget", "1.0 MiB");
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::require_buildable(plan); }), "memory budget");
+  r.memory_budget = static_cast<double>(unlimited.memory_per_rank) * 1.01;
+  EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
+  r.memory_budget = static_cast<double>(unlimited.memory_per_rank) * 0.99;
+  EXPECT_FALSE(lpnn::make_plan(arch, r).refusal.empty());
+  // Streaming in small chunks needs less and fits a budget the assembled build does not.
+  r.streaming = true;
+  r.chunk_nonzeros = 1 << 16;
+  const Plan streaming = lpnn::make_plan(arch, r);
+  EXPECT_LT(streaming.memory_per_rank, unlimited.memory_per_rank);
+  EXPECT_TRUE(streaming.refusal.empty()) << streaming.refusal;
+  EXPECT_EQ(streaming.to_json().at("mode"), "streaming");
+}
+
+TEST(Unit, MoreRanksReduceMemoryPerRank) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 8);
+  std::int64_t previous = std::numeric_limits<std::int64_t>::max();
+  for (int ranks : {1, 2, 4, 8}) {
+    const Plan plan = lpnn::make_plan(arch, request(8, 3, ranks));
+    EXPECT_EQ(plan.ranks, ranks);
+    EXPECT_EQ(plan.max_local_nonzeros, (8 / ranks) * l.nnz_per_sample());
+    EXPECT_LT(plan.memory_per_rank, previous) << ranks << " ranks";
+    previous = plan.memory_per_rank;
+    // The whole polytope does not change with the ranks.
+    EXPECT_EQ(plan.layout.nnz, l.nnz);
+    EXPECT_EQ(plan.bytes_on_disk, lpnn::polytope_file_bytes(l));
+  }
+  // Uneven: 3 ranks for 8 samples, the busiest holds 3.
+  EXPECT_EQ(lpnn::make_plan(arch, request(8, 3, 3)).max_local_nonzeros, 3 * l.nnz_per_sample());
+}
+
+TEST(Unit, PlanRejectsInvalidRequests) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(4, 3, 0)); }), "ranks", "got 0");
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(0, 3)); }), "samples D", "got 0");
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(-7, 3)); }), "samples D", "-7");
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(4, 1)); }), "K", "got 1");
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(4, 1000)); }), "K_param^N", "overflows 64-bit");
+  BuildRequest mixed = request(4, 3);
+  mixed.grid.output = 1;
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, mixed); }), "K", "got 1");
+}
+
+// Sizes are validated before the (expensive) numeric Lipschitz bound: a network with many parameters
+// and K = 1000 is refused at once, also when the grid comes from ε.
+TEST(Unit, PlanOverflowWithManyParametersFailsFast) {
+  const lpnn::Architecture arch =
+      arch_of(R"({"input": 30, "layers": [{"units": 30, "activation": "relu"}, {"units": 30, "activation": "relu"},
+                  {"units": 1, "activation": "identity"}], "loss": "squared"})");
+  ASSERT_EQ(arch.parameters(), 30 * 30 + 30 + 30 * 30 + 30 + 30 + 1);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(10, 1000)); }), "K_param^N", "overflows 64-bit");
+  BuildRequest by_epsilon;
+  by_epsilon.samples = 10;
+  by_epsilon.epsilon = 0.1;
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, by_epsilon); }), "overflows 64-bit");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 5.0);
+}
+
+TEST(Unit, HumanBytes) {
+  EXPECT_EQ(lpnn::human_bytes(0), "0.0 B");
+  EXPECT_EQ(lpnn::human_bytes(1023), "1023.0 B");
+  EXPECT_EQ(lpnn::human_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(lpnn::human_bytes(1024.0 * 1024 * 1024), "1.0 GiB");
+  EXPECT_EQ(lpnn::human_bytes(3.0 * 1024 * 1024 * 1024 * 1024 * 1024), "3.0 PiB");
+}
