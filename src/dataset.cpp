@@ -55,11 +55,13 @@ Dataset read_csv(const std::string& path, std::int64_t inputs, std::int64_t outp
     if (trim(line).empty()) continue;
     const std::vector<std::string_view> cells = split(line);
     std::vector<double> values(cells.size());
-    bool numeric = true;
-    for (std::size_t c = 0; c < cells.size(); ++c) numeric = numeric && parse_number(cells[c], values[c]);
+    bool any_numeric = false;
+    for (std::size_t c = 0; c < cells.size(); ++c) any_numeric = parse_number(cells[c], values[c]) || any_numeric;
     if (first_content) {
       first_content = false;
-      if (!numeric) continue;  // header
+      // A header has no numeric cell; a first row with some numbers and a bad cell is a data row and
+      // gets the "not a number" error below instead of being dropped silently.
+      if (!any_numeric) continue;
     }
     const std::int64_t width = static_cast<std::int64_t>(cells.size());
     if (data.outputs < 0) {

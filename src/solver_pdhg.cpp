@@ -34,8 +34,11 @@ void absolute_values(Mat seq) {
   LPNN_PETSC(MatSeqAIJRestoreArray(seq, &v));
 }
 
-// Row and column sums of |A|, through a copy of A with absolute values.
-void absolute_sums(Mat A, Vec row_sums, Vec col_sums) {
+// Row sums of |A| over the columns that can move (upper > 0) and column sums of |A|, through a copy of A
+// with absolute values. Columns fixed at 0 (the face's off-face λ in bounds mode) never leave 0, so the
+// iteration is PDHG on the LP without them, and Pock-Chambolle's σ_i must count only the others: with
+// them, σ is smaller by up to K_x^n·K_y^m on the convexity rows and PDHG needs many more iterations.
+void absolute_sums(Mat A, Vec upper, Vec row_sums, Vec col_sums) {
   OwnedMat abs_a;
   LPNN_PETSC(MatDuplicate(A, MAT_COPY_VALUES, abs_a.out()));
   PetscBool is_mpi = PETSC_FALSE;
@@ -52,7 +55,17 @@ void absolute_sums(Mat A, Vec row_sums, Vec col_sums) {
   OwnedVec ones_cols, ones_rows;
   LPNN_PETSC(VecDuplicate(col_sums, ones_cols.out()));
   LPNN_PETSC(VecDuplicate(row_sums, ones_rows.out()));
-  LPNN_PETSC(VecSet(ones_cols, 1.0));
+  {
+    PetscScalar* a;
+    const PetscScalar* u;
+    PetscInt n;
+    LPNN_PETSC(VecGetLocalSize(ones_cols, &n));
+    LPNN_PETSC(VecGetArray(ones_cols, &a));
+    LPNN_PETSC(VecGetArrayRead(upper, &u));
+    for (PetscInt j = 0; j < n; ++j) a[j] = u[j] > 0 ? 1.0 : 0.0;
+    LPNN_PETSC(VecRestoreArray(ones_cols, &a));
+    LPNN_PETSC(VecRestoreArrayRead(upper, &u));
+  }
   LPNN_PETSC(VecSet(ones_rows, 1.0));
   LPNN_PETSC(MatMult(abs_a, ones_cols, row_sums));
   LPNN_PETSC(MatMultTranspose(abs_a, ones_rows, col_sums));
@@ -81,7 +94,7 @@ class Pdhg {
     auto row_vec = [&](OwnedVec& v) { LPNN_PETSC(VecDuplicate(b, v.out())); };
     for (OwnedVec* v : {&x_, &tau_, &x_sum_, &x_last_, &aty_, &work_c_, &work_c2_}) col_vec(*v);
     for (OwnedVec* v : {&y_, &sigma_, &y_sum_, &y_last_, &ax_, &work_r_, &work_r2_}) row_vec(*v);
-    absolute_sums(A, sigma_, tau_);
+    absolute_sums(A, upper, sigma_, tau_);
     invert_or_one(sigma_);
     invert_or_one(tau_);
     LPNN_PETSC(VecNorm(b, NORM_2, &b_norm_));

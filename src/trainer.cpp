@@ -67,8 +67,25 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
     const LinearProgram lp = gather_to_root(A, b, c, lower, upper);
     int rank = 0;
     LPNN_MPI(MPI_Comm_rank(comm, &rank));
-    // Rank 0 solves; the others wait for the result. A Clp failure is reported by status, not thrown.
-    if (rank == 0) outcome.solution = solve_with_clp(lp, options.clp_tolerance);
+    // Rank 0 solves; the others wait for the result. A Clp failure is reported by status; an exception
+    // on rank 0 (e.g. more nonzeros than Clp can index) is shared so that every rank throws it together
+    // instead of the others waiting forever in the broadcasts below.
+    std::string clp_error;
+    if (rank == 0) {
+      try {
+        outcome.solution = solve_with_clp(lp, options.clp_tolerance);
+      } catch (const std::exception& e) {
+        clp_error = e.what();
+        if (clp_error.empty()) clp_error = "Clp failed";
+      }
+    }
+    int error_length = static_cast<int>(clp_error.size());
+    LPNN_MPI(MPI_Bcast(&error_length, 1, MPI_INT, 0, comm));
+    if (error_length > 0) {
+      clp_error.resize(static_cast<std::size_t>(error_length));
+      LPNN_MPI(MPI_Bcast(clp_error.data(), error_length, MPI_CHAR, 0, comm));
+      throw CollectiveError(clp_error);
+    }
     double scalars[6] = {outcome.solution.objective, static_cast<double>(outcome.solution.iterations),
                          outcome.solution.seconds, outcome.solution.primal_residual, outcome.solution.dual_residual,
                          outcome.solution.optimal ? 1.0 : 0.0};

@@ -22,7 +22,8 @@ struct Dataset {
 };
 
 // CSV: n input columns then m output columns, comma separated, optional header line (detected when
-// its cells are not numbers). `labels_optional`: rows of exactly n cells are accepted as unlabelled.
+// none of its cells is a number; a first row mixing numbers and text is a data row with a bad cell).
+// `labels_optional`: rows of exactly n cells are accepted as unlabelled.
 // Throws lpnn::Error naming the line and column of a ragged row, a non-numeric or non-finite cell,
 // or an empty file.
 Dataset read_csv(const std::string& path, std::int64_t inputs, std::int64_t outputs, bool labels_optional = false);

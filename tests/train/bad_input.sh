@@ -1,0 +1,148 @@
+#!/bin/bash
+# train.bad_input: lpnn-train refuses bad data and bad polytope files with a clear message, a non-zero
+# exit and NO model file; --scale minmax succeeds where unscaled data is refused, and lpnn-predict
+# undoes the scaling and prints the loss on stderr when the data has labels.
+# Failures run at 2 ranks (the collective error path: one message, no hang) and some at 1.
+# Environment (set by CMake): BUILD TRAIN PREDICT MPIEXEC PYTHON SCRIPTS WORK.
+set -euo pipefail
+rm -rf "$WORK" && mkdir -p "$WORK/out" && cd "$WORK"
+failures=0
+# When a rank exits non-zero, mpiexec waits 1 s by default before SIGKILLing the rest; every rank exits
+# on its own here, so do not wait.
+export OMPI_MCA_odls_base_sigkill_timeout=0
+
+run() {  # NP 1 runs the tool directly (an MPI singleton), more ranks under mpiexec
+  local np=$1
+  shift
+  if [ "$np" -eq 1 ]; then
+    timeout 120 "$@"
+  else
+    timeout 120 "$MPIEXEC" -n "$np" --oversubscribe "$@"
+  fi
+}
+
+# expect_failure NP "message fragment" lpnn-train args... (the model always goes to out/model.json)
+expect_failure() {
+  local np=$1 fragment=$2
+  shift 2
+  local status=0
+  run "$np" "$TRAIN" "$@" -o out/model.json >stdout.txt 2>stderr.txt || status=$?
+  local problem=""
+  if [ "$status" -eq 0 ]; then problem="exit status 0"; fi
+  if [ "$status" -eq 124 ]; then problem="timed out (hang?)"; fi
+  if ! grep -qF -- "$fragment" stderr.txt; then problem="$problem; stderr lacks \"$fragment\""; fi
+  local count
+  count=$(grep -c "lpnn-train: error" stderr.txt || true)
+  if [ "$count" -ne 1 ]; then problem="$problem; $count error lines (want exactly 1)"; fi
+  if [ -n "$(ls -A out)" ]; then problem="$problem; left files: $(ls -A out | tr '\n' ' ')"; fi
+  if [ -n "$problem" ]; then
+    echo "FAIL [np $np] lpnn-train $*: $problem" >&2
+    sed 's/^/    | /' stderr.txt >&2
+    failures=$((failures + 1))
+  else
+    echo "ok   [np $np] $(head -c 160 stderr.txt | head -1)"
+  fi
+  rm -rf out && mkdir out
+}
+
+cat > net.json <<'J'
+{"input": 1, "layers": [{"units": 1, "activation": "identity"}], "loss": "squared"}
+J
+run 2 "$BUILD" --arch net.json --samples 3 --grid 3 -o poly.h5 >/dev/null
+printf 'x,y\n-0.5,0.25\n0.1,0.3\n0.8,0.9\n' > good.csv
+run 1 "$TRAIN" -p poly.h5 -d good.csv -o good.json >/dev/null  # the baseline works
+
+# Bad data.
+printf 'x,y,z\n0.1,0.2,0.3\n0.4,0.5,0.6\n' > wrong_columns.csv
+expect_failure 2 "3 columns, but the polytope needs 2" -p poly.h5 -d wrong_columns.csv
+printf '0.1\n0.4\n' > one_column.csv
+expect_failure 1 "1 columns, but the polytope needs 2" -p poly.h5 -d one_column.csv
+printf '0.1,0.2\n0.4,0.5,0.6\n' > ragged.csv
+expect_failure 2 "ragged row" -p poly.h5 -d ragged.csv
+printf 'x,y\n0.1,0.2\n0.4,abc\n' > non_numeric.csv
+expect_failure 2 'line 3, column 2: "abc" is not a number' -p poly.h5 -d non_numeric.csv
+printf '0.1,abc\n0.4,0.5\n' > bad_first_row.csv  # not a header: it has a number
+expect_failure 2 'line 1, column 2: "abc" is not a number' -p poly.h5 -d bad_first_row.csv
+printf '0.1,0.2\nnan,0.5\n' > nan.csv
+expect_failure 1 "is not a finite number" -p poly.h5 -d nan.csv
+: > empty.csv
+expect_failure 2 "holds no data rows" -p poly.h5 -d empty.csv
+printf 'x,y\n' > header_only.csv
+expect_failure 1 "holds no data rows" -p poly.h5 -d header_only.csv
+printf '0.1,0.2\n0.3,0.4\n0.5,0.6\n0.7,0.8\n' > too_many.csv
+expect_failure 2 "4 samples, but the polytope was built for at most D = 3" -p poly.h5 -d too_many.csv
+printf 'x,y\n0.1,0.2\n3.5,0.4\n' > out_of_box.csv
+expect_failure 2 "outside the box [-1, 1]; rescale the data or pass --scale minmax" -p poly.h5 -d out_of_box.csv
+expect_failure 1 "cannot open the data file" -p poly.h5 -d missing.csv
+"$PYTHON" - <<'PY'
+import h5py, numpy as np
+with h5py.File("wrong_width.h5", "w") as f:
+    f["X"] = np.zeros((3, 2))
+    f["Y"] = np.zeros((3, 1))
+PY
+expect_failure 2 "X has 2 columns, but the polytope needs 1" -p poly.h5 -d wrong_width.h5
+
+# Bad polytope files.
+echo "not a polytope" > text.h5
+expect_failure 2 "is not an HDF5 file, so not an lpnn polytope file" -p text.h5 -d good.csv
+"$PYTHON" - <<'PY'
+import shutil
+import h5py, numpy as np
+with h5py.File("no_format.h5", "w") as f:
+    f["A/jc"] = np.zeros(2, dtype=np.int64)
+shutil.copy("poly.h5", "version2.h5")
+with h5py.File("version2.h5", "r+") as f:
+    f.attrs["format_version"] = np.int64(2)
+shutil.copy("poly.h5", "incomplete.h5")
+with h5py.File("incomplete.h5", "r+") as f:
+    f.attrs["complete"] = np.int64(0)
+PY
+expect_failure 2 "is an HDF5 file but not an lpnn polytope file" -p no_format.h5 -d good.csv
+expect_failure 1 "has polytope format version 2, but this lpnn reads version 1" -p version2.h5 -d good.csv
+expect_failure 2 "has polytope format version 2" -p version2.h5 -d good.csv
+expect_failure 2 "is an incomplete build" -p incomplete.h5 -d good.csv
+expect_failure 2 "the polytope file missing.h5 does not exist" -p missing.h5 -d good.csv
+
+# An unwritable output path: the directory does not exist (the model would go to no_such_dir/).
+status=0
+run 2 "$TRAIN" -p poly.h5 -d good.csv -o no_such_dir/model.json >stdout.txt 2>stderr.txt || status=$?
+if [ "$status" -eq 0 ] || ! grep -qF "the output directory no_such_dir does not exist" stderr.txt || [ -e no_such_dir ]; then
+  echo "FAIL: lpnn-train -o no_such_dir/model.json: status $status" >&2
+  cat stderr.txt >&2
+  failures=$((failures + 1))
+else
+  echo "ok   [np 2] $(head -1 stderr.txt)"
+fi
+
+# --scale minmax: the same out-of-box data trains; the model records the scaling; lpnn-predict
+# returns predictions in the data's units and the loss on stderr (labels given), none without labels.
+run 2 "$BUILD" --arch net.json --samples 4 --grid 5 -o poly4.h5 >/dev/null
+printf 'x,y\n0,10\n25,14\n60,15.5\n100,20\n' > raw.csv
+expect_failure 2 "outside the box" -p poly4.h5 -d raw.csv
+run 2 "$TRAIN" -p poly4.h5 -d raw.csv --scale minmax -o scaled.json >/dev/null
+"$PREDICT" --model scaled.json --data raw.csv >predictions.csv 2>predict_stderr.txt
+"$PYTHON" "$SCRIPTS/check_scaling.py" scaled.json raw.csv predictions.csv predict_stderr.txt
+printf 'x\n0\n50\n' > unlabelled.csv
+"$PREDICT" --model scaled.json --data unlabelled.csv >unlabelled_predictions.csv 2>unlabelled_stderr.txt
+if [ "$(wc -l <unlabelled_predictions.csv)" -ne 3 ] || grep -q "^loss" unlabelled_stderr.txt; then
+  echo "FAIL: lpnn-predict on unlabelled data" >&2
+  failures=$((failures + 1))
+fi
+
+# lpnn-predict on labelled in-box data: the loss line equals the model's training loss.
+"$PREDICT" --model good.json --data good.csv >/dev/null 2>predict_good.txt
+"$PYTHON" - <<'PY'
+import json, re
+text = open("predict_good.txt").read()
+m = re.search(r"^loss (\S+) \(mean squared loss over 3 samples\)", text, re.M)
+assert m, f"no loss line: {text!r}"
+expected = json.load(open("good.json"))["losses"]["train_loss"]
+assert abs(float(m.group(1)) - expected) <= 1e-9 * (1 + abs(expected)), (m.group(1), expected)
+print(f"ok   lpnn-predict loss line: {m.group(0)}")
+PY
+
+if [ "$failures" -ne 0 ]; then
+  echo "train.bad_input: $failures check(s) failed" >&2
+  exit 1
+fi
+echo "train.bad_input: every bad input refused with a clear message and no model file"
