@@ -14,8 +14,11 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Absolute defaults, so that the jobs do not depend on where they were submitted from.
 export LPNN_ROOT=${LPNN_ROOT:-$(dirname "$HERE")}
-export LPNN_OUT=${LPNN_OUT:-$PWD/polytope.h5}
-export LPNN_MODEL=${LPNN_MODEL:-$PWD/model.json}
+export LPNN_OUT=${LPNN_OUT:-polytope.h5} LPNN_MODEL=${LPNN_MODEL:-model.json}
+# Relative paths mean "from here", even if the sbatch options include --chdir.
+for v in LPNN_OUT LPNN_MODEL LPNN_ARCH LPNN_DATA; do
+    if [[ -n ${!v:-} && ${!v} != /* ]]; then export "$v=$PWD/${!v}"; fi
+done
 
 # --parsable prints "jobid" (or "jobid;cluster"): keep the id.
 build=$(sbatch --parsable "$@" "$HERE/build.sbatch")

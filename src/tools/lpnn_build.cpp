@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     app.footer("PETSc options (e.g. -log_view) go after --petsc.");
     g->excludes(gp)->excludes(gi)->excludes(go);
     e->excludes(g)->excludes(gp)->excludes(gi)->excludes(go);
-    app.parse(ac, av);
+    lpnn::tool::parse_arguments(app, ac, av);
 
     // 2. Validate spec and sizes (deterministic: every rank fails alike).
     lpnn::Plan plan;

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     app.add_option("file", path, "polytope file (.h5)")->required();
     app.add_flag("--json", json, "print as one JSON object");
     app.add_flag("--no-load", no_load, "skip MatLoad of /A");
-    app.parse(ac, av);
+    lpnn::tool::parse_arguments(app, ac, av);
 
     // 1. Metadata and consistency checks (every rank reads the same file: errors are collective).
     lpnn::PolytopeMetadata meta;

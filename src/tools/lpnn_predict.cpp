@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     std::string model_path, data_path;
     app.add_option("--model,-m", model_path, "model file from lpnn-train")->required();
     app.add_option("--data,-d", data_path, "CSV (n inputs, optionally m labels) or HDF5 (X, Y)")->required();
-    app.parse(ac, av);
+    lpnn::tool::parse_arguments(app, ac, av);
     if (!lpnn::tool::is_root()) return 0;
 
     const lpnn::Model model = lpnn::Model::from_file(model_path);

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     app.add_option("--seed", options.adam.seed, "sgd: random seed");
     app.add_flag("--json", json, "print the model summary as JSON");
     app.footer("PETSc options (e.g. -log_view) go after --petsc.");
-    app.parse(ac, av);
+    lpnn::tool::parse_arguments(app, ac, av);
     options.method = method == "lp" ? lpnn::TrainMethod::Lp
                      : method == "grid" ? lpnn::TrainMethod::GridSearch : lpnn::TrainMethod::Adam;
     options.solver = solver == "clp" ? lpnn::LpSolverKind::Clp : lpnn::LpSolverKind::Pdhg;

@@ -10,6 +10,22 @@
 
 namespace lpnn::tool {
 
+namespace {
+struct ExitRequest {
+  int code;
+};
+}  // namespace
+
+void parse_arguments(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = e.get_exit_code();
+    if (is_root()) code = app.exit(e);
+    throw ExitRequest{code == 0 ? 0 : 2};
+  }
+}
+
 int rank() {
   int r = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &r);
@@ -40,10 +56,8 @@ int run(int argc, char** argv, const char* name, const std::function<int(int, ch
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     try {
       code = body(tool_argc, argv);
-    } catch (const CLI::ParseError& e) {
-      // --help and --version are ParseErrors with exit code 0.
-      if (is_root()) code = e.get_exit_code() == 0 ? (std::puts(e.what()), 0) : (std::fprintf(stderr, "%s: %s\nRun with --help for usage.\n", name, e.what()), 2);
-      else code = e.get_exit_code() == 0 ? 0 : 2;
+    } catch (const ExitRequest& request) {
+      code = request.code;
     } catch (const CollectiveError& e) {
       if (is_root()) std::fprintf(stderr, "%s: error: %s\n", name, e.what());
       code = 1;

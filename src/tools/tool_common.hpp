@@ -7,11 +7,17 @@
 #include <functional>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 namespace lpnn::tool {
 
 // Runs body(argc, argv) inside a PETSc session. Arguments after "--petsc" (or unknown options
 // starting with a single dash) go to PETSc's options database. Returns the process exit code.
 int run(int argc, char** argv, const char* name, const std::function<int(int, char**)>& body);
+
+// Parses the tool's arguments. --help, --version and usage errors print once (rank 0, through CLI11's
+// own formatter) and end the tool with CLI11's exit code.
+void parse_arguments(CLI::App& app, int argc, char** argv);
 
 int rank();
 bool is_root();

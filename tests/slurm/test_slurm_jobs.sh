@@ -170,6 +170,17 @@ check "overcommitted build log shows $((NCPU + 2)) tasks" log_has "lpnn-over-$OV
 check "bad-spec build job $BAD recorded as FAILED with a non-zero exit code" failed_nonzero "$BAD"
 check "bad-spec build log explains the failure" log_has "lpnn-bad-$BAD.out" "build.sbatch: FAILED: lpnn-build exited with status"
 
+# Races in Open MPI's session directory show up as these lines, even in jobs that succeed.
+no_runtime_errors() {
+    local f bad=0
+    for f in lpnn-build-"$BUILD".out lpnn-train-"$TRAIN".out lpnn-over-"$OVER".out \
+        $(scontrol -o show job "$SWEEP" 2>/dev/null | grep -o 'StdOut=[^ ]*' | cut -d= -f2); do
+        if grep -HE 'PMIX ERROR|ORTE_ERROR_LOG' "$f"; then bad=1; fi
+    done
+    [[ $bad -eq 0 ]]
+}
+check "no Open MPI runtime errors (PMIX ERROR, ORTE_ERROR_LOG) in the successful jobs' logs" no_runtime_errors
+
 if [[ $nfail -ne 0 ]]; then
     for f in *.out; do echo "----- $f"; tail -n 30 "$f"; done
 fi
