@@ -29,9 +29,24 @@ struct LocalPart {
 // The whole cost template on every rank, each rank computing a balanced share (MPI_Allgatherv).
 std::vector<double> build_cost_template(MPI_Comm comm, const Architecture& arch, const PolytopeLayout& layout);
 
-// Assembles the rank's rows into a MATMPIAIJ with exact preallocation (no mallocs: checked, an
-// lpnn::Error otherwise). `block` holds exactly the rows of LocalPart::of_rank.
+// Assembles the rank's rows into a MATMPIAIJ with exact preallocation and MatSetValues (no mallocs:
+// checked, an lpnn::Error otherwise). `block` holds exactly the rows of LocalPart::of_rank. The
+// builder uses assemble_in_place; this independent path is the reference the tests compare with.
 OwnedMat assemble_matrix(MPI_Comm comm, const PolytopeLayout& layout, const CsrBlock<PetscInt>& block);
+
+// A MATMPIAIJ whose arrays are the generated SplitCsr itself (MatCreateMPIAIJWithSplitArrays uses
+// them in place). `storage` must outlive `matrix`: members are destroyed in reverse order.
+struct AssembledMatrix {
+  SplitCsr<PetscInt> storage;
+  OwnedMat matrix;
+};
+
+// Collective: assembled.matrix over assembled.storage, the rank's rows from generate_split_rows.
+void assemble_in_place(MPI_Comm comm, const PolytopeLayout& layout, AssembledMatrix& assembled);
+
+// Rows [begin, end) of A (owned by this rank, global numbering) as one CSR block with global columns,
+// read from the matrix's own storage: what the file is written from in assembled mode.
+void extract_rows(Mat A, std::int64_t begin, std::int64_t end, CsrBlock<PetscInt>& out);
 
 struct BuildOptions {
   std::string output;
