@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark suite (issue 7), one command:
 #   bash jobs/bench.sh                 full run (about 15-25 minutes on 2 cores)
-#   bash jobs/bench.sh --quick         small instances only (a smoke test of the suite, a few minutes)
+#   bash jobs/bench.sh --quick         small instances only (a smoke test of the suite, a few minutes;
+#                                      results to <build dir>/bench-results-quick unless LPNN_BENCH_RESULTS is set)
 #   bash jobs/bench.sh --only build,limits   some sections (build, limits, solve, quality, scaling)
 # Installs what is missing (Debian packages), builds lpnn (Release, no tests) into
 # ${LPNN_BENCH_BUILD_DIR:-build-bench}, compiles the C++ kernels of tests/bench/ with g++ -O2 against
@@ -12,6 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${LPNN_BENCH_BUILD_DIR:-$here/build-bench}
 results=${LPNN_BENCH_RESULTS:-$here/tests/bench/results}
+# A quick (smoke) run must not replace the committed full results.
+for arg in "$@"; do [[ "$arg" == --quick && -z "${LPNN_BENCH_RESULTS:-}" ]] && results=$build/bench-results-quick; done
 
 # 1. Packages: lpnn's build dependencies, then what the benchmarks add (only those missing).
 bash "$here/cmake/install-deps.sh"

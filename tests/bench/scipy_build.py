@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""The competitor of benchmark 1a: the same polytope file built the way a Python user would, with
+numpy + scipy.sparse (vectorized: one sample's CSR pattern, broadcast over the D samples), written with
+h5py to lpnn's layout (README "Polytope file"). Prints one JSON object with the stage times.
+
+  scipy_build.py SPEC.json K D OUT.h5
+"""
+
+import json
+import sys
+import time
+
+import h5py
+import numpy as np
+import scipy.sparse as sp
+
+from bmp_numpy import cost_template, grid, load_spec, regularizer_costs, sizes
+
+
+def main(spec_path, K, D, out):
+    K, D = int(K), int(D)
+    t0 = time.perf_counter()
+    spec = load_spec(spec_path)
+    N, n, m = sizes(spec, K)
+    # Stage "template": cost template and the objective.
+    cost, P = cost_template(spec, K)
+    M, B = K ** N, cost.size
+    S = B // M
+    rows, cols, nnz = D * (1 + M), M + D * B, D * (2 * B + M)
+    c = np.concatenate([regularizer_costs(spec, P), np.tile(cost / D, D)])
+    t1 = time.perf_counter()
+
+    # Stage "generate": CSR arrays. One sample's pattern (columns relative to bag 0), then all samples.
+    per = 2 * B + M
+    lengths = np.empty(1 + M, dtype=np.int64)
+    lengths[0], lengths[1:] = B, 1 + S
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])          # row starts within one sample
+    pattern = np.empty(per, dtype=np.int64)
+    pattern[:B] = M + np.arange(B)                                     # convexity row
+    lam = (M + np.arange(B)).reshape(M, S)
+    cons = np.empty((M, 1 + S), dtype=np.int64)
+    cons[:, 0] = np.arange(M)                                          # X[a] first
+    cons[:, 1:] = lam                                                  # then λ^0[(a,·,·)]
+    pattern[B:] = cons.reshape(-1)
+    values = np.ones(per)
+    xpos = starts[1:]                                                  # where X[a] sits in the pattern
+    values[xpos] = -1.0
+    ir = (pattern[None, :] + (np.arange(D, dtype=np.int64) * B)[:, None]).reshape(-1)
+    ir.reshape(D, per)[:, xpos] = np.arange(M)                         # X columns are shared, not shifted
+    data = np.tile(values, D)
+    jc = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(np.tile(lengths, D), out=jc[1:])
+    b = np.tile(np.concatenate([[1.0], np.zeros(M)]), D)
+    t2 = time.perf_counter()
+
+    # Stage "assemble": a scipy.sparse matrix (what the Python user works with).
+    A = sp.csr_matrix((data, ir, jc), shape=(rows, cols))
+    assert A.nnz == nnz
+    t3 = time.perf_counter()
+
+    # Stage "write": h5py, contiguous datasets, lpnn's layout.
+    g = grid(K)
+    with h5py.File(out, "w") as f:
+        a = f.create_group("A")
+        a.attrs["MATLAB_sparse"] = np.int64(cols)
+        a.create_dataset("jc", data=jc)
+        a.create_dataset("ir", data=ir)
+        a.create_dataset("data", data=data)
+        f.create_dataset("lp/b", data=b)
+        f.create_dataset("lp/c", data=c)
+        f.create_dataset("template/cost", data=cost)
+        for name in ("param", "input", "output"):
+            f.create_dataset(f"grids/{name}", data=g)
+        attrs = dict(format="lpnn-polytope", format_version=1, spec=json.dumps(spec), samples=D, grid_param=K,
+                     grid_input=K, grid_output=K, parameters=N, inputs=n, outputs=m, parameter_grid_points=M,
+                     bag_size=B, rows=rows, columns=cols, nonzeros=nnz, complete=1)
+        for k, v in attrs.items():
+            f.attrs[k] = v
+    t4 = time.perf_counter()
+    print(json.dumps({"rows": rows, "columns": cols, "nonzeros": nnz, "index_dtype_scipy": str(A.indices.dtype),
+                      "seconds": {"template": t1 - t0, "generate": t2 - t1, "assemble": t3 - t2, "write": t4 - t3,
+                                  "total": t4 - t0}}))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])
