@@ -98,8 +98,20 @@ double read_double_attribute(hid_t object, const std::string& name) {
 std::string read_string_attribute(hid_t object, const std::string& name) {
   Handle attr = open_attribute(object, name);
   Handle type(H5Aget_type(attr), H5Tclose, "H5Aget_type");
-  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0)
-    fail("the attribute \"{}\" is not a fixed-length string", name);
+  if (H5Tget_class(type) != H5T_STRING) fail("the attribute \"{}\" is not a string", name);
+  if (H5Tis_variable_str(type) > 0) {
+    // Variable-length strings are what h5py and most tools write: read them too.
+    Handle space(H5Aget_space(attr), H5Sclose, "H5Aget_space");
+    if (H5Sget_simple_extent_npoints(space) != 1) fail("the attribute \"{}\" is not a single string", name);
+    Handle memory(H5Tcopy(H5T_C_S1), H5Tclose, "H5Tcopy");
+    check(H5Tset_size(memory, H5T_VARIABLE), "H5Tset_size");
+    check(H5Tset_cset(memory, H5Tget_cset(type)), "H5Tset_cset");
+    char* text = nullptr;
+    check(H5Aread(attr, memory, &text), "reading attribute " + name);
+    std::string value = text ? text : "";
+    H5free_memory(text);
+    return value;
+  }
   std::vector<char> buffer(H5Tget_size(type) + 1, '\0');
   check(H5Aread(attr, type, buffer.data()), "reading attribute " + name);
   return std::string(buffer.data());

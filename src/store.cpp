@@ -1,5 +1,7 @@
 #include "lpnn/store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <petscviewerhdf5.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <filesystem>
 
 #include "lpnn/error.hpp"
+#include "lpnn/planner.hpp"
 
 namespace lpnn {
 
@@ -24,12 +27,25 @@ void check_output_path(const std::string& path, bool force, const char* force_fl
   const fs::path p(path);
   const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
+  if (!fs::is_directory(dir, ec)) {
+    if (fs::exists(dir, ec))
+      fail("the output directory {} is not a directory; choose another -o path", dir.string());
     fail("the output directory {} does not exist; create it first (mkdir -p {})", dir.string(), dir.string());
+  }
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     fail("the output directory {} is not writable ({}); choose another -o path", dir.string(), std::strerror(errno));
+  if (fs::is_directory(p, ec)) fail("the output {} is a directory; give a file name", path);
   if (fs::exists(p, ec) && !force)
     fail("the output {} already exists; pass {} to replace it, or choose another path", path, force_flag);
+  // access() answers yes to root whatever the permission bits, and knows nothing of file systems that
+  // refuse new files (/proc, /sys): creating a file is the only real test.
+  const fs::path probe = dir / fmt::format(".lpnn-write-test-{}", ::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0)
+    fail("the output directory {} is not writable: creating a file there failed ({}); choose another -o path",
+         dir.string(), std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 namespace {
@@ -72,38 +88,126 @@ void write_layout_attributes(hid_t file, const PolytopeMetadata& meta) {
 
 }  // namespace
 
-PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta)
+namespace {
+
+// Every rank throws the same CollectiveError when any rank's `error` is non-empty.
+void agree(MPI_Comm comm, const std::string& error, const std::string& what) {
+  int failed = error.empty() ? 0 : 1, any = 0;
+  LPNN_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (failed) throw CollectiveError(error);
+  if (any) throw CollectiveError(fmt::format("another rank failed while {}", what));
+}
+
+// Rank 0's `error` (empty: none) thrown as the same CollectiveError on every rank.
+void agree_with_root(MPI_Comm comm, int rank, std::string error) {
+  int length = rank == 0 ? static_cast<int>(error.size()) : 0;
+  LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
+  error.resize(static_cast<std::size_t>(length));
+  LPNN_MPI(MPI_Bcast(error.data(), length, MPI_CHAR, 0, comm));
+  if (!error.empty()) throw CollectiveError(error);
+}
+
+// Makes the file behind `fd` at least `bytes` long, with its blocks allocated where the file system
+// can (fallocate); where it cannot, only the size is set, which still meets a file-size limit.
+// Returns what went wrong, or an empty string.
+std::string reserve(int fd, std::int64_t bytes) {
+  if (bytes <= 0) return {};
+  int code = ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) == 0 ? 0 : errno;
+  if (code == EOPNOTSUPP || code == ENOSYS) {
+    struct stat st {};
+    code = ::fstat(fd, &st) != 0 ? errno : 0;
+    if (code == 0 && st.st_size < bytes && ::ftruncate(fd, static_cast<off_t>(bytes)) != 0) code = errno;
+  }
+  if (code == 0) return {};
+  if (code == EFBIG) return fmt::format("{} (a file-size limit, ulimit -f, is lower than that)", std::strerror(code));
+  if (code == ENOSPC || code == EDQUOT) return fmt::format("{} (free space or write elsewhere)", std::strerror(code));
+  return std::strerror(code);
+}
+
+std::string reserve_path(const std::string& path, std::int64_t bytes, bool create) {
+  const int fd = ::open(path.c_str(), create ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY, 0644);
+  if (fd < 0) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
+  std::string error = reserve(fd, bytes);
+  ::close(fd);
+  if (!error.empty())
+    return fmt::format("cannot reserve {} ({} bytes) for {}: {}", human_bytes(static_cast<double>(bytes)), bytes, path,
+                       error);
+  return {};
+}
+
+// An upper bound of the file size the writer produces: datasets, the padding of the 1 MiB alignment of
+// large datasets, and metadata (object headers, attributes with the spec).
+std::int64_t file_bytes_bound(const PolytopeMetadata& meta) {
+  std::int64_t padding = 0;
+  for (const DatasetSpec& d : dataset_specs(meta.layout))
+    if (d.size >= (1 << 17)) padding += 1 << 20;  // 8-byte elements: at least 1 MiB
+  const std::int64_t metadata = (256 << 10) + 2 * static_cast<std::int64_t>(meta.arch.to_json().dump().size());
+  return checked_add(polytope_file_bytes(meta.layout), padding + metadata, "the file size");
+}
+
+}  // namespace
+
+// Parallel HDF5 1.10 cannot survive a failed write: H5Fclose then fails on some ranks and not others
+// (a deadlock in the close's collectives) or leaves a dangling file ID that crashes the library's
+// clean-up in MPI_Finalize. So the space is reserved before HDF5 opens the file (disk full and
+// file-size limits fail here, cleanly, on every rank) and again, exactly, once the datasets exist.
+PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta) try
     : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout) {
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
-  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
-  h5::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
-  // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
-  h5::check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");
-  file_ = h5::Handle(H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
-                     "creating " + partial_ + " (is the directory writable?)");
-  transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
-  h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+  // 1. Reserve an upper bound of the file's size under the temporary name, before HDF5 touches it.
+  agree_with_root(comm, rank_, rank_ == 0 ? reserve_path(partial_, file_bytes_bound(meta), true) : std::string());
 
-  for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance"})
-    h5::Handle(H5Gcreate2(file_, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-               std::string("creating group ") + group);
-  // Every element is written exactly once, so fill values would only double the I/O.
-  h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
-  h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
-  for (const DatasetSpec& d : dataset_specs(layout_)) {
-    const hsize_t size = static_cast<hsize_t>(d.size);
-    h5::Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
-    h5::Handle(H5Dcreate2(file_, d.name, d.file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
-               std::string("creating dataset ") + d.name);
+  // 2. Create the file, its groups, datasets and attributes (collective metadata operations).
+  std::string error;
+  try {
+    h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
+    h5::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+    // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
+    h5::check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");
+    file_ = h5::Handle(H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
+                       "creating " + partial_ + " (is the directory writable?)");
+  } catch (const Error& e) {
+    error = e.what();
   }
+  agree(comm, error, "creating " + partial_);
+  try {
+    transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
+    h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+    for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance"})
+      h5::Handle(H5Gcreate2(file_, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                 std::string("creating group ") + group);
+    // Every element is written exactly once, so fill values would only double the I/O.
+    h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+    h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    for (const DatasetSpec& d : dataset_specs(layout_)) {
+      const hsize_t size = static_cast<hsize_t>(d.size);
+      h5::Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+      h5::Handle(H5Dcreate2(file_, d.name, d.file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+                 std::string("creating dataset ") + d.name);
+    }
+    {
+      h5::Handle a(H5Gopen2(file_, "/A", H5P_DEFAULT), H5Gclose, "opening /A");
+      h5::write_attribute(a, "MATLAB_sparse", layout_.cols);
+    }
+    write_layout_attributes(file_, meta);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  agree(comm, error, "creating the datasets of " + partial_);
+
+  // 3. The datasets are allocated now (parallel HDF5 allocates early): reserve the exact end of the
+  // file, so that the close never has to extend it and, where fallocate works, no write runs out of
+  // space.
   {
-    h5::Handle a(H5Gopen2(file_, "/A", H5P_DEFAULT), H5Gclose, "opening /A");
-    h5::write_attribute(a, "MATLAB_sparse", layout_.cols);
+    // H5Fget_filesize is max(end of file, end of allocation); H5Fget_eoa wants a SWMR-capable driver.
+    hsize_t eoa = 0;
+    if (H5Fget_filesize(file_, &eoa) < 0) error = "HDF5: H5Fget_filesize failed";
+    else if (rank_ == 0) error = reserve_path(partial_, static_cast<std::int64_t>(eoa), false);
+    agree(comm, error, "reserving space for " + partial_);
   }
-  write_layout_attributes(file_, meta);
 
-  // Grids are tiny: rank 0 writes them, the others take part with empty selections.
+  // 4. Grids are tiny: rank 0 writes them, the others take part with empty selections.
   const GridSpec& g = layout_.grid;
   const std::pair<const char*, std::int64_t> grids[] = {
       {"/grids/param", g.param}, {"/grids/input", g.input}, {"/grids/output", g.output}};
@@ -111,6 +215,12 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     const std::vector<double> values = Grid(k).values();
     write_slab(name, H5T_NATIVE_DOUBLE, 0, rank_ == 0 ? k : 0, values.data(), sizeof(double));
   }
+} catch (...) {
+  // The members are destroyed (the file closed) when this handler runs: remove the temporary file,
+  // which the destructor, never run for a constructor that throws, would otherwise have removed.
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) std::remove(partial_path(path).c_str());
 }
 
 PolytopeWriter::~PolytopeWriter() {
@@ -215,14 +325,22 @@ h5::Handle open_readonly(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) fail("the polytope file {} does not exist", path);
   if (H5Fis_hdf5(path.c_str()) <= 0) fail("{} is not an HDF5 file, so not an lpnn polytope file", path);
-  return h5::Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) fail("{} looks like an HDF5 file but HDF5 cannot open it (truncated or damaged?); rebuild it", path);
+  return h5::Handle(file, H5Fclose, "opening " + path);
 }
 
 }  // namespace
 
 PolytopeMetadata read_polytope_metadata(const std::string& path) {
   h5::Handle file = open_readonly(path);
-  if (H5Aexists(file, "format") <= 0 || h5::read_string_attribute(file, "format") != kPolytopeFormat)
+  std::string format;
+  try {
+    if (H5Aexists(file, "format") > 0) format = h5::read_string_attribute(file, "format");
+  } catch (const Error&) {
+    format.clear();  // not a string: not lpnn's either
+  }
+  if (format != kPolytopeFormat)
     fail("{} is an HDF5 file but not an lpnn polytope file (no format = \"{}\" attribute)", path, kPolytopeFormat);
   const std::int64_t version = h5::read_int_attribute(file, "format_version");
   if (version != kPolytopeFormatVersion)

@@ -48,7 +48,9 @@ std::string partial_path(const std::string& path);
 
 // Collective on `comm`. Creates the datasets under the temporary name; every write_* is collective
 // (ranks with nothing to write pass an empty range). Destroyed without commit(), it removes the
-// temporary file.
+// temporary file. The constructor reserves the file's whole size first (fallocate where the file
+// system has it), so a full disk or a file-size limit is an error, on every rank, before any data is
+// written: parallel HDF5 1.10 cannot close a file cleanly after a failed write.
 class PolytopeWriter {
  public:
   PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta);
