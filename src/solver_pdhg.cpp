@@ -87,6 +87,22 @@ struct Residuals {
   double kkt() const { return std::sqrt(primal_abs * primal_abs + dual_abs * dual_abs + gap_abs * gap_abs); }
 };
 
+// The first `keep` entries of x, on every rank.
+std::vector<double> leading_entries(Vec x, std::int64_t keep) {
+  std::vector<double> out(static_cast<std::size_t>(keep));
+  OwnedIS from;
+  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, static_cast<PetscInt>(keep), 0, 1, from.out()));
+  OwnedVec local;
+  LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(keep), out.data(), local.out()));
+  VecScatter scatter;
+  LPNN_PETSC(VecScatterCreate(x, from, local, nullptr, &scatter));
+  LPNN_PETSC(VecScatterBegin(scatter, x, local, INSERT_VALUES, SCATTER_FORWARD));
+  LPNN_PETSC(VecScatterEnd(scatter, x, local, INSERT_VALUES, SCATTER_FORWARD));
+  LPNN_PETSC(VecScatterDestroy(&scatter));
+  return out;
+}
+
+
 class Pdhg {
  public:
   Pdhg(Mat A, Vec b, Vec c, Vec upper) : A_(A), b_(b), c_(c), upper_(upper) {
@@ -102,7 +118,7 @@ class Pdhg {
     omega_ = (b_norm_ > 1e-10 && c_norm_ > 1e-10) ? c_norm_ / b_norm_ : 1.0;
   }
 
-  LpSolution run(const PdhgOptions& options, std::int64_t keep) {
+  LpSolution run(const PdhgOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     int rank = 0;
     LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(A_)), &rank));
@@ -167,10 +183,11 @@ class Pdhg {
     solution.primal_residual = best.primal;
     solution.dual_residual = best.dual;
     solution.gap = best.gap;
-    solution.x = leading_entries(keep);
     solution.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return solution;
   }
+
+ Vec solution() const { return x_; }
 
  private:
   void step() {
@@ -295,20 +312,6 @@ class Pdhg {
     if (dx > 1e-10 && dy > 1e-10) omega_ = std::exp(0.5 * std::log(dy / dx) + 0.5 * std::log(omega_));
   }
 
-  std::vector<double> leading_entries(std::int64_t keep) {
-    std::vector<double> out(static_cast<std::size_t>(keep));
-    OwnedIS from;
-    LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, static_cast<PetscInt>(keep), 0, 1, from.out()));
-    OwnedVec local;
-    LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(keep), out.data(), local.out()));
-    VecScatter scatter;
-    LPNN_PETSC(VecScatterCreate(x_, from, local, nullptr, &scatter));
-    LPNN_PETSC(VecScatterBegin(scatter, x_, local, INSERT_VALUES, SCATTER_FORWARD));
-    LPNN_PETSC(VecScatterEnd(scatter, x_, local, INSERT_VALUES, SCATTER_FORWARD));
-    LPNN_PETSC(VecScatterDestroy(&scatter));
-    return out;
-  }
-
   Mat A_;
   Vec b_, c_, upper_;
   OwnedVec x_, tau_, x_sum_, x_last_, aty_, work_c_, work_c2_;
@@ -322,8 +325,41 @@ class Pdhg {
 LpSolution solve_with_pdhg(Mat A, Vec b, Vec c, Vec upper, const PdhgOptions& options, std::int64_t keep) {
   if (options.tolerance <= 0) fail("the PDHG tolerance must be positive, got {}", options.tolerance);
   if (options.check_every < 1) fail("the PDHG check interval must be at least 1");
-  Pdhg solver(A, b, c, upper);
-  return solver.run(options, keep);
+  // Columns fixed at 0 (upper = 0: the face's off-face λ) never move: iterate on the others only,
+  // a distributed submatrix (MatCreateSubMatrix keeps every rank's own columns on that rank).
+  PetscInt first = 0, last = 0;
+  LPNN_PETSC(VecGetOwnershipRange(c, &first, &last));
+  std::vector<PetscInt> free_columns;
+  {
+    const PetscScalar* u;
+    LPNN_PETSC(VecGetArrayRead(upper, &u));
+    for (PetscInt j = first; j < last; ++j)
+      if (u[j - first] > 0) free_columns.push_back(j);
+    LPNN_PETSC(VecRestoreArrayRead(upper, &u));
+  }
+  MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(A));
+  OwnedIS columns, rows;
+  LPNN_PETSC(ISCreateGeneral(comm, static_cast<PetscInt>(free_columns.size()), free_columns.data(), PETSC_COPY_VALUES,
+                             columns.out()));
+  PetscInt row_first = 0, row_last = 0;
+  LPNN_PETSC(MatGetOwnershipRange(A, &row_first, &row_last));
+  LPNN_PETSC(ISCreateStride(comm, row_last - row_first, row_first, 1, rows.out()));
+  OwnedMat reduced;
+  LPNN_PETSC(MatCreateSubMatrix(A, rows, columns, MAT_INITIAL_MATRIX, reduced.out()));
+  OwnedVec c_free, upper_free;
+  LPNN_PETSC(MatCreateVecs(reduced, c_free.out(), nullptr));
+  LPNN_PETSC(VecDuplicate(c_free, upper_free.out()));
+  LPNN_PETSC(VecISCopy(c, columns, SCATTER_REVERSE, c_free));
+  LPNN_PETSC(VecISCopy(upper, columns, SCATTER_REVERSE, upper_free));
+
+  Pdhg solver(reduced, b, c_free, upper_free);
+  LpSolution solution = solver.run(options);
+  OwnedVec x;
+  LPNN_PETSC(VecDuplicate(c, x.out()));
+  LPNN_PETSC(VecSet(x, 0.0));
+  LPNN_PETSC(VecISCopy(x, columns, SCATTER_FORWARD, solver.solution()));
+  solution.x = leading_entries(x, keep);
+  return solution;
 }
 
 }  // namespace lpnn
