@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git
   openmpi-bin libopenmpi-dev
   petsc64-dev libhdf5-openmpi-dev hdf5-tools
-  coinor-libclp-dev
+  coinor-libclp-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libeigen3-dev
   googletest libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-scipy python3-numpy

@@ -243,11 +243,7 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
       path_error = e.what();
     }
   }
-  int length = static_cast<int>(path_error.size());
-  LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
-  path_error.resize(static_cast<std::size_t>(length));
-  LPNN_MPI(MPI_Bcast(path_error.data(), length, MPI_CHAR, 0, comm));
-  if (!path_error.empty()) throw CollectiveError(path_error);
+  throw_if_root_failed(comm, path_error);
 
   BuildStages stages;
   const LocalPart part = LocalPart::of_rank(layout, rank, ranks);

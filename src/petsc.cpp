@@ -23,6 +23,23 @@ void mpi_check(int code, const char* call, const char* file, int line) {
   fail("MPI error in {} ({}:{}): {}", call, file, line, std::string(text, static_cast<std::size_t>(length)));
 }
 
+void throw_if_any_failed(MPI_Comm comm, const std::string& error, const std::string& what) {
+  int failed = error.empty() ? 0 : 1, any = 0;
+  LPNN_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (failed) throw CollectiveError(error);
+  if (any) throw CollectiveError(fmt::format("another rank failed while {}", what));
+}
+
+void throw_if_root_failed(MPI_Comm comm, std::string error) {
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  int length = rank == 0 ? static_cast<int>(error.size()) : 0;
+  LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
+  error.resize(static_cast<std::size_t>(length));
+  LPNN_MPI(MPI_Bcast(error.data(), length, MPI_CHAR, 0, comm));
+  if (!error.empty()) throw CollectiveError(error);
+}
+
 PetscSession::PetscSession(int* argc, char*** argv, const char* help) {
   const PetscErrorCode code = PetscInitialize(argc, argv, nullptr, help);
   if (code) throw Error("PetscInitialize failed");

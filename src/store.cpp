@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "lpnn/checksum.hpp"
 #include "lpnn/error.hpp"
 #include "lpnn/planner.hpp"
 
@@ -90,23 +91,6 @@ void write_layout_attributes(hid_t file, const PolytopeMetadata& meta) {
 
 namespace {
 
-// Every rank throws the same CollectiveError when any rank's `error` is non-empty.
-void agree(MPI_Comm comm, const std::string& error, const std::string& what) {
-  int failed = error.empty() ? 0 : 1, any = 0;
-  LPNN_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm));
-  if (failed) throw CollectiveError(error);
-  if (any) throw CollectiveError(fmt::format("another rank failed while {}", what));
-}
-
-// Rank 0's `error` (empty: none) thrown as the same CollectiveError on every rank.
-void agree_with_root(MPI_Comm comm, int rank, std::string error) {
-  int length = rank == 0 ? static_cast<int>(error.size()) : 0;
-  LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
-  error.resize(static_cast<std::size_t>(length));
-  LPNN_MPI(MPI_Bcast(error.data(), length, MPI_CHAR, 0, comm));
-  if (!error.empty()) throw CollectiveError(error);
-}
-
 // Makes the file behind `fd` at least `bytes` long, with its blocks allocated where the file system
 // can (fallocate); where it cannot, only the size is set, which still meets a file-size limit.
 // Returns what went wrong, or an empty string.
@@ -156,7 +140,7 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
   // 1. Reserve an upper bound of the file's size under the temporary name, before HDF5 touches it.
-  agree_with_root(comm, rank_, rank_ == 0 ? reserve_path(partial_, file_bytes_bound(meta), true) : std::string());
+  throw_if_root_failed(comm, rank_ == 0 ? reserve_path(partial_, file_bytes_bound(meta), true) : std::string());
 
   // 2. Create the file, its groups, datasets and attributes (collective metadata operations).
   std::string error;
@@ -170,7 +154,7 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   } catch (const Error& e) {
     error = e.what();
   }
-  agree(comm, error, "creating " + partial_);
+  throw_if_any_failed(comm, error, "creating " + partial_);
   try {
     transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
     h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
@@ -194,7 +178,7 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   } catch (const Error& e) {
     error = e.what();
   }
-  agree(comm, error, "creating the datasets of " + partial_);
+  throw_if_any_failed(comm, error, "creating the datasets of " + partial_);
 
   // 3. The datasets are allocated now (parallel HDF5 allocates early): reserve the exact end of the
   // file, so that the close never has to extend it and, where fallocate works, no write runs out of
@@ -204,7 +188,7 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     hsize_t eoa = 0;
     if (H5Fget_filesize(file_, &eoa) < 0) error = "HDF5: H5Fget_filesize failed";
     else if (rank_ == 0) error = reserve_path(partial_, static_cast<std::int64_t>(eoa), false);
-    agree(comm, error, "reserving space for " + partial_);
+    throw_if_any_failed(comm, error, "reserving space for " + partial_);
   }
 
   // 4. Grids are tiny: rank 0 writes them, the others take part with empty selections.
@@ -249,13 +233,13 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
     if (H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) < 0)
       fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
     bytes_written_ += count * static_cast<std::int64_t>(element_bytes);
+    // The memory bytes are the file bytes (little-endian int64/float64): checksum them as written.
+    const std::int64_t bytes = count * static_cast<std::int64_t>(element_bytes);
+    if (count > 0) pieces_[dataset].push_back({offset * static_cast<std::int64_t>(element_bytes), bytes, crc32_of(data, bytes)});
   } catch (const Error& e) {
     error = e.what();
   }
-  int failed = error.empty() ? 0 : 1, any = 0;
-  LPNN_MPI(MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, comm_));
-  if (failed) throw CollectiveError(error);
-  if (any) throw CollectiveError(fmt::format("another rank failed while writing {} to {}", dataset, partial_));
+  throw_if_any_failed(comm_, error, fmt::format("writing {} to {}", dataset, partial_));
 }
 
 template <typename Index>
@@ -265,7 +249,12 @@ void PolytopeWriter::write_rows(const CsrBlock<Index>& block) {
   std::vector<std::int64_t> jc(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)));
   for (std::int64_t r = 0; r < rows; ++r) jc[r] = nnz_offset + static_cast<std::int64_t>(block.row_pointer[r]);
   write_slab("/A/jc", h5::native_type<std::int64_t>(), block.row_begin, rows, jc.data(), 8);
-  write_slab("/A/ir", h5::native_type<Index>(), nnz_offset, nnz, block.columns.data(), sizeof(Index));
+  if constexpr (sizeof(Index) == 8) {
+    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, block.columns.data(), 8);
+  } else {  // 32-bit PetscInt: widen, so that the checksummed bytes are the stored int64 bytes
+    const std::vector<std::int64_t> wide(block.columns.begin(), block.columns.end());
+    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, wide.data(), 8);
+  }
   write_slab("/A/data", H5T_NATIVE_DOUBLE, nnz_offset, nnz, block.values.data(), sizeof(double));
 }
 template void PolytopeWriter::write_rows<std::int32_t>(const CsrBlock<std::int32_t>&);
@@ -293,6 +282,12 @@ void PolytopeWriter::commit(const nlohmann::json& provenance) {
       else h5::write_attribute(group, item.key(), item.value().is_string() ? item.value().get<std::string>()
                                                                            : item.value().dump());
     }
+  }
+  // Each dataset's CRC-32 from the pieces every rank wrote, combined in order.
+  for (const DatasetSpec& d : dataset_specs(layout_)) {
+    const std::uint32_t crc = combine_pieces(comm_, pieces_[d.name], d.size * 8);
+    h5::Handle set(H5Dopen2(file_, d.name, H5P_DEFAULT), H5Dclose, std::string("opening ") + d.name);
+    h5::write_attribute(set, "crc32", static_cast<std::int64_t>(crc));
   }
   h5::write_attribute(file_, "complete", std::int64_t{1});
   if (file_.close() < 0) fail("closing {} failed (disk full?)", partial_);
@@ -331,6 +326,12 @@ h5::Handle open_readonly(const std::string& path) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::int64_t>> polytope_datasets(const PolytopeLayout& layout) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const DatasetSpec& d : dataset_specs(layout)) out.emplace_back(d.name, d.size);
+  return out;
+}
 
 PolytopeMetadata read_polytope_metadata(const std::string& path) {
   h5::Handle file = open_readonly(path);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "lpnn/checksum.hpp"
 #include "lpnn/cost_template.hpp"
 #include "lpnn/error.hpp"
 #include "lpnn/grid_search.hpp"
@@ -79,13 +80,7 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
         if (clp_error.empty()) clp_error = "Clp failed";
       }
     }
-    int error_length = static_cast<int>(clp_error.size());
-    LPNN_MPI(MPI_Bcast(&error_length, 1, MPI_INT, 0, comm));
-    if (error_length > 0) {
-      clp_error.resize(static_cast<std::size_t>(error_length));
-      LPNN_MPI(MPI_Bcast(clp_error.data(), error_length, MPI_CHAR, 0, comm));
-      throw CollectiveError(clp_error);
-    }
+    throw_if_root_failed(comm, clp_error);
     double scalars[6] = {outcome.solution.objective, static_cast<double>(outcome.solution.iterations),
                          outcome.solution.seconds, outcome.solution.primal_residual, outcome.solution.dual_residual,
                          outcome.solution.optimal ? 1.0 : 0.0};
@@ -153,6 +148,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
 
   // 1. The polytope's metadata and the data set, checked against each other.
   const PolytopeMetadata meta = read_polytope_metadata(options.polytope);
+  if (options.verify_checksums) verify_polytope_checksums(comm, options.polytope);
   const PolytopeLayout& layout = meta.layout;
   const Architecture& arch = meta.arch;
   Dataset data = read_dataset(options.data, layout.n, layout.m);

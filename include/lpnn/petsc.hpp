@@ -18,6 +18,14 @@ void petsc_check(PetscErrorCode code, const char* call, const char* file, int li
 void mpi_check(int code, const char* call, const char* file, int line);
 #define LPNN_MPI(call) ::lpnn::mpi_check((call), #call, __FILE__, __LINE__)
 
+// Error agreement across ranks, so that a failure seen by some ranks does not leave the others
+// waiting in the next collective. Both are collective on `comm`.
+// Throws the same lpnn::CollectiveError on every rank when any rank's `error` is non-empty (ranks
+// without their own message report that another rank failed while `what`).
+void throw_if_any_failed(MPI_Comm comm, const std::string& error, const std::string& what);
+// Throws rank 0's `error` (ignored elsewhere; empty: no error) on every rank.
+void throw_if_root_failed(MPI_Comm comm, std::string error);
+
 template <typename Handle, PetscErrorCode (*Destroy)(Handle*)>
 class PetscOwner {
  public:

@@ -9,6 +9,7 @@
 //   /lp/c            float64[cols]    full-data objective: λ_R·R(θ(a)) on X, c[j]/D on λ^d
 //   /template/cost   float64[B]       the cost template c[j]
 //   /grids/param, /grids/input, /grids/output   float64[K] grid values
+//   every dataset    attribute crc32: zlib CRC-32 of its stored bytes (verify_polytope_checksums)
 //   root attributes  format, format_version, complete, spec (JSON), samples, grid_*, sizes, Lipschitz
 //   /provenance      attributes: lpnn_version, ranks, mode, created_utc, build_seconds
 //
@@ -19,6 +20,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lpnn/architecture.hpp"
+#include "lpnn/checksum.hpp"
 #include "lpnn/generator.hpp"
 #include "lpnn/hdf5.hpp"
 #include "lpnn/layout.hpp"
@@ -79,7 +82,11 @@ class PolytopeWriter {
   h5::Handle transfer_;  // collective MPI-IO transfer property list
   bool committed_ = false;
   std::int64_t bytes_written_ = 0;
+  std::map<std::string, std::vector<CrcPiece>> pieces_;  // per dataset, what this rank wrote
 };
+
+// Every dataset of the layout with its length in elements (all are 8-byte elements).
+std::vector<std::pair<std::string, std::int64_t>> polytope_datasets(const PolytopeLayout& layout);
 
 // Checks `path` is a complete lpnn polytope file of this format version whose sizes agree with its
 // spec and datasets; throws lpnn::Error saying what is wrong otherwise. Any rank, no communication.

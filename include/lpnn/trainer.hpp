@@ -23,6 +23,7 @@ struct TrainOptions {
   FaceMode face = FaceMode::Bounds;
   bool scale_minmax = false;
   bool verify = false;  // run the grid-search oracle beside the LP and fail if they disagree
+  bool verify_checksums = true;  // CRC-32 of every dataset against the file's record, in parallel
   double clp_tolerance = 1e-9;
   PdhgOptions pdhg;
   AdamOptions adam;

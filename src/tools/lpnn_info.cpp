@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "lpnn/checksum.hpp"
 #include "lpnn/error.hpp"
 #include "lpnn/store.hpp"
 #include "tool_common.hpp"
@@ -14,10 +15,11 @@ int main(int argc, char** argv) {
   return lpnn::tool::run(argc, argv, "lpnn-info", [](int ac, char** av) {
     CLI::App app{"Describe and check an lpnn polytope file; load its matrix with PETSc MatLoad."};
     std::string path;
-    bool json = false, no_load = false;
+    bool json = false, no_load = false, verify = false;
     app.add_option("file", path, "polytope file (.h5)")->required();
     app.add_flag("--json", json, "print as one JSON object");
     app.add_flag("--no-load", no_load, "skip MatLoad of /A");
+    app.add_flag("--verify", verify, "check every dataset's CRC-32 against the file's record (in parallel)");
     lpnn::tool::parse_arguments(app, ac, av);
 
     // 1. Metadata and consistency checks (every rank reads the same file: errors are collective).
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
       throw lpnn::CollectiveError(e.what());
     }
     const lpnn::PolytopeLayout& l = meta.layout;
+    if (verify) lpnn::verify_polytope_checksums(MPI_COMM_WORLD, path);  // throws CollectiveError on damage
 
     // 2. MatLoad on this run's ranks.
     PetscInt rows = 0, cols = 0;
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
                      {"nonzeros", l.nnz},
                      {"lipschitz_bmp", meta.lipschitz_bmp},
                      {"lipschitz_numeric", meta.lipschitz_numeric}};
+    if (verify) j["checksums"] = "verified";
     if (!no_load) j["matload"] = {{"ranks", ranks}, {"rows", rows}, {"columns", cols}, {"nonzeros", info.nz_used}};
     if (json) {
       std::cout << j.dump(2) << std::endl;
@@ -67,6 +71,7 @@ int main(int argc, char** argv) {
               << fmt::format("  sizes       {} rows x {} columns, {} nonzeros (M = {}, B = {})\n", l.rows, l.cols,
                              l.nnz, l.M, l.B)
               << fmt::format("  Lipschitz   BMP {:.6g}, numeric {:.6g}\n", meta.lipschitz_bmp, meta.lipschitz_numeric);
+    if (verify) std::cout << fmt::format("  checksums   CRC-32 of all {} datasets verified\n", lpnn::polytope_datasets(l).size());
     if (!no_load)
       std::cout << fmt::format("  MatLoad     ok on {} rank(s): {} x {}, {} nonzeros\n", ranks, rows, cols,
                                static_cast<std::int64_t>(info.nz_used));

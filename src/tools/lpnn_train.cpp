@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
     app.add_option("--iterations", options.adam.iterations, "sgd: Adam steps per start")->check(CLI::PositiveNumber);
     app.add_option("--learning-rate", options.adam.learning_rate, "sgd: Adam step size")->check(CLI::PositiveNumber);
     app.add_option("--seed", options.adam.seed, "sgd: random seed");
+    bool skip_checksums = false;
+    app.add_flag("--skip-checksums", skip_checksums, "do not verify the polytope's dataset checksums (on by default)");
     app.add_flag("--json", json, "print the model summary as JSON");
     app.footer("PETSc options (e.g. -log_view) go after --petsc.");
     lpnn::tool::parse_arguments(app, ac, av);
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
     options.solver = solver == "clp" ? lpnn::LpSolverKind::Clp : lpnn::LpSolverKind::Pdhg;
     options.face = face == "bounds" ? lpnn::FaceMode::Bounds : lpnn::FaceMode::Penalty;
     options.scale_minmax = scale == "minmax";
+    options.verify_checksums = !skip_checksums;
 
     // 2. Refuse an unwritable output before any work; inputs are checked inside train() on every rank.
     lpnn::Model model;
