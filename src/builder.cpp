@@ -80,6 +80,18 @@ class Progress {
   clock::time_point start_, last_;
 };
 
+// Calls fn(begin, end) over [first, last) in pieces of at most `chunk`, the same number of times on
+// every rank (collective writes need that): ranks that run out get empty pieces.
+template <typename Fn>
+void for_each_chunk(MPI_Comm comm, std::int64_t first, std::int64_t last, std::int64_t chunk, Fn&& fn) {
+  std::int64_t chunks = (last - first + chunk - 1) / chunk, max_chunks = 0;
+  LPNN_MPI(MPI_Allreduce(&chunks, &max_chunks, 1, MPI_INT64_T, MPI_MAX, comm));
+  for (std::int64_t c = 0; c < max_chunks; ++c) {
+    const std::int64_t begin = std::min(first + c * chunk, last);
+    fn(begin, std::min(begin + chunk, last));
+  }
+}
+
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
   char text[32];
@@ -248,20 +260,11 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
   BuildStages stages;
   const LocalPart part = LocalPart::of_rank(layout, rank, ranks);
 
-  // 2. Cost template, computed in parallel, then the rank's share of the objective.
-  std::vector<double> cost, objective;
+  // 2. Cost template, computed in parallel and shared by all ranks.
+  std::vector<double> cost;
   {
     StageTimer timer(stages.cost_template, report.template_seconds);
     cost = build_cost_template(comm, arch, layout);
-    objective.resize(static_cast<std::size_t>(part.column_end - part.column_begin));
-    std::size_t k = 0;
-    if (rank == 0) {
-      compute_regularizer_costs(arch, layout, 0, std::span<double>(objective).first(layout.M));
-      k = static_cast<std::size_t>(layout.M);
-    }
-    const double weight = 1.0 / static_cast<double>(layout.D);
-    for (std::int64_t d = 0; d < part.samples.count; ++d)
-      for (std::int64_t j = 0; j < layout.B; ++j) objective[k++] = cost[j] * weight;
   }
 
   PolytopeWriter writer(comm, options.output, {arch, layout, plan.lipschitz_bmp, plan.lipschitz_numeric});
@@ -283,37 +286,49 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
   }
 
   // 4. Rows to the file in bounded chunks: from the matrix (assembled) or generated on the fly
-  // (streaming). Every rank makes the same number of collective writes; ranks that run out write
-  // empty chunks.
-  {
-    const std::int64_t per_row = std::max<std::int64_t>(1, layout.nnz_per_sample() / layout.rows_per_sample());
-    const std::int64_t chunk_rows = std::max<std::int64_t>(1, options.chunk_nonzeros / per_row);
-    const std::int64_t local_rows = part.row_end - part.row_begin;
-    std::int64_t chunks = (local_rows + chunk_rows - 1) / chunk_rows, max_chunks = 0;
-    LPNN_MPI(MPI_Allreduce(&chunks, &max_chunks, 1, MPI_INT64_T, MPI_MAX, comm));
-    CsrBlock<PetscInt> block;
-    for (std::int64_t c = 0; c < max_chunks; ++c) {
-      const std::int64_t begin = std::min(part.row_begin + c * chunk_rows, part.row_end);
-      const std::int64_t end = std::min(begin + chunk_rows, part.row_end);
-      if (options.streaming) {
-        StageTimer timer(stages.generate, report.generate_seconds);
-        generate_rows(layout, begin, end, block);
-      } else {
-        StageTimer timer(stages.write, report.write_seconds);
-        extract_rows(assembled.matrix, begin, end, block);
-      }
-      StageTimer timer(stages.write, report.write_seconds);
-      writer.write_rows(block);
-      progress.update(end - part.row_begin);
-    }
-  }
+  // (streaming).
+  const std::int64_t per_row = std::max<std::int64_t>(1, layout.nnz_per_sample() / layout.rows_per_sample());
+  CsrBlock<PetscInt> block;
+  for_each_chunk(comm, part.row_begin, part.row_end, std::max<std::int64_t>(1, options.chunk_nonzeros / per_row),
+                 [&](std::int64_t begin, std::int64_t end) {
+                   if (options.streaming) {
+                     StageTimer timer(stages.generate, report.generate_seconds);
+                     generate_rows(layout, begin, end, block);
+                   } else {
+                     StageTimer timer(stages.write, report.write_seconds);
+                     extract_rows(assembled.matrix, begin, end, block);
+                   }
+                   StageTimer timer(stages.write, report.write_seconds);
+                   writer.write_rows(block);
+                   progress.update(end - part.row_begin);
+                 });
+  block = CsrBlock<PetscInt>();
   assembled = AssembledMatrix();
   {
     StageTimer timer(stages.write, report.write_seconds);
     std::vector<double> rhs(static_cast<std::size_t>(part.row_end - part.row_begin));
     generate_rhs(layout, part.row_begin, rhs);
     writer.write_rhs(part.row_begin, rhs);
-    writer.write_objective(part.column_begin, objective);
+    // The objective in chunks too: λ_R·R(θ(a)) on X (rank 0), c[j]/D on each owned bag.
+    const double weight = 1.0 / static_cast<double>(layout.D);
+    std::vector<double> objective;
+    for_each_chunk(comm, part.column_begin, part.column_end, std::max<std::int64_t>(1, options.chunk_nonzeros),
+                   [&](std::int64_t begin, std::int64_t end) {
+                     objective.resize(static_cast<std::size_t>(end - begin));
+                     for (std::int64_t column = begin; column < end;) {
+                       const std::int64_t k = column - begin;
+                       if (column < layout.M) {
+                         const std::int64_t stop = std::min(end, layout.M);
+                         compute_regularizer_costs(arch, layout, column,
+                                                   std::span<double>(objective).subspan(k, stop - column));
+                         column = stop;
+                       } else {
+                         objective[k] = cost[(column - layout.M) % layout.B] * weight;
+                         ++column;
+                       }
+                     }
+                     writer.write_objective(begin, objective);
+                   });
     const SampleRange share = SampleRange::of_rank(layout.B, rank, ranks);
     writer.write_template(share.first, std::span<const double>(cost).subspan(share.first, share.count));
   }
