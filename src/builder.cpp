@@ -312,7 +312,9 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
     // The objective in chunks too: λ_R·R(θ(a)) on X (rank 0), c[j]/D on each owned bag.
     const double weight = 1.0 / static_cast<double>(layout.D);
     std::vector<double> objective;
-    for_each_chunk(comm, part.column_begin, part.column_end, std::max<std::int64_t>(1, options.chunk_nonzeros),
+    // At least 64 Ki entries (512 KiB) per write, so that tiny row chunks do not mean one collective
+    // write per column.
+    for_each_chunk(comm, part.column_begin, part.column_end, std::max<std::int64_t>(1 << 16, options.chunk_nonzeros),
                    [&](std::int64_t begin, std::int64_t end) {
                      objective.resize(static_cast<std::size_t>(end - begin));
                      for (std::int64_t column = begin; column < end;) {
