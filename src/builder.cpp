@@ -8,6 +8,7 @@
 
 #include "lpnn/cost_template.hpp"
 #include "lpnn/error.hpp"
+#include "lpnn/provenance.hpp"
 #include "lpnn/store.hpp"
 
 namespace lpnn {
@@ -92,12 +93,6 @@ void for_each_chunk(MPI_Comm comm, std::int64_t first, std::int64_t last, std::i
   }
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return text;
-}
 
 }  // namespace
 
@@ -343,7 +338,7 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
     writer.commit({{"lpnn_version", LPNN_VERSION},
                    {"ranks", static_cast<std::int64_t>(ranks)},
                    {"mode", options.streaming ? "streaming" : "assembled"},
-                   {"created_utc", utc_now()},
+                   {"created_utc", utc_timestamp()},
                    {"build_seconds", seconds}});
   }
   report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

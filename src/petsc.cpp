@@ -30,13 +30,15 @@ void throw_if_any_failed(MPI_Comm comm, const std::string& error, const std::str
   if (any) throw CollectiveError(fmt::format("another rank failed while {}", what));
 }
 
-void throw_if_root_failed(MPI_Comm comm, std::string error) {
-  int rank = 0;
-  LPNN_MPI(MPI_Comm_rank(comm, &rank));
-  int length = rank == 0 ? static_cast<int>(error.size()) : 0;
+void broadcast_string(MPI_Comm comm, std::string& text) {
+  int length = static_cast<int>(text.size());
   LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
-  error.resize(static_cast<std::size_t>(length));
-  LPNN_MPI(MPI_Bcast(error.data(), length, MPI_CHAR, 0, comm));
+  text.resize(static_cast<std::size_t>(length));
+  LPNN_MPI(MPI_Bcast(text.data(), length, MPI_CHAR, 0, comm));
+}
+
+void throw_if_root_failed(MPI_Comm comm, std::string error) {
+  broadcast_string(comm, error);
   if (!error.empty()) throw CollectiveError(error);
 }
 

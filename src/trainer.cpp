@@ -10,6 +10,7 @@
 #include "lpnn/checksum.hpp"
 #include "lpnn/cost_template.hpp"
 #include "lpnn/error.hpp"
+#include "lpnn/provenance.hpp"
 #include "lpnn/grid_search.hpp"
 #include "lpnn/lipschitz.hpp"
 #include "lpnn/store.hpp"
@@ -91,10 +92,7 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
     outcome.solution.primal_residual = scalars[3];
     outcome.solution.dual_residual = scalars[4];
     outcome.solution.optimal = scalars[5] != 0.0;
-    int length = static_cast<int>(outcome.solution.status.size());
-    LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, 0, comm));
-    outcome.solution.status.resize(static_cast<std::size_t>(length));
-    LPNN_MPI(MPI_Bcast(outcome.solution.status.data(), length, MPI_CHAR, 0, comm));
+    broadcast_string(comm, outcome.solution.status);
     outcome.x_weights.resize(static_cast<std::size_t>(layout.M));
     if (rank == 0) std::copy_n(outcome.solution.x.begin(), layout.M, outcome.x_weights.begin());
     LPNN_MPI(MPI_Bcast(outcome.x_weights.data(), static_cast<int>(layout.M), MPI_DOUBLE, 0, comm));
@@ -125,12 +123,6 @@ std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, 
   return best;
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return text;
-}
 
 }  // namespace
 
@@ -242,7 +234,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
                   {"provenance",
                    {{"lpnn_version", LPNN_VERSION}, {"polytope", options.polytope}, {"data", options.data},
                     {"samples", data.samples}, {"polytope_samples", layout.D}, {"ranks", ranks},
-                    {"created_utc", utc_now()}, {"seconds", seconds}}}};
+                    {"created_utc", utc_timestamp()}, {"seconds", seconds}}}};
   return model;
 }
 

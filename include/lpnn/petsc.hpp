@@ -23,6 +23,8 @@ void mpi_check(int code, const char* call, const char* file, int line);
 // Throws the same lpnn::CollectiveError on every rank when any rank's `error` is non-empty (ranks
 // without their own message report that another rank failed while `what`).
 void throw_if_any_failed(MPI_Comm comm, const std::string& error, const std::string& what);
+// Rank 0's `text` on every rank.
+void broadcast_string(MPI_Comm comm, std::string& text);
 // Throws rank 0's `error` (ignored elsewhere; empty: no error) on every rank.
 void throw_if_root_failed(MPI_Comm comm, std::string error);
 
