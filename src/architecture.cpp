@@ -197,6 +197,8 @@ Architecture Architecture::from_json_text(const std::string& text, const std::st
     spec = json::parse(text);
   } catch (const json::parse_error& e) {
     fail("spec {}: malformed JSON at byte {}: {}", origin, e.byte, e.what());
+  } catch (const json::exception& e) {  // out_of_range 406: a number beyond double's range (1e400)
+    fail("spec {}: malformed JSON: {}", origin, e.what());
   }
   try {
     return from_json(spec);

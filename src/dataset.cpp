@@ -159,7 +159,10 @@ namespace {
 // A constant column maps to 0, the centre of the box.
 double to_box(double v, double lo, double hi) {
   if (hi <= lo) return 0.0;
-  return std::clamp(2.0 * (v - lo) / (hi - lo) - 1.0, -1.0, 1.0);
+  // hi - lo overflows to inf for a column spanning more than DBL_MAX (-1e308..1e308): use halves.
+  const double range = hi - lo;
+  const double t = std::isfinite(range) ? (v - lo) / range : (v / 2 - lo / 2) / (hi / 2 - lo / 2);
+  return std::clamp(2.0 * t - 1.0, -1.0, 1.0);
 }
 }  // namespace
 
@@ -175,7 +178,9 @@ Dataset MinMaxScaling::apply(const Dataset& data) const {
 void MinMaxScaling::unscale_outputs(std::span<double> z) const {
   for (std::size_t k = 0; k < z.size(); ++k) {
     const double lo = output_min[k], hi = output_max[k];
-    z[k] = hi <= lo ? lo : lo + (z[k] + 1.0) * (hi - lo) / 2.0;
+    const double range = hi - lo, t = (z[k] + 1.0) / 2.0;
+    // A column spanning more than DBL_MAX: the convex combination of lo and hi cannot overflow.
+    z[k] = hi <= lo ? lo : std::isfinite(range) ? lo + (z[k] + 1.0) * range / 2.0 : (1.0 - t) * lo + t * hi;
   }
 }
 

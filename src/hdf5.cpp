@@ -58,7 +58,11 @@ void write_scalar_attribute(hid_t object, const std::string& name, hid_t file_ty
 
 Handle open_attribute(hid_t object, const std::string& name) {
   if (H5Aexists(object, name.c_str()) <= 0) fail("the attribute \"{}\" is missing", name);
-  return Handle(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose, "opening attribute " + name);
+  // H5Aread writes every element: an array attribute would overflow the single value read into.
+  Handle space(H5Aget_space(attr), H5Sclose, "H5Aget_space");
+  if (H5Sget_simple_extent_npoints(space) != 1) fail("the attribute \"{}\" is not a single value", name);
+  return attr;
 }
 }  // namespace
 
