@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include "lpnn/cost_template.hpp"
 #include "lpnn/error.hpp"
@@ -80,19 +83,6 @@ class Progress {
   std::int64_t total_;
   clock::time_point start_, last_;
 };
-
-// Calls fn(begin, end) over [first, last) in pieces of at most `chunk`, the same number of times on
-// every rank (collective writes need that): ranks that run out get empty pieces.
-template <typename Fn>
-void for_each_chunk(MPI_Comm comm, std::int64_t first, std::int64_t last, std::int64_t chunk, Fn&& fn) {
-  std::int64_t chunks = (last - first + chunk - 1) / chunk, max_chunks = 0;
-  LPNN_MPI(MPI_Allreduce(&chunks, &max_chunks, 1, MPI_INT64_T, MPI_MAX, comm));
-  for (std::int64_t c = 0; c < max_chunks; ++c) {
-    const std::int64_t begin = std::min(first + c * chunk, last);
-    fn(begin, std::min(begin + chunk, last));
-  }
-}
-
 
 }  // namespace
 
@@ -229,6 +219,157 @@ void extract_rows(Mat A, std::int64_t begin, std::int64_t end, CsrBlock<PetscInt
   LPNN_PETSC(MatRestoreRowIJ(off, 0, PETSC_FALSE, PETSC_FALSE, &no, &oi, &oj, &done_o));
 }
 
+std::vector<SampleInterval> share_of_samples(const std::vector<std::uint8_t>& done, std::uint8_t want, int rank,
+                                             int ranks) {
+  std::vector<SampleInterval> matching;
+  std::int64_t total = 0;
+  const std::int64_t D = static_cast<std::int64_t>(done.size());
+  for (std::int64_t d = 0; d < D;) {
+    if (done[d] != want) {
+      ++d;
+      continue;
+    }
+    std::int64_t e = d;
+    while (e < D && done[e] == want) ++e;
+    matching.push_back({d, e});
+    total += e - d;
+    d = e;
+  }
+  const SampleRange mine = SampleRange::of_rank(total, rank, ranks);  // positions in the matching sequence
+  std::vector<SampleInterval> out;
+  std::int64_t position = 0;
+  for (const SampleInterval& run : matching) {
+    const std::int64_t lo = std::max(position, mine.first), hi = std::min(position + run.count(), mine.first + mine.count);
+    if (lo < hi) out.push_back({run.first + (lo - position), run.first + (hi - position)});
+    position += run.count();
+  }
+  return out;
+}
+
+std::vector<WriteStep> plan_write_steps(const PolytopeLayout& layout, const std::vector<SampleInterval>& samples,
+                                        bool with_x_columns, std::int64_t chunk_rows, std::int64_t chunk_columns) {
+  chunk_rows = std::max<std::int64_t>(1, chunk_rows);
+  chunk_columns = std::max<std::int64_t>(1, chunk_columns);
+  std::vector<WriteStep> steps;
+  if (with_x_columns)
+    for (std::int64_t c = 0; c < layout.M; c += chunk_columns)
+      steps.push_back({0, 0, c, std::min(c + chunk_columns, layout.M), {}});
+  const std::int64_t per_sample = layout.rows_per_sample();
+  for (const SampleInterval& interval : samples) {
+    std::int64_t row = interval.first * per_sample, column = layout.lambda_column(interval.first, 0);
+    std::int64_t completed = interval.first;
+    const std::int64_t row_end = interval.end * per_sample, column_end = layout.lambda_column(interval.end, 0);
+    while (row < row_end || column < column_end) {
+      WriteStep step;
+      step.row_begin = row;
+      step.row_end = row = std::min(row + chunk_rows, row_end);
+      // Objective entries only of samples whose rows are all written: a sample is complete with its
+      // last objective entry.
+      const std::int64_t rows_complete = row / per_sample;
+      step.column_begin = column;
+      step.column_end = column = std::min(column + chunk_columns, layout.lambda_column(rows_complete, 0));
+      const std::int64_t now_complete = (column - layout.M) / layout.B;
+      step.completes = {completed, now_complete};
+      completed = now_complete;
+      steps.push_back(step);
+    }
+  }
+  return steps;
+}
+
+namespace {
+
+// The objective on columns [begin, end): λ_R·R(θ(a)) on X, c[j]/D on each bag (design doc §3).
+void objective_entries(const Architecture& arch, const PolytopeLayout& layout, const std::vector<double>& cost,
+                       std::int64_t begin, std::int64_t end, std::vector<double>& out) {
+  out.resize(static_cast<std::size_t>(end - begin));
+  const double weight = 1.0 / static_cast<double>(layout.D);
+  for (std::int64_t column = begin; column < end;) {
+    const std::int64_t k = column - begin;
+    if (column < layout.M) {
+      const std::int64_t stop = std::min(end, layout.M);
+      compute_regularizer_costs(arch, layout, column, std::span<double>(out).subspan(k, stop - column));
+      column = stop;
+    } else {
+      out[k] = cost[(column - layout.M) % layout.B] * weight;
+      ++column;
+    }
+  }
+}
+
+struct FaultInjection {
+  enum class Kind { None, Kill, Error } kind = Kind::None;
+  PetscInt rank = 0, step = 0;
+  static FaultInjection from_options() {
+    FaultInjection f;
+    char kind[16] = "";
+    PetscBool set = PETSC_FALSE;
+    LPNN_PETSC(PetscOptionsGetString(nullptr, nullptr, "-lpnn_fault", kind, sizeof kind, &set));
+    if (!set) return f;
+    const std::string k = kind;
+    if (k != "kill" && k != "error") fail("-lpnn_fault must be kill or error, not \"{}\"", k);
+    f.kind = k == "kill" ? Kind::Kill : Kind::Error;
+    LPNN_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-lpnn_fault_rank", &f.rank, nullptr));
+    LPNN_PETSC(PetscOptionsGetInt(nullptr, nullptr, "-lpnn_fault_step", &f.step, nullptr));
+    return f;
+  }
+  // After step `step` on `rank`: dies, or returns the error a failed write would give.
+  std::string after_step(int rank_now, std::int64_t step_now, const std::string& path) const {
+    if (kind == Kind::None || rank_now != rank || step_now != step) return {};
+    if (kind == Kind::Kill) std::raise(SIGKILL);
+    return fmt::format("writing to {} failed: No space left on device (injected by -lpnn_fault error after step {})",
+                       path, step_now);
+  }
+};
+
+// What rank 0 finds at the output path, agreed by all ranks: how this build starts.
+enum class Start { Fresh, Resume, AlreadyComplete };
+
+Start decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeLayout& layout, const BuildOptions& options) {
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  std::string error;
+  int start = static_cast<int>(Start::Fresh);
+  if (rank == 0) {
+    try {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      const std::string partial = partial_path(options.output);
+      const bool partial_exists = fs::exists(partial, ec);
+      if (options.resume && !partial_exists && fs::exists(options.output, ec) && !options.force) {
+        // Rerunning a finished build (e.g. a requeued job whose build had completed): nothing to do if
+        // the file there is this very polytope.
+        PolytopeMetadata meta;
+        try {
+          meta = read_polytope_metadata(options.output);
+        } catch (const Error& e) {
+          fail("{} exists but is not a complete polytope ({}); pass --force to replace it", options.output, e.what());
+        }
+        if (meta.arch.to_json() != arch.to_json() || meta.layout.D != layout.D || meta.layout.grid.param != layout.grid.param ||
+            meta.layout.grid.input != layout.grid.input || meta.layout.grid.output != layout.grid.output)
+          fail("{} already exists and holds another polytope (spec, samples or grid differ); pass --force to replace "
+               "it, or choose another path", options.output);
+        start = static_cast<int>(Start::AlreadyComplete);
+      } else {
+        check_output_path(options.output, options.force);
+        if (options.resume && partial_exists) {
+          start = static_cast<int>(Start::Resume);
+        } else if (partial_exists && !options.force) {
+          fail("an unfinished build of {} is at {}; pass --resume to finish it, or --force to start over", options.output,
+               partial);
+        }
+      }
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  }
+  throw_if_root_failed(comm, error);
+  LPNN_MPI(MPI_Bcast(&start, 1, MPI_INT, 0, comm));
+  return static_cast<Start>(start);
+}
+
+}  // namespace
+
 BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options) {
   if (!plan.refusal.empty()) throw CollectiveError("refused: " + plan.refusal);
   int rank = 0, ranks = 1;
@@ -239,18 +380,18 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
   BuildReport report;
   report.layout = layout;
   report.ranks = ranks;
-  report.streaming = options.streaming;
+  const FaultInjection fault = FaultInjection::from_options();
 
-  // 1. Refuse a bad output path before any work, the same way on every rank.
-  std::string path_error;
-  if (rank == 0) {
-    try {
-      check_output_path(options.output, options.force);
-    } catch (const Error& e) {
-      path_error = e.what();
-    }
+  // 1. Refuse a bad output path before any work, the same way on every rank; find an unfinished build.
+  const Start how = decide_start(comm, arch, layout, options);
+  if (how == Start::AlreadyComplete) {
+    report.already_complete = report.resumed = true;
+    report.resumed_samples = layout.D;
+    return report;
   }
-  throw_if_root_failed(comm, path_error);
+  report.resumed = how == Start::Resume;
+  // A resumed build's shares of the remaining samples are not the matrix's row blocks: it streams.
+  report.streaming = options.streaming || report.resumed;
 
   BuildStages stages;
   const LocalPart part = LocalPart::of_rank(layout, rank, ranks);
@@ -262,13 +403,33 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
     cost = build_cost_template(comm, arch, layout);
   }
 
-  PolytopeWriter writer(comm, options.output, {arch, layout, plan.lipschitz_bmp, plan.lipschitz_numeric});
-  Progress progress(options.progress && rank == 0, part.row_end - part.row_begin);
+  PolytopeWriter writer(comm, options.output, {arch, layout, plan.lipschitz_bmp, plan.lipschitz_numeric},
+                        report.resumed ? WriterMode::Resume : WriterMode::Create);
+  const std::int64_t per_row = std::max<std::int64_t>(1, layout.nnz_per_sample() / layout.rows_per_sample());
+  const std::int64_t chunk_rows = std::max<std::int64_t>(1, options.chunk_nonzeros / per_row);
+  // At least 64 Ki objective entries (512 KiB) per write, so that tiny row chunks do not mean one
+  // collective write per column.
+  const std::int64_t chunk_columns = std::max<std::int64_t>(1 << 16, options.chunk_nonzeros);
 
-  // 3. Assembled mode: the rank's rows generated once, straight into the arrays PETSc's MATMPIAIJ
+  // 3. What this rank writes: its own samples in a fresh build; its share of the missing ones when
+  // resuming, and its share of those already on disk, regenerated only for the checksums.
+  std::vector<SampleInterval> to_write{{part.samples.first, part.samples.first + part.samples.count}};
+  std::vector<SampleInterval> on_disk;
+  if (report.resumed) {
+    const std::vector<std::uint8_t> done = writer.samples_done();
+    report.resumed_samples = std::count(done.begin(), done.end(), std::uint8_t{1});
+    to_write = share_of_samples(done, 0, rank, ranks);
+    on_disk = share_of_samples(done, 1, rank, ranks);
+  }
+  const std::vector<WriteStep> steps = plan_write_steps(layout, to_write, rank == 0, chunk_rows, chunk_columns);
+  std::int64_t rows_to_write = 0;
+  for (const WriteStep& s : steps) rows_to_write += s.row_end - s.row_begin;
+  Progress progress(options.progress && rank == 0, rows_to_write);
+
+  // 4. Assembled mode: the rank's rows generated once, straight into the arrays PETSc's MATMPIAIJ
   // uses in place (no copy, no MatSetValues); the file is then written from the matrix.
   AssembledMatrix assembled;
-  if (!options.streaming) {
+  if (!report.streaming) {
     {
       StageTimer timer(stages.generate, report.generate_seconds);
       generate_split_rows(layout, part.row_begin, part.row_end, part.column_begin, part.column_end, assembled.storage);
@@ -280,54 +441,80 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
     report.assembly_mallocs = info.mallocs;
   }
 
-  // 4. Rows to the file in bounded chunks: from the matrix (assembled) or generated on the fly
-  // (streaming).
-  const std::int64_t per_row = std::max<std::int64_t>(1, layout.nnz_per_sample() / layout.rows_per_sample());
+  // 5. The steps, in lockstep over all ranks: rows from the matrix (assembled) or generated on the fly
+  // (streaming), right-hand sides, objective entries; the ledger records completed samples at least
+  // every checkpoint_seconds, after an fsync of their bytes.
   CsrBlock<PetscInt> block;
-  for_each_chunk(comm, part.row_begin, part.row_end, std::max<std::int64_t>(1, options.chunk_nonzeros / per_row),
-                 [&](std::int64_t begin, std::int64_t end) {
-                   if (options.streaming) {
-                     StageTimer timer(stages.generate, report.generate_seconds);
-                     generate_rows(layout, begin, end, block);
-                   } else {
-                     StageTimer timer(stages.write, report.write_seconds);
-                     extract_rows(assembled.matrix, begin, end, block);
-                   }
-                   StageTimer timer(stages.write, report.write_seconds);
-                   writer.write_rows(block);
-                   progress.update(end - part.row_begin);
-                 });
-  block = CsrBlock<PetscInt>();
-  assembled = AssembledMatrix();
-  {
+  std::vector<double> rhs, objective;
+  const auto emit_step = [&](const WriteStep& s, Emit emit) {
+    block = CsrBlock<PetscInt>();
+    block.row_pointer.assign(1, 0);
+    if (s.row_end > s.row_begin) {
+      if (report.streaming) {
+        StageTimer timer(stages.generate, report.generate_seconds);
+        generate_rows(layout, s.row_begin, s.row_end, block);
+      } else {
+        StageTimer timer(stages.write, report.write_seconds);
+        extract_rows(assembled.matrix, s.row_begin, s.row_end, block);
+      }
+    }
     StageTimer timer(stages.write, report.write_seconds);
-    std::vector<double> rhs(static_cast<std::size_t>(part.row_end - part.row_begin));
-    generate_rhs(layout, part.row_begin, rhs);
-    writer.write_rhs(part.row_begin, rhs);
-    // The objective in chunks too: λ_R·R(θ(a)) on X (rank 0), c[j]/D on each owned bag.
-    const double weight = 1.0 / static_cast<double>(layout.D);
-    std::vector<double> objective;
-    // At least 64 Ki entries (512 KiB) per write, so that tiny row chunks do not mean one collective
-    // write per column.
-    for_each_chunk(comm, part.column_begin, part.column_end, std::max<std::int64_t>(1 << 16, options.chunk_nonzeros),
-                   [&](std::int64_t begin, std::int64_t end) {
-                     objective.resize(static_cast<std::size_t>(end - begin));
-                     for (std::int64_t column = begin; column < end;) {
-                       const std::int64_t k = column - begin;
-                       if (column < layout.M) {
-                         const std::int64_t stop = std::min(end, layout.M);
-                         compute_regularizer_costs(arch, layout, column,
-                                                   std::span<double>(objective).subspan(k, stop - column));
-                         column = stop;
-                       } else {
-                         objective[k] = cost[(column - layout.M) % layout.B] * weight;
-                         ++column;
-                       }
-                     }
-                     writer.write_objective(begin, objective);
-                   });
-    const SampleRange share = SampleRange::of_rank(layout.B, rank, ranks);
-    writer.write_template(share.first, std::span<const double>(cost).subspan(share.first, share.count));
+    writer.write_rows(block, emit);
+    rhs.resize(static_cast<std::size_t>(s.row_end - s.row_begin));
+    generate_rhs(layout, s.row_begin, rhs);
+    writer.write_rhs(s.row_begin, rhs, emit);
+    objective_entries(arch, layout, cost, s.column_begin, s.column_end, objective);
+    writer.write_objective(s.column_begin, objective, emit);
+  };
+  std::int64_t step_count = static_cast<std::int64_t>(steps.size()), max_steps = 0, rows_done = 0;
+  LPNN_MPI(MPI_Allreduce(&step_count, &max_steps, 1, MPI_INT64_T, MPI_MAX, comm));
+  std::vector<std::pair<std::int64_t, std::int64_t>> pending;  // completed samples not yet in the ledger
+  auto last_checkpoint = std::chrono::steady_clock::now();
+  try {
+    for (std::int64_t k = 0; k < max_steps; ++k) {
+      const WriteStep step = k < step_count ? steps[k] : WriteStep{};
+      emit_step(step, Emit::Write);
+      if (step.completes.count() > 0) pending.emplace_back(step.completes.first, step.completes.end);
+      rows_done += step.row_end - step.row_begin;
+      progress.update(rows_done);
+      // Rank 0's clock decides, so every rank takes part in the same collective ledger writes.
+      int checkpoint = k + 1 == max_steps || std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                           last_checkpoint).count() >= options.checkpoint_seconds;
+      LPNN_MPI(MPI_Bcast(&checkpoint, 1, MPI_INT, 0, comm));
+      if (checkpoint) {
+        StageTimer timer(stages.write, report.write_seconds);
+        writer.record_samples_done(pending);
+        pending.clear();
+        last_checkpoint = std::chrono::steady_clock::now();
+      }
+      throw_if_any_failed(comm, fault.after_step(rank, k, writer.temporary_path()), "writing the polytope");
+    }
+    block = CsrBlock<PetscInt>();
+    assembled = AssembledMatrix();
+
+    // 6. Samples already on disk (resume): regenerated for their checksums only; no I/O.
+    for (const WriteStep& s : plan_write_steps(layout, on_disk, false, chunk_rows, chunk_columns))
+      emit_step(s, Emit::ChecksumOnly);
+    {
+      StageTimer timer(stages.write, report.write_seconds);
+      const SampleRange share = SampleRange::of_rank(layout.B, rank, ranks);
+      writer.write_template(share.first, std::span<const double>(cost).subspan(share.first, share.count));
+    }
+  } catch (const CollectiveError& e) {
+    if (!writer.resumable()) throw;
+    std::int64_t on_disk_now = 0;
+    if (rank == 0) {
+      try {
+        const std::vector<std::uint8_t> done = writer.samples_done();
+        on_disk_now = std::count(done.begin(), done.end(), std::uint8_t{1});
+      } catch (const Error&) {
+        on_disk_now = -1;
+      }
+    }
+    throw CollectiveError(fmt::format("{}\n  the unfinished build is kept: {} of {} samples are on disk in {}; rerun "
+                                      "with --resume (on any number of ranks) to finish it", e.what(),
+                                      on_disk_now < 0 ? std::string("some") : std::to_string(on_disk_now), layout.D,
+                                      writer.temporary_path()));
   }
   std::int64_t local_bytes = writer.bytes_written();
   LPNN_MPI(MPI_Allreduce(&local_bytes, &report.bytes_written, 1, MPI_INT64_T, MPI_SUM, comm));
@@ -337,7 +524,8 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
     StageTimer timer(stages.write, report.write_seconds);
     writer.commit({{"lpnn_version", LPNN_VERSION},
                    {"ranks", static_cast<std::int64_t>(ranks)},
-                   {"mode", options.streaming ? "streaming" : "assembled"},
+                   {"mode", report.resumed ? "resumed" : report.streaming ? "streaming" : "assembled"},
+                   {"resumed_samples", report.resumed_samples},
                    {"created_utc", utc_timestamp()},
                    {"build_seconds", seconds}});
   }
@@ -356,6 +544,9 @@ nlohmann::json BuildReport::to_json() const {
           {"nonzeros", layout.nnz},
           {"ranks", ranks},
           {"mode", streaming ? "streaming" : "assembled"},
+          {"resumed", resumed},
+          {"resumed_samples", resumed_samples},
+          {"already_complete", already_complete},
           {"seconds", {{"template", template_seconds}, {"generate", generate_seconds}, {"assemble", assemble_seconds},
                        {"write", write_seconds}, {"total", total_seconds}}},
           {"nonzeros_per_second_per_rank", gen > 0 ? static_cast<double>(layout.nnz) / gen / ranks : 0.0},
@@ -365,6 +556,9 @@ nlohmann::json BuildReport::to_json() const {
 
 std::string BuildReport::to_text() const {
   const nlohmann::json j = to_json();
+  if (already_complete)
+    return fmt::format("the {} x {} polytope, {} nonzeros, is already complete: nothing to resume\n", layout.rows,
+                       layout.cols, layout.nnz);
   std::string s = fmt::format("built {} x {} polytope, {} nonzeros, on {} rank(s), {} mode\n", layout.rows, layout.cols,
                               layout.nnz, ranks, streaming ? "streaming" : "assembled");
   s += fmt::format("  template {:.3f} s, generate {:.3f} s, assemble {:.3f} s, write {:.3f} s, total {:.3f} s\n",
@@ -372,6 +566,9 @@ std::string BuildReport::to_text() const {
   s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} written at {:.1f} MB/s\n",
                    j["nonzeros_per_second_per_rank"].get<double>(), human_bytes(static_cast<double>(bytes_written)),
                    j["write_mb_per_second"].get<double>());
+  if (resumed)
+    s += fmt::format("  resumed: {} of {} samples were already on disk; wrote the other {}\n", resumed_samples, layout.D,
+                     layout.D - resumed_samples);
   return s;
 }
 

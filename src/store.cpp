@@ -135,36 +135,76 @@ std::int64_t file_bytes_bound(const PolytopeMetadata& meta) {
 // (a deadlock in the close's collectives) or leaves a dangling file ID that crashes the library's
 // clean-up in MPI_Finalize. So the space is reserved before HDF5 opens the file (disk full and
 // file-size limits fail here, cleanly, on every rank) and again, exactly, once the datasets exist.
-PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta) try
+PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta, WriterMode mode)
     : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout) {
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
+  if (mode == WriterMode::Resume) {
+    open_for_resume(meta);
+  } else {
+    try {
+      create(meta);
+    } catch (...) {
+      // The destructor never runs for a constructor that throws: remove the temporary file here.
+      file_.close();
+      if (rank_ == 0) std::remove(partial_.c_str());
+      throw;
+    }
+  }
+  // Grids are tiny: rank 0 writes them, the others take part with empty selections.
+  const GridSpec& g = layout_.grid;
+  const std::pair<const char*, std::int64_t> grids[] = {
+      {"/grids/param", g.param}, {"/grids/input", g.input}, {"/grids/output", g.output}};
+  for (const auto& [name, k] : grids) {
+    const std::vector<double> values = Grid(k).values();
+    write_slab(name, H5T_NATIVE_DOUBLE, 0, rank_ == 0 ? k : 0, values.data(), sizeof(double));
+  }
+}
+
+namespace {
+
+h5::Handle open_parallel(MPI_Comm comm, const std::string& path, bool create) {
+  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
+  h5::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
+  h5::check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");
+  const hid_t file = create ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
+                            : H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl);
+  return h5::Handle(file, H5Fclose, (create ? "creating " : "opening ") + path + " (is the directory writable?)");
+}
+
+constexpr const char* kLedger = "/build/samples_done";
+
+}  // namespace
+
+// Parallel HDF5 1.10 cannot survive a failed write: H5Fclose then fails on some ranks and not others
+// (a deadlock in the close's collectives) or leaves a dangling file ID that crashes the library's
+// clean-up in MPI_Finalize. So the space is reserved before HDF5 opens the file (disk full and
+// file-size limits fail here, cleanly, on every rank) and again, exactly, once the datasets exist.
+void PolytopeWriter::create(const PolytopeMetadata& meta) {
   // 1. Reserve an upper bound of the file's size under the temporary name, before HDF5 touches it.
-  throw_if_root_failed(comm, rank_ == 0 ? reserve_path(partial_, file_bytes_bound(meta), true) : std::string());
+  throw_if_root_failed(comm_, rank_ == 0 ? reserve_path(partial_, file_bytes_bound(meta), true) : std::string());
 
   // 2. Create the file, its groups, datasets and attributes (collective metadata operations).
   std::string error;
   try {
-    h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
-    h5::check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
-    // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
-    h5::check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");
-    file_ = h5::Handle(H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
-                       "creating " + partial_ + " (is the directory writable?)");
+    file_ = open_parallel(comm_, partial_, true);
   } catch (const Error& e) {
     error = e.what();
   }
-  throw_if_any_failed(comm, error, "creating " + partial_);
+  throw_if_any_failed(comm_, error, "creating " + partial_);
   try {
     transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
     h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
-    for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance"})
+    for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance", "/build"})
       h5::Handle(H5Gcreate2(file_, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
                  std::string("creating group ") + group);
     // Every element is written exactly once, so fill values would only double the I/O.
     h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
     h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
-    for (const DatasetSpec& d : dataset_specs(layout_)) {
+    std::vector<DatasetSpec> specs = dataset_specs(layout_);
+    specs.push_back({kLedger, H5T_STD_U8LE, layout_.D});
+    for (const DatasetSpec& d : specs) {
       const hsize_t size = static_cast<hsize_t>(d.size);
       h5::Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
       h5::Handle(H5Dcreate2(file_, d.name, d.file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
@@ -178,7 +218,7 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   } catch (const Error& e) {
     error = e.what();
   }
-  throw_if_any_failed(comm, error, "creating the datasets of " + partial_);
+  throw_if_any_failed(comm_, error, "creating the datasets of " + partial_);
 
   // 3. The datasets are allocated now (parallel HDF5 allocates early): reserve the exact end of the
   // file, so that the close never has to extend it and, where fallocate works, no write runs out of
@@ -188,33 +228,112 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     hsize_t eoa = 0;
     if (H5Fget_filesize(file_, &eoa) < 0) error = "HDF5: H5Fget_filesize failed";
     else if (rank_ == 0) error = reserve_path(partial_, static_cast<std::int64_t>(eoa), false);
-    throw_if_any_failed(comm, error, "reserving space for " + partial_);
+    throw_if_any_failed(comm_, error, "reserving space for " + partial_);
   }
 
-  // 4. Grids are tiny: rank 0 writes them, the others take part with empty selections.
-  const GridSpec& g = layout_.grid;
-  const std::pair<const char*, std::int64_t> grids[] = {
-      {"/grids/param", g.param}, {"/grids/input", g.input}, {"/grids/output", g.output}};
-  for (const auto& [name, k] : grids) {
-    const std::vector<double> values = Grid(k).values();
-    write_slab(name, H5T_NATIVE_DOUBLE, 0, rank_ == 0 ? k : 0, values.data(), sizeof(double));
+  // 4. An empty ledger (no sample done), then every piece of metadata to disk: from here on only raw
+  // data is written until commit(), so a build killed at any moment leaves a file HDF5 can reopen.
+  const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(rank_ == 0 ? layout_.D : 0));
+  write_slab(kLedger, H5T_NATIVE_UINT8, 0, rank_ == 0 ? layout_.D : 0, zeros.data(), 1);
+  pieces_.erase(kLedger);
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) error = "HDF5: H5Fflush failed";
+  throw_if_any_failed(comm_, error, "flushing " + partial_);
+}
+
+void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
+  const std::string how = fmt::format("pass --force without --resume to start over (this discards it)");
+  std::string error;
+  try {
+    std::error_code ec;
+    if (!fs::exists(partial_, ec)) fail("there is no unfinished build of {} to resume ({} does not exist)", path_, partial_);
+    if (H5Fis_hdf5(partial_.c_str()) <= 0)
+      fail("the unfinished build {} cannot be resumed: it was interrupted before its structure was written; {}",
+           partial_, how);
+    file_ = open_parallel(comm_, partial_, false);
+    transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
+    h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+    const bool ours = H5Aexists(file_, "format") > 0 && h5::read_string_attribute(file_, "format") == kPolytopeFormat &&
+                      H5Aexists(file_, "format_version") > 0 &&
+                      h5::read_int_attribute(file_, "format_version") == kPolytopeFormatVersion;
+    if (!ours)
+      fail("the unfinished build {} is not an lpnn polytope of format version {}; {}", partial_,
+           kPolytopeFormatVersion, how);
+    if (!h5::exists(file_, kLedger))
+      fail("the unfinished build {} has no {} ledger (it was interrupted while being created); {}", partial_, kLedger,
+           how);
+    // The same polytope: spec, D and grids decide every byte of the file.
+    const std::string spec = meta.arch.to_json().dump();
+    if (h5::read_string_attribute(file_, "spec") != spec)
+      fail("the unfinished build {} is of another architecture spec than the one given; {}", partial_, how);
+    const std::pair<const char*, std::int64_t> sizes[] = {{"samples", layout_.D},
+                                                          {"grid_param", layout_.grid.param},
+                                                          {"grid_input", layout_.grid.input},
+                                                          {"grid_output", layout_.grid.output}};
+    for (const auto& [name, expected] : sizes) {
+      const std::int64_t stored = h5::read_int_attribute(file_, name);
+      if (stored != expected)
+        fail("the unfinished build {} has {} = {}, this build asks for {}; resume with the same --samples and grid, "
+             "or {}", partial_, name, stored, expected, how);
+    }
+  } catch (const Error& e) {
+    error = e.what();
   }
-} catch (...) {
-  // The members are destroyed (the file closed) when this handler runs: remove the temporary file,
-  // which the destructor, never run for a constructor that throws, would otherwise have removed.
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  if (rank == 0) std::remove(partial_path(path).c_str());
+  throw_if_any_failed(comm_, error, "resuming " + partial_);
+  resumable_ = true;  // whatever happens now, the file keeps the samples it already holds
 }
 
 PolytopeWriter::~PolytopeWriter() {
   if (committed_) return;
   file_.close();
-  if (rank_ == 0) std::remove(partial_.c_str());
+  if (rank_ == 0 && !resumable_) std::remove(partial_.c_str());
+}
+
+std::vector<std::uint8_t> PolytopeWriter::samples_done() const {
+  std::vector<std::uint8_t> done(static_cast<std::size_t>(layout_.D));
+  h5::Handle set(H5Dopen2(file_, kLedger, H5P_DEFAULT), H5Dclose, std::string("opening ") + kLedger);
+  if (H5Dread(set, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done.data()) < 0)
+    fail("reading {} of {} failed", kLedger, partial_);
+  for (std::uint8_t& flag : done) flag = flag == 1 ? 1 : 0;
+  return done;
+}
+
+void PolytopeWriter::record_samples_done(const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges) {
+  std::string error;
+  std::int64_t count = 0;
+  try {
+    // Data before the ledger: the flags must never reach the disk ahead of the bytes they vouch for.
+    if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("syncing {} to disk failed (H5Fflush)", partial_);
+    h5::Handle set(H5Dopen2(file_, kLedger, H5P_DEFAULT), H5Dclose, std::string("opening ") + kLedger);
+    h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
+    h5::check(H5Sselect_none(filespace), "H5Sselect_none");
+    for (const auto& [first, end] : ranges) {
+      if (end <= first) continue;
+      const hsize_t start = static_cast<hsize_t>(first), n = static_cast<hsize_t>(end - first);
+      h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_OR, &start, nullptr, &n, nullptr), "H5Sselect_hyperslab");
+      count += end - first;
+    }
+    const hsize_t n = static_cast<hsize_t>(std::max<std::int64_t>(count, 1));
+    h5::Handle memspace(H5Screate_simple(1, &n, nullptr), H5Sclose, "H5Screate_simple");
+    if (count == 0) h5::check(H5Sselect_none(memspace), "H5Sselect_none");
+    const std::vector<std::uint8_t> ones(static_cast<std::size_t>(n), 1);
+    if (H5Dwrite(set, H5T_NATIVE_UINT8, memspace, filespace, transfer_, ones.data()) < 0)
+      fail("writing the ledger {} of {} failed", kLedger, partial_);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  throw_if_any_failed(comm_, error, "recording progress in " + partial_);
+  std::int64_t total = 0;
+  LPNN_MPI(MPI_Allreduce(&count, &total, 1, MPI_INT64_T, MPI_SUM, comm_));
+  if (total > 0) resumable_ = true;
 }
 
 void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count,
-                                const void* data, std::size_t element_bytes) {
+                                const void* data, std::size_t element_bytes, Emit emit) {
+  const std::int64_t bytes = count * static_cast<std::int64_t>(element_bytes);
+  if (emit == Emit::ChecksumOnly) {
+    if (count > 0) pieces_[dataset].push_back({offset * static_cast<std::int64_t>(element_bytes), bytes, crc32_of(data, bytes)});
+    return;
+  }
   // Every rank runs the same sequence of collective calls; failures are agreed on afterwards so that
   // all ranks throw together instead of some waiting in the next collective.
   std::string error;
@@ -232,9 +351,8 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
     const double dummy = 0.0;
     if (H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) < 0)
       fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
-    bytes_written_ += count * static_cast<std::int64_t>(element_bytes);
+    bytes_written_ += bytes;
     // The memory bytes are the file bytes (little-endian int64/float64): checksum them as written.
-    const std::int64_t bytes = count * static_cast<std::int64_t>(element_bytes);
     if (count > 0) pieces_[dataset].push_back({offset * static_cast<std::int64_t>(element_bytes), bytes, crc32_of(data, bytes)});
   } catch (const Error& e) {
     error = e.what();
@@ -243,28 +361,29 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
 }
 
 template <typename Index>
-void PolytopeWriter::write_rows(const CsrBlock<Index>& block) {
+void PolytopeWriter::write_rows(const CsrBlock<Index>& block, Emit emit) {
   const std::int64_t rows = block.rows(), nnz = block.nonzeros();
   const std::int64_t nnz_offset = rows > 0 ? layout_.nnz_before_row(block.row_begin) : 0;
   std::vector<std::int64_t> jc(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)));
   for (std::int64_t r = 0; r < rows; ++r) jc[r] = nnz_offset + static_cast<std::int64_t>(block.row_pointer[r]);
-  write_slab("/A/jc", h5::native_type<std::int64_t>(), block.row_begin, rows, jc.data(), 8);
+  write_slab("/A/jc", h5::native_type<std::int64_t>(), block.row_begin, rows, jc.data(), 8, emit);
   if constexpr (sizeof(Index) == 8) {
-    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, block.columns.data(), 8);
+    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, block.columns.data(), 8, emit);
   } else {  // 32-bit PetscInt: widen, so that the checksummed bytes are the stored int64 bytes
     const std::vector<std::int64_t> wide(block.columns.begin(), block.columns.end());
-    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, wide.data(), 8);
+    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, wide.data(), 8, emit);
   }
-  write_slab("/A/data", H5T_NATIVE_DOUBLE, nnz_offset, nnz, block.values.data(), sizeof(double));
+  write_slab("/A/data", H5T_NATIVE_DOUBLE, nnz_offset, nnz, block.values.data(), sizeof(double), emit);
 }
-template void PolytopeWriter::write_rows<std::int32_t>(const CsrBlock<std::int32_t>&);
-template void PolytopeWriter::write_rows<std::int64_t>(const CsrBlock<std::int64_t>&);
+template void PolytopeWriter::write_rows<std::int32_t>(const CsrBlock<std::int32_t>&, Emit);
+template void PolytopeWriter::write_rows<std::int64_t>(const CsrBlock<std::int64_t>&, Emit);
 
-void PolytopeWriter::write_rhs(std::int64_t first_row, std::span<const double> values) {
-  write_slab("/lp/b", H5T_NATIVE_DOUBLE, first_row, static_cast<std::int64_t>(values.size()), values.data(), 8);
+void PolytopeWriter::write_rhs(std::int64_t first_row, std::span<const double> values, Emit emit) {
+  write_slab("/lp/b", H5T_NATIVE_DOUBLE, first_row, static_cast<std::int64_t>(values.size()), values.data(), 8, emit);
 }
-void PolytopeWriter::write_objective(std::int64_t first_column, std::span<const double> values) {
-  write_slab("/lp/c", H5T_NATIVE_DOUBLE, first_column, static_cast<std::int64_t>(values.size()), values.data(), 8);
+void PolytopeWriter::write_objective(std::int64_t first_column, std::span<const double> values, Emit emit) {
+  write_slab("/lp/c", H5T_NATIVE_DOUBLE, first_column, static_cast<std::int64_t>(values.size()), values.data(), 8,
+             emit);
 }
 void PolytopeWriter::write_template(std::int64_t first, std::span<const double> values) {
   write_slab("/template/cost", H5T_NATIVE_DOUBLE, first, static_cast<std::int64_t>(values.size()), values.data(), 8);
@@ -289,6 +408,9 @@ void PolytopeWriter::commit(const nlohmann::json& provenance) {
     h5::Handle set(H5Dopen2(file_, d.name, H5P_DEFAULT), H5Dclose, std::string("opening ") + d.name);
     h5::write_attribute(set, "crc32", static_cast<std::int64_t>(crc));
   }
+  // The ledger has served its purpose; the finished file holds the polytope only.
+  if (h5::exists(file_, "/build") && H5Ldelete(file_, "/build", H5P_DEFAULT) < 0)
+    fail("removing the build ledger from {} failed", partial_);
   h5::write_attribute(file_, "complete", std::int64_t{1});
   if (file_.close() < 0) fail("closing {} failed (disk full?)", partial_);
   LPNN_MPI(MPI_Barrier(comm_));

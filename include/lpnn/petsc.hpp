@@ -20,11 +20,11 @@ void mpi_check(int code, const char* call, const char* file, int line);
 
 // Error agreement across ranks, so that a failure seen by some ranks does not leave the others
 // waiting in the next collective. Both are collective on `comm`.
-// Throws the same lpnn::CollectiveError on every rank when any rank's `error` is non-empty (ranks
-// without their own message report that another rank failed while `what`).
+// Throws the same lpnn::CollectiveError on every rank when any rank's `error` is non-empty: the
+// lowest failing rank's message, prefixed "rank R failed while `what`" when R is not rank 0.
 void throw_if_any_failed(MPI_Comm comm, const std::string& error, const std::string& what);
-// Rank 0's `text` on every rank.
-void broadcast_string(MPI_Comm comm, std::string& text);
+// `root`'s `text` on every rank.
+void broadcast_string(MPI_Comm comm, std::string& text, int root = 0);
 // Throws rank 0's `error` (ignored elsewhere; empty: no error) on every rank.
 void throw_if_root_failed(MPI_Comm comm, std::string error);
 

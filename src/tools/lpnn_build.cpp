@@ -4,6 +4,7 @@
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 -o poly.h5
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --epsilon 0.5 -o poly.h5 --streaming
 //   mpirun -n 2 lpnn-build ... -o poly.h5 --petsc -log_view
+//   mpirun -n 8 lpnn-build ... -o poly.h5 --resume      # finish a crashed or killed build
 //
 // Samples are split over the ranks (one bag family per data point); the file is identical whatever
 // the number of ranks.
@@ -55,9 +56,9 @@ int main(int argc, char** argv) {
     CLI::App app{"Build the data-independent training polytope of a network (BMP) and store it in HDF5."};
     std::string arch_path, output, budget;
     std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
-    double epsilon = 0;
+    double epsilon = 0, checkpoint = 30;
     int plan_ranks = 0;
-    bool plan_only = false, json = false, force = false, streaming = false, progress = false;
+    bool plan_only = false, json = false, force = false, streaming = false, progress = false, resume = false;
     app.add_option("--arch", arch_path, "architecture spec (JSON)")->required()->check(CLI::ExistingFile);
     app.add_option("--samples,-D", samples, "number of samples D the polytope serves")->required();
     auto* g = app.add_option("--grid,-K", grid, "grid points K for parameters, inputs and outputs");
@@ -66,13 +67,19 @@ int main(int argc, char** argv) {
     auto* go = app.add_option("--grid-output", grid_output, "grid points for the outputs");
     auto* e = app.add_option("--epsilon", epsilon, "target accuracy ε; derives K from the numeric Lipschitz bound");
     app.add_option("-o,--output", output, "output polytope file (.h5)");
-    app.add_flag("--force", force, "replace an existing output file");
+    app.add_flag("--force", force, "replace an existing output file (and discard an unfinished build of it)");
+    app.add_flag("--resume", resume,
+                 "finish the unfinished build of the output (any rank count); starts one if there is none, and "
+                 "does nothing if the output is already this polytope");
+    app.add_option("--checkpoint-seconds", checkpoint,
+                   "at most this long between records of the samples on disk (0: after every write)")
+        ->check(CLI::NonNegativeNumber);
     app.add_flag("--plan", plan_only, "print the size plan and exit without building");
     app.add_flag("--json", json, "print the plan / build summary as one JSON object");
     app.add_option("--ranks", plan_ranks, "ranks to plan for (default: the ranks of this run)");
     app.add_option("--memory-budget", budget, "refuse builds needing more memory per rank (e.g. 8G)");
     app.add_flag("--streaming", streaming, "write rows in bounded chunks without assembling the PETSc matrix");
-    app.add_option("--chunk-nonzeros", chunk, "streaming: nonzeros per rank per write")->check(CLI::PositiveNumber);
+    app.add_option("--chunk-nonzeros", chunk, "nonzeros per rank per write (and per generated block when streaming)")->check(CLI::PositiveNumber);
     app.add_flag("--progress", progress, "show progress with ETA on stderr even when it is not a terminal");
     app.footer("PETSc options (e.g. -log_view) go after --petsc.");
     g->excludes(gp)->excludes(gi)->excludes(go);
@@ -121,6 +128,8 @@ int main(int argc, char** argv) {
     lpnn::BuildOptions options;
     options.output = output;
     options.force = force;
+    options.resume = resume;
+    options.checkpoint_seconds = checkpoint;
     options.streaming = streaming;
     options.chunk_nonzeros = chunk;
     options.progress = progress || isatty(STDERR_FILENO);
@@ -131,7 +140,9 @@ int main(int argc, char** argv) {
         j["output"] = output;
         std::cout << j.dump(2) << std::endl;
       } else {
-        std::cout << report.to_text() << "  wrote " << output << std::endl;
+        std::cout << report.to_text();
+        if (!report.already_complete) std::cout << "  wrote " << output;
+        std::cout << std::endl;
       }
     }
     return 0;
