@@ -6,6 +6,8 @@
 #include <cstring>
 #include <cmath>
 #include <fstream>
+#include <new>
+#include <stdexcept>
 
 #include "lpnn/error.hpp"
 #include "lpnn/hdf5.hpp"
@@ -107,7 +109,22 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
     H5Sget_simple_extent_dims(space, dims, nullptr);
     if (static_cast<std::int64_t>(dims[1]) != width)
       fail("{}: {} has {} columns, but the polytope needs {}", path, name, dims[1], width);
-    out.resize(dims[0] * dims[1]);
+    // The declared shape is only a claim: a damaged or hostile file can declare 2^40 rows in 2 KB.
+    // Uncompressed data must be stored in full; anything else must at least fit in memory.
+    const hsize_t declared_bytes = dims[0] * dims[1] * sizeof(double);
+    h5::Handle dcpl(H5Dget_create_plist(set), H5Pclose, "H5Dget_create_plist");
+    if (H5Pget_layout(dcpl) == H5D_CONTIGUOUS && H5Dget_storage_size(set) < declared_bytes)
+      fail("{}: {} declares {} x {} values ({} bytes) but the file stores only {} bytes of it; the file is "
+           "truncated or damaged", path, name, dims[0], dims[1], declared_bytes, H5Dget_storage_size(set));
+    try {
+      out.resize(dims[0] * dims[1]);
+    } catch (const std::bad_alloc&) {
+      fail("{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
+           "data set", path, name, dims[0], dims[1]);
+    } catch (const std::length_error&) {
+      fail("{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
+           "data set", path, name, dims[0], dims[1]);
+    }
     if (H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
       fail("{}: reading {} failed", path, name);
     return static_cast<std::int64_t>(dims[0]);

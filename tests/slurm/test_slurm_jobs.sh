@@ -9,7 +9,7 @@
 # Starts slurmctld/slurmd/munged in a temporary directory (jobs/slurm/start-slurm.sh,
 # installing slurm-wlm and munge if missing), submits the jobs exactly as a user would:
 # build -> train via jobs/chain.sh, the sweep array plus its summary, a build with more
-# tasks than CPUs, and a build with a bad spec; then checks what Slurm recorded
+# tasks than CPUs, a build with a bad spec, and a build requeued mid-way (it must resume); then checks what Slurm recorded
 # (scontrol, as accounting is off) and what the jobs wrote. Prints PASS/FAIL per check
 # and "N passed, N failed"; exits 0 only if every check passed. The cluster is always
 # stopped by its recorded PIDs; the temporary directory is kept when a check fails.
@@ -71,7 +71,7 @@ mkdir -p "$WORK/run"
 cd "$WORK/run" || exit 1
 export LPNN_BIN=$BIN LPNN_ROOT=$SRC
 unset LPNN_ARCH LPNN_SAMPLES LPNN_GRID LPNN_OUT LPNN_DATA LPNN_MODEL LPNN_POLYTOPE LPNN_SOLVER \
-    LPNN_SWEEP LPNN_SWEEP_VALUES LPNN_SWEEP_DIR LPNN_FORCE
+    LPNN_SWEEP LPNN_SWEEP_VALUES LPNN_SWEEP_DIR LPNN_FORCE LPNN_RESUME LPNN_BUILD_ARGS
 
 # 1. build -> train, chained with afterok.
 ids=$("$SRC/jobs/chain.sh" --ntasks=2 | tail -n 1)
@@ -170,10 +170,44 @@ check "overcommitted build log shows $((NCPU + 2)) tasks" log_has "lpnn-over-$OV
 check "bad-spec build job $BAD recorded as FAILED with a non-zero exit code" failed_nonzero "$BAD"
 check "bad-spec build log explains the failure" log_has "lpnn-bad-$BAD.out" "build.sbatch: FAILED: lpnn-build exited with status"
 
+# 5. A build requeued while it runs (what preemption or a node failure does) resumes where it stopped.
+# Small writes with a ledger update after each (LPNN_BUILD_ARGS) make it slow enough to catch mid-way.
+REQ_OUT=$WORK/run/requeued.h5
+REQ=$(LPNN_OUT=$REQ_OUT LPNN_SAMPLES=800 LPNN_GRID=2 \
+    LPNN_BUILD_ARGS="--streaming --chunk-nonzeros 500 --checkpoint-seconds 0" \
+    sbatch --parsable --job-name=lpnn-requeue --ntasks=2 "$SRC/jobs/build.sbatch"); REQ=${REQ%%;*}
+ledger_count() {
+    HDF5_USE_FILE_LOCKING=FALSE /usr/bin/python3 -c \
+        "import h5py,sys; print(int(h5py.File(sys.argv[1],'r')['/build/samples_done'][:].sum()))" "$1" 2>/dev/null || echo 0
+}
+progress=0
+for _ in $(seq 1200); do
+    progress=$(ledger_count "$WORK/run/.requeued.h5.partial")
+    [[ $progress -ge 50 ]] && break
+    finished "$REQ" && break
+    sleep 0.1
+done
+if [[ $progress -ge 50 ]] && scontrol requeue "$REQ"; then
+    pass "requeued build job $REQ while it ran ($progress of 800 samples recorded on disk)"
+else
+    fail "requeue build job $REQ mid-build (ledger showed $progress samples; state $(states "$REQ"))"
+fi
+deadline=$((SECONDS + TIMEOUT))
+until finished "$REQ" || ((SECONDS >= deadline)); do sleep 1; done
+check "requeued build job $REQ COMPLETED with ExitCode=0:0" completed_ok "$REQ"
+check "its log shows the restart" log_has "lpnn-requeue-$REQ.out" "restart 1"
+check "its log shows the resumed build" log_has "lpnn-requeue-$REQ.out" "samples were already on disk"
+clean_equal() { # a clean one-rank build of the same polytope equals the resumed one
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -n 1 "$BIN/lpnn-build" \
+        --arch "$SRC/jobs/examples/xor.json" --samples 800 --grid 2 -o "$WORK/run/clean.h5" >/dev/null 2>&1 &&
+        h5diff --exclude-path /provenance "$WORK/run/clean.h5" "$REQ_OUT"
+}
+check "the resumed polytope equals a clean build (h5diff)" clean_equal
+
 # Races in Open MPI's session directory show up as these lines, even in jobs that succeed.
 no_runtime_errors() {
     local f bad=0
-    for f in lpnn-build-"$BUILD".out lpnn-train-"$TRAIN".out lpnn-over-"$OVER".out \
+    for f in lpnn-build-"$BUILD".out lpnn-train-"$TRAIN".out lpnn-over-"$OVER".out lpnn-requeue-"$REQ".out \
         $(scontrol -o show job "$SWEEP" 2>/dev/null | grep -o 'StdOut=[^ ]*' | cut -d= -f2); do
         if grep -HE 'PMIX ERROR|ORTE_ERROR_LOG' "$f"; then bad=1; fi
     done

@@ -81,6 +81,14 @@ with h5py.File("wrong_width.h5", "w") as f:
     f["Y"] = np.zeros((3, 1))
 PY
 expect_failure 2 "X has 2 columns, but the polytope needs 1" -p poly.h5 -d wrong_width.h5
+"$PYTHON" - <<'PY'
+import h5py, numpy as np
+with h5py.File("huge_rows.h5", "w") as f:  # declares 2^40 rows, stores none: a 2 KB file
+    f.create_dataset("X", shape=(2**40, 1), dtype="f8")
+    f["Y"] = np.zeros((3, 1))
+PY
+expect_failure 2 "X declares 1099511627776 x 1 values (8796093022208 bytes) but the file stores only 0 bytes" \
+  -p poly.h5 -d huge_rows.h5
 
 # Bad polytope files.
 echo "not a polytope" > text.h5
