@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -50,6 +51,44 @@ void check_output_path(const std::string& path, bool force, const char* force_fl
 }
 
 namespace {
+
+// Log events inside the "lpnn: write" stage, so that -log_view separates HDF5's writes from the
+// checksums and the syncs lpnn adds to them.
+struct WriterEvents {
+  PetscLogEvent write = -1, checksum = -1, sync = -1;
+  static const WriterEvents& get() {
+    static const WriterEvents events = [] {
+      WriterEvents e;
+      PetscClassId id;
+      LPNN_PETSC(PetscClassIdRegister("lpnn store", &id));
+      LPNN_PETSC(PetscLogEventRegister("lpnnH5Dwrite", id, &e.write));
+      LPNN_PETSC(PetscLogEventRegister("lpnnChecksum", id, &e.checksum));
+      LPNN_PETSC(PetscLogEventRegister("lpnnSync", id, &e.sync));
+      return e;
+    }();
+    return events;
+  }
+};
+
+// A PETSc log event that also adds its wall time to `seconds`.
+class LoggedEvent {
+ public:
+  LoggedEvent(PetscLogEvent event, double& seconds)
+      : event_(event), seconds_(seconds), start_(std::chrono::steady_clock::now()) {
+    (void)PetscLogEventBegin(event_, 0, 0, 0, 0);
+  }
+  ~LoggedEvent() {
+    (void)PetscLogEventEnd(event_, 0, 0, 0, 0);
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  LoggedEvent(const LoggedEvent&) = delete;
+  LoggedEvent& operator=(const LoggedEvent&) = delete;
+
+ private:
+  PetscLogEvent event_;
+  double& seconds_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 struct DatasetSpec {
   const char* name;
@@ -302,7 +341,10 @@ void PolytopeWriter::record_samples_done(const std::vector<std::pair<std::int64_
   std::int64_t count = 0;
   try {
     // Data before the ledger: the flags must never reach the disk ahead of the bytes they vouch for.
-    if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("syncing {} to disk failed (H5Fflush)", partial_);
+    {
+      LoggedEvent event(WriterEvents::get().sync, seconds_.sync);
+      if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("syncing {} to disk failed (H5Fflush)", partial_);
+    }
     h5::Handle set(H5Dopen2(file_, kLedger, H5P_DEFAULT), H5Dclose, std::string("opening ") + kLedger);
     h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
     h5::check(H5Sselect_none(filespace), "H5Sselect_none");
@@ -330,8 +372,14 @@ void PolytopeWriter::record_samples_done(const std::vector<std::pair<std::int64_
 void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count,
                                 const void* data, std::size_t element_bytes, Emit emit) {
   const std::int64_t bytes = count * static_cast<std::int64_t>(element_bytes);
+  // The memory bytes are the file bytes (little-endian int64/float64): checksum them as written.
+  const auto checksum = [&] {
+    if (count <= 0) return;
+    LoggedEvent event(WriterEvents::get().checksum, seconds_.checksum);
+    pieces_[dataset].push_back({offset * static_cast<std::int64_t>(element_bytes), bytes, crc32_of(data, bytes)});
+  };
   if (emit == Emit::ChecksumOnly) {
-    if (count > 0) pieces_[dataset].push_back({offset * static_cast<std::int64_t>(element_bytes), bytes, crc32_of(data, bytes)});
+    checksum();
     return;
   }
   // Every rank runs the same sequence of collective calls; failures are agreed on afterwards so that
@@ -349,11 +397,13 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
       h5::check(H5Sselect_none(memspace), "H5Sselect_none");
     }
     const double dummy = 0.0;
-    if (H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) < 0)
-      fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
+    {
+      LoggedEvent event(WriterEvents::get().write, seconds_.hdf5_write);
+      if (H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) < 0)
+        fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
+    }
     bytes_written_ += bytes;
-    // The memory bytes are the file bytes (little-endian int64/float64): checksum them as written.
-    if (count > 0) pieces_[dataset].push_back({offset * static_cast<std::int64_t>(element_bytes), bytes, crc32_of(data, bytes)});
+    checksum();
   } catch (const Error& e) {
     error = e.what();
   }

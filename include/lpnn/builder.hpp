@@ -90,6 +90,8 @@ struct BuildReport {
   int ranks = 1;
   bool streaming = false;
   double template_seconds = 0, generate_seconds = 0, assemble_seconds = 0, write_seconds = 0, total_seconds = 0;
+  // Parts of write_seconds (slowest rank each): H5Dwrite calls, CRC-32s, fsyncs (H5Fflush).
+  double hdf5_write_seconds = 0, checksum_seconds = 0, sync_seconds = 0;
   std::int64_t bytes_written = 0;  // all ranks
   PetscLogDouble assembly_mallocs = 0;
   std::int64_t resumed_samples = 0;  // samples a resumed build found on disk

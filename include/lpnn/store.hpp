@@ -92,6 +92,11 @@ class PolytopeWriter {
   // Closes the file, then rank 0 renames it into place. provenance: string/number attributes.
   void commit(const nlohmann::json& provenance);
   std::int64_t bytes_written() const { return bytes_written_; }  // by this rank
+  // Where this rank's write time went: H5Dwrite calls, CRC-32 of the written bytes, syncs to disk.
+  struct Seconds {
+    double hdf5_write = 0, checksum = 0, sync = 0;
+  };
+  const Seconds& seconds() const { return seconds_; }
   const std::string& temporary_path() const { return partial_; }
 
  private:
@@ -108,6 +113,7 @@ class PolytopeWriter {
   h5::Handle transfer_;  // collective MPI-IO transfer property list
   bool committed_ = false, resumable_ = false;
   std::int64_t bytes_written_ = 0;
+  Seconds seconds_;
   std::map<std::string, std::vector<CrcPiece>> pieces_;  // per dataset, what this rank wrote
 };
 

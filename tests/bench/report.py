@@ -306,33 +306,42 @@ def section_limits():
     dd = L.get("dd") or {}
     s1 = summary_of((L.get("builds") or {}).get("1r-assembled"))
     w(f"Disk: the same file system ({R['machine'].get('work_dir')}); dd writes the same number of bytes as lpnn "
-      f"({fmt(L.get('dd_bytes'), unit='B')}, rounded up to 16 MiB blocks). lpnn does not fsync its file, so its write "
-      "stage ends when the data is in the page cache; *lpnn write + sync* adds the `sync` run right after the build "
-      "(which also flushes anything else dirty on the machine). The page cache was dropped before every build, "
-      "dd and lpnn-info run" + ("." if L.get("drop_caches_permitted") else
-                                 " — **not permitted here**, so reads may be served from the page cache."))
+      f"({fmt(L.get('dd_bytes'), unit='B')}, rounded up to 16 MiB blocks). lpnn's HDF5 write is its `H5Dwrite` calls "
+      "plus the `H5Fflush` (MPI_File_sync) that puts them on disk before the build is recorded complete, timed inside "
+      "lpnn-build (`hdf5_write` + `sync` in its JSON summary, the slowest rank); the whole write stage also holds the "
+      "CRC-32s and, in assembled mode, the copy of rows out of the PETSc matrix. The page cache was dropped before "
+      "every build, dd and lpnn-info run" + ("." if L.get("drop_caches_permitted") else
+                                             " — **not permitted here**, so reads may be served from the page cache."))
     w()
     rows = []
-    if s1:
-        wb, ws = s1.get("bytes_written"), s1["seconds"].get("write")
-        sync = (L["builds"]["1r-assembled"].get("sync_after_s") or 0)
-        lpnn_w = ratio(wb, ws)
-        lpnn_ws = ratio(wb, (ws or 0) + sync)
-        ddf = dd.get("write_fdatasync") or {}
-        ddc = dd.get("write_cached") or {}
-        r_ddf, r_ddc = ratio(ddf.get("bytes"), ddf.get("seconds")), ratio(ddc.get("bytes"), ddc.get("seconds"))
-        rows += [["lpnn HDF5 write stage (1 rank, to page cache)", fmt(wb, unit="B"), secs(ws), fmt(lpnn_w, unit="B/s")],
-                 ["lpnn HDF5 write stage + sync", fmt(wb, unit="B"), secs((ws or 0) + sync), fmt(lpnn_ws, unit="B/s")],
-                 ["dd write, conv=fdatasync", fmt(ddf.get("bytes"), unit="B"), secs(ddf.get("seconds")), fmt(r_ddf, unit="B/s")],
-                 ["dd write, no sync (page cache)", fmt(ddc.get("bytes"), unit="B"), secs(ddc.get("seconds")), fmt(r_ddc, unit="B/s")]]
-        target("HDF5 write ≥ 50% of dd (lpnn write + sync vs dd conv=fdatasync)",
-               f"{fmt(lpnn_ws, unit='B/s')} vs {fmt(r_ddf, unit='B/s')} = {100 * (ratio(lpnn_ws, r_ddf) or 0):.0f}%; "
-               f"page cache to page cache: {fmt(lpnn_w, unit='B/s')} vs {fmt(r_ddc, unit='B/s')} = "
-               f"{100 * (ratio(lpnn_w, r_ddc) or 0):.0f}%",
-               (ratio(lpnn_ws, r_ddf) or 0) >= 0.5,
-               "" if (ratio(lpnn_ws, r_ddf) or 0) >= 0.5 else
-               "lpnn's write stage also converts nothing and writes contiguous datasets; the gap is in the "
-               "collective MPI-IO path of parallel HDF5 (see the page-cache pair for the cost without the disk)")
+    ddf = dd.get("write_fdatasync") or {}
+    ddc = dd.get("write_cached") or {}
+    r_ddf, r_ddc = ratio(ddf.get("bytes"), ddf.get("seconds")), ratio(ddc.get("bytes"), ddc.get("seconds"))
+    shares = {}
+    for key in ("1r-assembled", "1r-streaming", "2r-assembled", "2r-streaming"):
+        sk = summary_of((L.get("builds") or {}).get(key))
+        if not sk:
+            continue
+        sec = sk["seconds"]
+        wb = sk.get("bytes_written")
+        disk = (sec.get("hdf5_write") or 0) + (sec.get("sync") or 0)
+        rate = ratio(wb, disk)
+        shares[key] = ratio(rate, r_ddf)
+        rows.append([f"lpnn {key}: H5Dwrite + sync", fmt(wb, unit="B"), secs(disk),
+                     fmt(rate, unit="B/s") + (f" ({100 * shares[key]:.0f}% of dd)" if shares[key] else "")])
+        rows.append([f"lpnn {key}: whole write stage (+ CRC-32 {sec.get('checksum', 0):.2f} s, row copies)",
+                     fmt(wb, unit="B"), secs(sec.get("write")), fmt(ratio(wb, sec.get("write")), unit="B/s")])
+    rows += [["dd write, conv=fdatasync", fmt(ddf.get("bytes"), unit="B"), secs(ddf.get("seconds")), fmt(r_ddf, unit="B/s")],
+             ["dd write, no sync (page cache)", fmt(ddc.get("bytes"), unit="B"), secs(ddc.get("seconds")), fmt(r_ddc, unit="B/s")]]
+    if shares:
+        worst = min(v for v in shares.values() if v is not None)
+        target("HDF5 write ≥ 50% of dd (H5Dwrite + sync vs dd conv=fdatasync, every mode and rank count)",
+               "; ".join(f"{k} {100 * v:.0f}%" for k, v in shares.items() if v is not None),
+               worst >= 0.5,
+               "" if worst >= 0.5 else
+               "assembled mode writes while the PETSc matrix holds its memory, so every page-cache page the write "
+               "fills is memory the machine has not touched yet; on this VM a first touch costs far more than the "
+               "copy (see the README's note on the write bandwidth)")
     rd = dd.get("read_cold") or dd.get("read_cached") or {}
     r_rd = ratio(rd.get("bytes"), rd.get("seconds"))
     rows.append([f"dd read ({'cold' if 'read_cold' in dd else 'cache not dropped'})", fmt(rd.get("bytes"), unit="B"),
