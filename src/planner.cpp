@@ -46,6 +46,21 @@ double seconds_per_template_entry(const Architecture& arch, const PolytopeLayout
 
 }  // namespace
 
+namespace {
+
+// Why the layout's indices do not fit the PetscInt in use, or an empty string.
+std::string index_overflow(const PolytopeLayout& l, int petsc_index_bytes) {
+  const std::int64_t index_max = petsc_index_bytes == 4 ? std::numeric_limits<std::int32_t>::max()
+                                                         : std::numeric_limits<std::int64_t>::max();
+  if (l.nnz <= index_max && l.cols <= index_max && l.rows <= index_max) return {};
+  return fmt::format(
+      "the polytope's indices overflow the {}-bit PetscInt in use (rows {}, columns {}, nonzeros {} > {}); "
+      "use the 64-bit PETSc build (LPNN_PETSC_64BIT_INDICES=ON) or a smaller grid K / sample count D",
+      8 * petsc_index_bytes, l.rows, l.cols, l.nnz, index_max);
+}
+
+}  // namespace
+
 Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   if (request.ranks < 1) fail("the number of ranks must be at least 1, got {}", request.ranks);
   // Sizes first: the numeric Lipschitz bound costs O(boxes·N²), minutes for a network whose polytope
@@ -91,19 +106,33 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   const std::int64_t template_share = (l.B + request.ranks - 1) / request.ranks;
   plan.template_seconds = seconds_per_template_entry(arch, l) * static_cast<double>(template_share);
 
-  const std::int64_t index_max = request.petsc_index_bytes == 4 ? std::numeric_limits<std::int32_t>::max()
-                                                                  : std::numeric_limits<std::int64_t>::max();
-  if (l.nnz > index_max || l.cols > index_max || l.rows > index_max) {
-    plan.refusal = fmt::format(
-        "the polytope's indices overflow the {}-bit PetscInt in use (rows {}, columns {}, nonzeros {} > {}); "
-        "use the 64-bit PETSc build (LPNN_PETSC_64BIT_INDICES=ON) or a smaller grid K / sample count D",
-        8 * request.petsc_index_bytes, l.rows, l.cols, l.nnz, index_max);
-  } else if (request.memory_budget && memory > *request.memory_budget) {
+  plan.refusal = index_overflow(l, request.petsc_index_bytes);
+  if (plan.refusal.empty() && request.memory_budget && memory > *request.memory_budget) {
     plan.refusal = fmt::format(
         "the build needs about {} per rank, above the memory budget of {}; use more ranks, --streaming, "
         "a smaller grid K or fewer samples D",
         human_bytes(memory), human_bytes(*request.memory_budget));
   }
+  return plan;
+}
+
+LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_index_bytes,
+                          std::optional<double> memory_budget) {
+  LoadPlan plan;
+  // MatLoad splits the rows evenly; the busiest rank holds about nnz/P entries, read into buffers and
+  // then copied into its MPIAIJ blocks (two copies at the peak), plus b, c and bound vectors.
+  const double p = static_cast<double>(std::max(ranks, 1));
+  const double local_nnz = std::ceil(static_cast<double>(layout.nnz) / p);
+  const double local_rows = std::ceil(static_cast<double>(layout.rows) / p);
+  const double local_cols = std::ceil(static_cast<double>(layout.cols) / p);
+  const double memory = 2.0 * static_cast<double>(petsc_index_bytes + 8) * local_nnz +
+                        2.0 * static_cast<double>(petsc_index_bytes) * local_rows + 8.0 * (2 * local_rows + 4 * local_cols);
+  plan.memory_per_rank = memory > 9e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(memory);
+  plan.refusal = index_overflow(layout, petsc_index_bytes);
+  if (plan.refusal.empty() && memory_budget && memory > *memory_budget)
+    plan.refusal = fmt::format("loading /A needs about {} per rank on {} rank(s), above the memory budget of {}; use "
+                               "more ranks or a larger --memory-budget",
+                               human_bytes(memory), ranks, human_bytes(*memory_budget));
   return plan;
 }
 

@@ -165,31 +165,33 @@ std::int64_t file_bytes_bound(const PolytopeMetadata& meta) {
   for (const DatasetSpec& d : dataset_specs(meta.layout))
     if (d.size >= (1 << 17)) padding += 1 << 20;  // 8-byte elements: at least 1 MiB
   const std::int64_t metadata = (256 << 10) + 2 * static_cast<std::int64_t>(meta.arch.to_json().dump().size());
-  return checked_add(polytope_file_bytes(meta.layout), padding + metadata, "the file size");
+  const std::int64_t ledger = meta.layout.D + (meta.layout.D >= (1 << 20) ? (1 << 20) : 0);  // uint8[D], aligned
+  return checked_add(polytope_file_bytes(meta.layout), padding + metadata + ledger, "the file size");
 }
 
 }  // namespace
 
-// Parallel HDF5 1.10 cannot survive a failed write: H5Fclose then fails on some ranks and not others
-// (a deadlock in the close's collectives) or leaves a dangling file ID that crashes the library's
-// clean-up in MPI_Finalize. So the space is reserved before HDF5 opens the file (disk full and
-// file-size limits fail here, cleanly, on every rank) and again, exactly, once the datasets exist.
 PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta, WriterMode mode)
     : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout) {
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
   if (mode == WriterMode::Resume) {
     open_for_resume(meta);
-  } else {
-    try {
-      create(meta);
-    } catch (...) {
-      // The destructor never runs for a constructor that throws: remove the temporary file here.
-      file_.close();
-      if (rank_ == 0) std::remove(partial_.c_str());
-      throw;
-    }
+    write_grids();
+    return;
   }
+  try {
+    create(meta);
+    write_grids();
+  } catch (...) {
+    // The destructor never runs for a constructor that throws: remove the temporary file here.
+    file_.close();
+    if (rank_ == 0) std::remove(partial_.c_str());
+    throw;
+  }
+}
+
+void PolytopeWriter::write_grids() {
   // Grids are tiny: rank 0 writes them, the others take part with empty selections.
   const GridSpec& g = layout_.grid;
   const std::pair<const char*, std::int64_t> grids[] = {

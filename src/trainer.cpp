@@ -13,6 +13,7 @@
 #include "lpnn/provenance.hpp"
 #include "lpnn/grid_search.hpp"
 #include "lpnn/lipschitz.hpp"
+#include "lpnn/planner.hpp"
 #include "lpnn/store.hpp"
 
 namespace lpnn {
@@ -140,8 +141,12 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
 
   // 1. The polytope's metadata and the data set, checked against each other.
   const PolytopeMetadata meta = read_polytope_metadata(options.polytope);
-  if (options.verify_checksums) verify_polytope_checksums(comm, options.polytope);
   const PolytopeLayout& layout = meta.layout;
+  if (options.method == TrainMethod::Lp) {  // only the LP loads /A
+    const LoadPlan load = plan_matrix_load(layout, ranks, static_cast<int>(sizeof(PetscInt)), options.memory_budget);
+    if (!load.refusal.empty()) fail("refused: {}", load.refusal);
+  }
+  if (options.verify_checksums) verify_polytope_checksums(comm, options.polytope);
   const Architecture& arch = meta.arch;
   Dataset data = read_dataset(options.data, layout.n, layout.m);
   Model model;

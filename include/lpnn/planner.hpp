@@ -47,6 +47,16 @@ struct Plan {
 // but too big for PetscInt or the memory budget comes back with `refusal` set.
 Plan make_plan(const Architecture& arch, const BuildRequest& request);
 
+// Loading a stored polytope's matrix (MatLoad of /A, as lpnn-info and lpnn-train do) on `ranks`
+// ranks: its memory on the busiest rank, and the same guards a build plan applies (indices that
+// overflow the PetscInt in use, memory above the budget). `refusal` is empty when it may go ahead.
+struct LoadPlan {
+  std::int64_t memory_per_rank = 0;
+  std::string refusal;
+};
+LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_index_bytes,
+                          std::optional<double> memory_budget);
+
 // Throws lpnn::Error carrying plan.refusal when the plan is refused.
 void require_buildable(const Plan& plan);
 

@@ -102,6 +102,7 @@ class PolytopeWriter {
  private:
   void create(const PolytopeMetadata& meta);
   void open_for_resume(const PolytopeMetadata& meta);
+  void write_grids();
   void write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count, const void* data,
                   std::size_t element_bytes, Emit emit = Emit::Write);
 

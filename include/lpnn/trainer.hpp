@@ -3,6 +3,7 @@
 
 #include <mpi.h>
 
+#include <optional>
 #include <string>
 
 #include "lpnn/face.hpp"
@@ -24,6 +25,7 @@ struct TrainOptions {
   bool scale_minmax = false;
   bool verify = false;  // run the grid-search oracle beside the LP and fail if they disagree
   bool verify_checksums = true;  // CRC-32 of every dataset against the file's record, in parallel
+  std::optional<double> memory_budget;  // bytes per rank for loading /A (plan_matrix_load)
   double clp_tolerance = 1e-9;
   PdhgOptions pdhg;
   AdamOptions adam;

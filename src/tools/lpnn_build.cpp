@@ -20,32 +20,6 @@
 #include "lpnn/planner.hpp"
 #include "tool_common.hpp"
 
-namespace {
-
-double parse_bytes(const std::string& text) {
-  // "8G", "512MiB", "1e9": binary units, suffix optional.
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    lpnn::fail("--memory-budget: \"{}\" is not a size (examples: 8G, 512M, 1e9)", text);
-  }
-  std::string unit = text.substr(used);
-  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  const std::pair<const char*, double> units[] = {{"", 1},     {"B", 1},     {"K", 1024.0},       {"KB", 1024.0},
-                                                  {"KIB", 1024.0}, {"M", 1048576.0}, {"MB", 1048576.0}, {"MIB", 1048576.0},
-                                                  {"G", 1073741824.0}, {"GB", 1073741824.0}, {"GIB", 1073741824.0},
-                                                  {"T", 1099511627776.0}, {"TB", 1099511627776.0}, {"TIB", 1099511627776.0}};
-  for (const auto& [name, factor] : units)
-    if (unit == name) {
-      if (!(value > 0)) lpnn::fail("--memory-budget must be positive, got {}", text);
-      return value * factor;
-    }
-  lpnn::fail("--memory-budget: unknown unit \"{}\" in \"{}\" (use K, M, G or T)", unit, text);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   return lpnn::tool::run(argc, argv, "lpnn-build", [](int ac, char** av) {
@@ -105,7 +79,7 @@ int main(int argc, char** argv) {
       request.ranks = plan_ranks > 0 ? plan_ranks : ranks;
       request.streaming = streaming;
       request.chunk_nonzeros = chunk;
-      if (!budget.empty()) request.memory_budget = parse_bytes(budget);
+      if (!budget.empty()) request.memory_budget = lpnn::tool::parse_bytes(budget, "--memory-budget");
       request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
       plan = lpnn::make_plan(arch, request);
       if (!plan_only && output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");

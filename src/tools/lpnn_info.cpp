@@ -8,6 +8,7 @@
 
 #include "lpnn/checksum.hpp"
 #include "lpnn/error.hpp"
+#include "lpnn/planner.hpp"
 #include "lpnn/store.hpp"
 #include "tool_common.hpp"
 
@@ -20,12 +21,23 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json, "print as one JSON object");
     app.add_flag("--no-load", no_load, "skip MatLoad of /A");
     app.add_flag("--verify", verify, "check every dataset's CRC-32 against the file's record (in parallel)");
+    std::string budget;
+    app.add_option("--memory-budget", budget, "refuse to load a matrix needing more memory per rank (e.g. 8G)");
     lpnn::tool::parse_arguments(app, ac, av);
+    int ranks = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
 
     // 1. Metadata and consistency checks (every rank reads the same file: errors are collective).
     lpnn::PolytopeMetadata meta;
     try {
       meta = lpnn::read_polytope_metadata(path);
+      if (!no_load) {
+        std::optional<double> limit;
+        if (!budget.empty()) limit = lpnn::tool::parse_bytes(budget, "--memory-budget");
+        const lpnn::LoadPlan load =
+            lpnn::plan_matrix_load(meta.layout, ranks, static_cast<int>(sizeof(PetscInt)), limit);
+        if (!load.refusal.empty()) lpnn::fail("refused: {} (or pass --no-load)", load.refusal);
+      }
     } catch (const lpnn::Error& e) {
       throw lpnn::CollectiveError(e.what());
     }
@@ -35,8 +47,6 @@ int main(int argc, char** argv) {
     // 2. MatLoad on this run's ranks.
     PetscInt rows = 0, cols = 0;
     MatInfo info{};
-    int ranks = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     if (!no_load) {
       lpnn::OwnedMat A = lpnn::load_constraint_matrix(MPI_COMM_WORLD, path, l);
       LPNN_PETSC(MatGetSize(A, &rows, &cols));

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
     app.add_option("--seed", options.adam.seed, "sgd: random seed");
     bool skip_checksums = false;
     app.add_flag("--skip-checksums", skip_checksums, "do not verify the polytope's dataset checksums (on by default)");
+    std::string budget;
+    app.add_option("--memory-budget", budget, "refuse to load a matrix needing more memory per rank (e.g. 8G)");
     app.add_flag("--json", json, "print the model summary as JSON");
     app.footer("PETSc options (e.g. -log_view) go after --petsc.");
     lpnn::tool::parse_arguments(app, ac, av);
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
     // 2. Refuse an unwritable output before any work; inputs are checked inside train() on every rank.
     lpnn::Model model;
     try {
+      if (!budget.empty()) options.memory_budget = lpnn::tool::parse_bytes(budget, "--memory-budget");
       lpnn::check_output_path(output, /*force=*/true);
       model = lpnn::train(MPI_COMM_WORLD, options);
     } catch (const lpnn::CollectiveError&) {

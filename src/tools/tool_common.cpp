@@ -34,6 +34,28 @@ int rank() {
 
 bool is_root() { return rank() == 0; }
 
+double parse_bytes(const std::string& text, const char* option) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    fail("{}: \"{}\" is not a size (examples: 8G, 512M, 1e9)", option, text);
+  }
+  std::string unit = text.substr(used);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::pair<const char*, double> units[] = {{"", 1},     {"B", 1},     {"K", 1024.0},       {"KB", 1024.0},
+                                                  {"KIB", 1024.0}, {"M", 1048576.0}, {"MB", 1048576.0}, {"MIB", 1048576.0},
+                                                  {"G", 1073741824.0}, {"GB", 1073741824.0}, {"GIB", 1073741824.0},
+                                                  {"T", 1099511627776.0}, {"TB", 1099511627776.0}, {"TIB", 1099511627776.0}};
+  for (const auto& [name, factor] : units)
+    if (unit == name) {
+      if (!(value > 0)) fail("{} must be positive, got {}", option, text);
+      return value * factor;
+    }
+  fail("{}: unknown unit \"{}\" in \"{}\" (use K, M, G or T)", option, unit, text);
+}
+
 int run(int argc, char** argv, const char* name, const std::function<int(int, char**)>& body) {
   // A file-size limit must surface as a write error we report, not as a silent SIGXFSZ death.
   std::signal(SIGXFSZ, SIG_IGN);

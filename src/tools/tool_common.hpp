@@ -22,4 +22,8 @@ void parse_arguments(CLI::App& app, int argc, char** argv);
 int rank();
 bool is_root();
 
+// A size such as "8G", "512MiB" or "1e9" (binary units, suffix optional) in bytes; `option` names the
+// option in the error for anything else.
+double parse_bytes(const std::string& text, const char* option);
+
 }  // namespace lpnn::tool

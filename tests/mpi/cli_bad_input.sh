@@ -173,6 +173,8 @@ done
 
 # 7. lpnn-info on files that are not complete lpnn polytopes.
 mpirun_p "$BUILD" --arch tiny.json --samples 3 --grid 4 -o good.h5 > /dev/null 2>&1 || fail "building good.h5"
+expect_failure "lpnn-info over its memory budget" lpnn-info "refused: loading /A needs about" "--no-load" -- \
+  mpirun_p "$INFO" good.h5 --memory-budget 1K
 echo "just text, not HDF5" > text.h5
 "$PY" - <<'EOF' || fail "preparing the HDF5 files with h5py"
 import shutil

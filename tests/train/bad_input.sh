@@ -92,6 +92,8 @@ expect_failure 2 "X declares 1099511627776 x 1 values (8796093022208 bytes) but 
 
 # Bad polytope files.
 echo "not a polytope" > text.h5
+expect_failure 2 "refused: loading /A needs about" -p poly.h5 -d good.csv --memory-budget 1K
+expect_failure 1 "--memory-budget: unknown unit" -p poly.h5 -d good.csv --memory-budget 3X
 expect_failure 2 "is not an HDF5 file, so not an lpnn polytope file" -p text.h5 -d good.csv
 "$PYTHON" - <<'PY'
 import shutil

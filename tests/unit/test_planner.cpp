@@ -110,6 +110,28 @@ TEST(Unit, PlanRefuses32BitPetscIndexOverflow) {
   EXPECT_TRUE(lpnn::make_plan(arch, small).refusal.empty());
 }
 
+// Loading a stored matrix (lpnn-info, lpnn-train) is guarded like a build: PetscInt and memory budget.
+TEST(Unit, MatrixLoadRefusesIndexOverflowAndMemoryOverBudget) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  const Plan big = lpnn::make_plan(arch, request(3000, 3));  // nnz ≈ 3.2e9 > 2^31 - 1
+  const lpnn::LoadPlan on32 = lpnn::plan_matrix_load(big.layout, 64, 4, std::nullopt);
+  EXPECT_MESSAGE_HAS(on32.refusal, "32-bit PetscInt", std::to_string(big.layout.nnz));
+  EXPECT_TRUE(lpnn::plan_matrix_load(big.layout, 64, 8, std::nullopt).refusal.empty());
+
+  const Plan small = lpnn::make_plan(arch, request(4, 3));  // 4.33M nonzeros
+  const lpnn::LoadPlan one = lpnn::plan_matrix_load(small.layout, 1, 8, std::nullopt);
+  const lpnn::LoadPlan four = lpnn::plan_matrix_load(small.layout, 4, 8, std::nullopt);
+  EXPECT_TRUE(one.refusal.empty());
+  // At least one copy of the local CSR (16 bytes per nonzero with 64-bit indices), at most a few
+  // (two CSR copies plus b, c and the bound vectors: columns are about nnz / 2 here).
+  EXPECT_GE(one.memory_per_rank, 16 * small.layout.nnz);
+  EXPECT_LE(one.memory_per_rank, 64 * small.layout.nnz);
+  EXPECT_LT(four.memory_per_rank, one.memory_per_rank / 3);
+  const lpnn::LoadPlan budget = lpnn::plan_matrix_load(small.layout, 4, 8, 1024.0 * 1024.0);
+  EXPECT_MESSAGE_HAS(budget.refusal, "loading /A needs about", "on 4 rank(s)", "memory budget of 1.0 MiB");
+  EXPECT_TRUE(lpnn::plan_matrix_load(small.layout, 4, 8, 2.0 * four.memory_per_rank).refusal.empty());
+}
+
 TEST(Unit, PlanRefusesOverMemoryBudget) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   BuildRequest r = request(4, 3);
