@@ -76,7 +76,9 @@ if ((run_sanitize)); then
   cmake --build "$asan_dir" -j "$jobs"
   step "ctest -L 'unit|mpi' under ASan + UBSan"
   # shellcheck disable=SC2086
-  if ! (cd "$asan_dir" && ctest -L "unit|mpi" --output-on-failure --timeout 900 -j "$jobs" \
+  # One test at a time, as in the main suite: concurrent mpiexec runs can race on Open MPI's session
+  # directory (open-mpi/ompi#8510), and the fault tests time their kills.
+  if ! (cd "$asan_dir" && ctest -L "unit|mpi" --output-on-failure --timeout 900 \
           ${LPNN_SANITIZE_CTEST_ARGS:-}); then
     echo "sanitize-and-fuzz: unit/MPI tests FAILED under ASan/UBSan (reports above)" >&2
     status=1

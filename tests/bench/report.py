@@ -304,7 +304,6 @@ def section_limits():
                f"{fmt(rate, unit='B/s')} = {100 * rate / copy:.0f}% of {fmt(copy, unit='B/s')}", rate >= 0.25 * copy, why)
     # Disk.
     dd = L.get("dd") or {}
-    s1 = summary_of((L.get("builds") or {}).get("1r-assembled"))
     w(f"Disk: the same file system ({R['machine'].get('work_dir')}); dd writes the same number of bytes as lpnn "
       f"({fmt(L.get('dd_bytes'), unit='B')}, rounded up to 16 MiB blocks). lpnn's HDF5 write is its `H5Dwrite` calls "
       "plus the `H5Fflush` (MPI_File_sync) that puts them on disk before the build is recorded complete, timed inside "
@@ -317,7 +316,7 @@ def section_limits():
     ddf = dd.get("write_fdatasync") or {}
     ddc = dd.get("write_cached") or {}
     r_ddf, r_ddc = ratio(ddf.get("bytes"), ddf.get("seconds")), ratio(ddc.get("bytes"), ddc.get("seconds"))
-    shares = {}
+    shares, disk_rates = {}, {}
     for key in ("1r-assembled", "1r-streaming", "2r-assembled", "2r-streaming"):
         sk = summary_of((L.get("builds") or {}).get(key))
         if not sk:
@@ -327,6 +326,7 @@ def section_limits():
         disk = (sec.get("hdf5_write") or 0) + (sec.get("sync") or 0)
         rate = ratio(wb, disk)
         shares[key] = ratio(rate, r_ddf)
+        disk_rates[key] = rate
         rows.append([f"lpnn {key}: H5Dwrite + sync", fmt(wb, unit="B"), secs(disk),
                      fmt(rate, unit="B/s") + (f" ({100 * shares[key]:.0f}% of dd)" if shares[key] else "")])
         rows.append([f"lpnn {key}: whole write stage (+ CRC-32 {sec.get('checksum', 0):.2f} s, row copies)",
@@ -361,9 +361,9 @@ def section_limits():
         d = dd.get(key) or {}
         if ratio(d.get("bytes"), d.get("seconds")):
             DISK_BARS.append((label, ratio(d["bytes"], d["seconds"])))
-    if s1:
-        DISK_BARS.append(("lpnn write\n+ sync", lpnn_ws))
-        DISK_BARS.append(("lpnn write\n(page cache)", lpnn_w))
+    for key, rate in disk_rates.items():
+        short = key.replace("-assembled", " asm").replace("-streaming", " str")
+        DISK_BARS.append((f"lpnn {short}\nwrite+sync", rate))
     if r_rd:
         DISK_BARS.append(("dd read\ncold", r_rd))
     a, b = info.get("1r-load"), info.get("1r-no-load")
