@@ -130,13 +130,15 @@ void write_layout_attributes(hid_t file, const PolytopeMetadata& meta) {
 
 namespace {
 
-// Makes the file behind `fd` at least `bytes` long, with its blocks allocated where the file system
-// can (fallocate); where it cannot, only the size is set, which still meets a file-size limit.
-// Returns what went wrong, or an empty string.
+// Makes the file behind `fd` at least `bytes` long with its blocks allocated: posix_fallocate uses the
+// file system's fallocate and, where there is none (NFS v3, some parallel file systems), glibc writes
+// a byte into every block, so the space is really reserved either way. Only where even that is
+// refused is the size merely set, which still meets a file-size limit. Returns what went wrong, or an
+// empty string.
 std::string reserve(int fd, std::int64_t bytes) {
   if (bytes <= 0) return {};
-  int code = ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) == 0 ? 0 : errno;
-  if (code == EOPNOTSUPP || code == ENOSYS) {
+  int code = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));  // returns the error, not -1
+  if (code == EOPNOTSUPP || code == ENOSYS || code == EINVAL) {
     struct stat st {};
     code = ::fstat(fd, &st) != 0 ? errno : 0;
     if (code == 0 && st.st_size < bytes && ::ftruncate(fd, static_cast<off_t>(bytes)) != 0) code = errno;
