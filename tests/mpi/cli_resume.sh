@@ -10,6 +10,8 @@
 #      streaming mode; --resume on P ranks finishes it.
 #   3. a write fails mid-build (-lpnn_fault error, what a failed write reports): one clear error saying
 #      how many samples are kept and to rerun with --resume; resumed on P ranks.
+#   3b. as 3, with ledger updates every 20 ms, each recording the samples of several steps.
+#   In 1-3b, every sample the ledger claims is compared with the clean build, byte for byte.
 #   4. a full disk: a real 6 MiB tmpfs (skipped where tmpfs cannot be mounted) and a file-size limit
 #      (ulimit -f): the reservation fails before any row is written, with a clear error and no file left;
 #      after space is freed, --resume (nothing to resume) builds the polytope.
@@ -59,6 +61,28 @@ resume() {
   [ -e ".$file.partial" ] && fail "$label: .$file.partial is left after the resumed build"
   same_as_ref "$label" "$file"
 }
+# check_claims LABEL PARTIAL: the ledger's promise: every sample it claims has all its bytes on disk,
+# equal to the clean build's.
+check_claims() {
+  if HDF5_USE_FILE_LOCKING=FALSE "$PY" - "$2" ref.h5 > claims.log 2>&1 <<'PY'
+import sys
+import h5py
+import numpy as np
+part, ref = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+M, B = int(ref.attrs["parameter_grid_points"]), int(ref.attrs["bag_size"])
+claimed = np.nonzero(part["/build/samples_done"][:] == 1)[0]
+for d in claimed:
+    r0, r1 = d * (1 + M), (d + 1) * (1 + M)
+    n0, n1 = ref["A/jc"][r0], ref["A/jc"][r1]
+    pieces = [("A/jc", r0, r1), ("A/ir", n0, n1), ("A/data", n0, n1), ("lp/b", r0, r1), ("lp/c", M + d * B, M + (d + 1) * B)]
+    for name, lo, hi in pieces:
+        if not np.array_equal(part[name][lo:hi], ref[name][lo:hi]):
+            sys.exit(f"sample {d} is claimed but its {name}[{lo}:{hi}] differs from the clean build")
+print(f"{len(claimed)} claimed samples equal the clean build in /A/jc, /A/ir, /A/data, /lp/b, /lp/c")
+PY
+  then ok "$1: $(cat claims.log)"
+  else fail "$1: $(cat claims.log)"; fi
+}
 # interrupted LABEL FILE STATUS SECONDS: the run failed promptly, nothing under the final name, a
 # partial build with some but not all of the 40 samples.
 interrupted() {
@@ -71,6 +95,7 @@ interrupted() {
   done=$(samples_done ".$file.partial")
   if [ "$done" -gt 0 ] && [ "$done" -lt 40 ]; then ok "$label: the ledger records $done of 40 samples on disk"
   else fail "$label: the ledger records $done samples (expected 1..39)"; fi
+  check_claims "$label" ".$file.partial"
   if on 1 "$INFO" ".$file.partial" > info.log 2>&1; then fail "$label: lpnn-info accepts the unfinished build"
   else ok "$label: lpnn-info refuses the unfinished build: $(grep -m1 'error' info.log)"; fi
 }
@@ -124,6 +149,19 @@ if [ $status -ge 1 ] && [ $status -le 123 ] && [ "$(grep -c '^lpnn-build: error:
 else fail "failed write: exit $status, expected one clear error naming --resume"; cat failed.log; fi
 interrupted "failed write" failed.h5 $status $((SECONDS - start))
 resume "failed write" "$P" failed.h5
+
+# 3b. Ledger updates every 20 ms over small steps (about 660 / P steps per rank; the fault comes at
+# 85%): each update records the samples of several steps. Where the machine is so fast that no update
+# happened before the fault, skip.
+on "$P" "$BUILD" "${poly[@]}" -o batched.h5 --streaming --chunk-nonzeros 500 --checkpoint-seconds 0.02 \
+  --petsc -lpnn_fault error -lpnn_fault_rank "$victim" -lpnn_fault_step $((560 / P)) > batched.log 2>&1
+batched=$(samples_done .batched.h5.partial)
+if [ -e batched.h5 ]; then fail "batched ledger: the build did not fail at step $((560 / P))"; cat batched.log
+elif [ "$batched" -le 0 ]; then echo "skip batched ledger: no ledger update before the fault (ledger $batched)"
+else
+  check_claims "batched ledger ($batched samples)" .batched.h5.partial
+  resume "batched ledger" "$Q" batched.h5
+fi
 
 # 4. A full disk, real (tmpfs) and simulated (file-size limit): refused before any row is written.
 mkdir -p disk
