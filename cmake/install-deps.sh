@@ -2,6 +2,7 @@
 # Installs what lpnn needs on Debian 12 (root): compilers, MPI, PETSc (64-bit indices), parallel HDF5,
 # Clp, the C++ libraries, GoogleTest, and the Python packages the cross-check tests use.
 # Packages already present are left alone; nothing is downloaded outside Debian's archive.
+# Usage: bash cmake/install-deps.sh [more Debian packages]   (the benchmark and fuzz scripts add theirs)
 set -euo pipefail
 
 packages=(
@@ -15,6 +16,7 @@ packages=(
   hyperfine time
 )
 if [[ "${LPNN_WITH_PETSC32:-0}" == 1 ]]; then packages+=(petsc-dev); fi
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -32,24 +32,12 @@ start=$SECONDS
 step() { echo "== [sanitize-and-fuzz $((SECONDS - start)) s] $*"; }
 
 # --- dependencies: lpnn's own, plus clang and libFuzzer for step 2 -------------------------------
-bash "$here/cmake/install-deps.sh"
 # Debian 12: clang is clang-14; libFuzzer (libclang_rt.fuzzer-x86_64.a) and the sanitizer runtimes
 # for clang are in libclang-rt-14-dev (a dependency of clang-14, listed so a --no-install-recommends
 # install cannot miss it).
-if ((run_fuzz)); then
-  missing=()
-  for p in clang libclang-rt-14-dev; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    step "installing ${missing[*]}"
-    SUDO=""
-    [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -q
-    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-  fi
-fi
+fuzz_packages=()
+((run_fuzz)) && fuzz_packages=(clang libclang-rt-14-dev)
+bash "$here/cmake/install-deps.sh" "${fuzz_packages[@]}"
 
 # Sanitizer run-time options shared by both steps.
 # - detect_leaks=0 for the test suites: Open MPI (opal/orte/pmix) and PETSc keep allocations until

@@ -16,22 +16,8 @@ results=${LPNN_BENCH_RESULTS:-$here/tests/bench/results}
 # A quick (smoke) run must not replace the committed full results.
 for arg in "$@"; do [[ "$arg" == --quick && -z "${LPNN_BENCH_RESULTS:-}" ]] && results=$build/bench-results-quick; done
 
-# 1. Packages: lpnn's build dependencies, then what the benchmarks add (only those missing).
-bash "$here/cmake/install-deps.sh"
-bench_packages=(python3 python3-numpy python3-scipy python3-h5py python3-matplotlib python3-pulp
-                libbenchmark-dev time hyperfine g++ openmpi-bin)
-missing=()
-for p in "${bench_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "[bench] installing: ${missing[*]}"
-  SUDO=""
-  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# 1. Packages: lpnn's build dependencies plus what the benchmarks add (only those missing).
+bash "$here/cmake/install-deps.sh" python3-matplotlib python3-pulp
 
 # 2. lpnn itself (Release, tests off).
 cmake -S "$here" -B "$build" -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null

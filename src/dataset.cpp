@@ -6,8 +6,6 @@
 #include <cstring>
 #include <cmath>
 #include <fstream>
-#include <new>
-#include <stdexcept>
 
 #include "lpnn/error.hpp"
 #include "lpnn/hdf5.hpp"
@@ -118,10 +116,7 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
            "truncated or damaged", path, name, dims[0], dims[1], declared_bytes, H5Dget_storage_size(set));
     try {
       out.resize(dims[0] * dims[1]);
-    } catch (const std::bad_alloc&) {
-      fail("{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
-           "data set", path, name, dims[0], dims[1]);
-    } catch (const std::length_error&) {
+    } catch (const std::exception&) {  // std::bad_alloc or std::length_error
       fail("{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
            "data set", path, name, dims[0], dims[1]);
     }

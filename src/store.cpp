@@ -284,7 +284,7 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
 }
 
 void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
-  const std::string how = fmt::format("pass --force without --resume to start over (this discards it)");
+  const std::string how = "pass --force without --resume to start over (this discards it)";
   std::string error;
   try {
     std::error_code ec;

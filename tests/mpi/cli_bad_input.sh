@@ -16,13 +16,7 @@
 # file can be created whoever you are. Run as another user, a chmod 0555 directory is tested as well.
 #
 # Usage: cli_bad_input.sh MPIEXEC RANKS LPNN_BUILD LPNN_INFO PYTHON WORKDIR (root variables set by ctest)
-set -u
-MPIEXEC=$1 P=$2 BUILD=$3 INFO=$4 PY=$5 WORK=$6
-rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 2
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-mpirun_p() { timeout -s KILL 300 "$MPIEXEC" -n "$P" --oversubscribe "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_common.sh" "$@"
 
 # expect_failure LABEL TOOL NEEDLE [NEEDLE...] -- COMMAND...: COMMAND fails with a status in 1..123
 # (not a timeout or a signal) and exactly one "TOOL: error:" line that contains every NEEDLE.
@@ -206,5 +200,4 @@ expect_failure "lpnn-info on a file with a short /template/cost" lpnn-info "/tem
   mpirun_p "$INFO" wrong-size.h5
 mpirun_p "$INFO" good.h5 > /dev/null 2>&1 && ok "lpnn-info accepts the intact original" || fail "lpnn-info refuses good.h5"
 
-if [ $failures = 0 ]; then echo "PASSED"; cd / && rm -rf "$WORK"; exit 0; fi
-echo "FAILED: $failures failure(s)"; exit 1
+finish

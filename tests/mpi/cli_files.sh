@@ -12,12 +12,7 @@
 #
 # Usage: cli_files.sh MPIEXEC RANKS LPNN_BUILD LPNN_INFO PYTHON WORKDIR (Open MPI's root variables set by
 # ctest; PYTHON with h5py)
-set -u
-MPIEXEC=$1 P=$2 BUILD=$3 INFO=$4 PY=$5 WORK=$6
-rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 2
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_common.sh" "$@"
 # Every command runs under timeout: a failing collective must not hang the suite.
 run() { timeout -s KILL 300 "$@"; }
 build() { local n=$1; shift; run "$MPIEXEC" -n "$n" --oversubscribe "$BUILD" "$@" > build.log 2>&1; }
@@ -86,5 +81,4 @@ if [ "$P" != 1 ]; then
     ok "the provenance (and only it) records the rank count" || fail "provenance does not record the rank count"
 fi
 
-if [ $failures = 0 ]; then echo "PASSED"; cd / && rm -rf "$WORK"; exit 0; fi
-echo "FAILED: $failures failure(s)"; exit 1
+finish

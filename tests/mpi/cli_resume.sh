@@ -19,13 +19,7 @@
 #      --resume of a finished output (nothing to do, exit 0); --force discards an unfinished build.
 #
 # Usage: cli_resume.sh MPIEXEC RANKS LPNN_BUILD LPNN_INFO PYTHON WORKDIR (root variables set by ctest)
-set -u
-MPIEXEC=$1 P=$2 BUILD=$3 INFO=$4 PY=$5 WORK=$6
-rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 2
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-on() { local n=$1; shift; timeout -s KILL 300 "$MPIEXEC" -n "$n" --oversubscribe "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_common.sh" "$@"
 
 # The XOR network at K = 2: 8,704 nonzeros per sample; with 5,000 nonzeros per write every sample
 # takes several steps, so kills and failures land between samples and inside them.
@@ -229,5 +223,4 @@ on "$P" "$BUILD" --arch xor.json --samples 41 --grid 2 -o again.h5 --resume > ou
   { grep -q "holds another polytope" out.log && ok "--resume over a different finished polytope is refused" ||
     { fail "--resume over a different finished polytope: unclear error"; cat out.log; }; }
 
-echo "$failures failure(s)"
-[ "$failures" = 0 ]
+finish
