@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reliability checks (issue 6), run by CI as the last part of jobs/run-tests.sh:
+# Reliability checks, run by CI as the last part of jobs/run-tests.sh:
 #   1. the unit and MPI tests built with AddressSanitizer + UndefinedBehaviorSanitizer (gcc),
 #      in ${LPNN_SANITIZE_BUILD_DIR:-build-asan};
 #   2. the libFuzzer targets of tests/fuzz built with clang (ASan + UBSan + libFuzzer), each run for
@@ -65,8 +65,8 @@ if ((run_sanitize)); then
   cmake --build "$asan_dir" -j "$jobs"
   step "ctest -L 'unit|mpi' under ASan + UBSan"
   # shellcheck disable=SC2086
-  # One test at a time, as in the main suite: concurrent mpiexec runs can race on Open MPI's session
-  # directory (open-mpi/ompi#8510), and the fault tests time their kills.
+  # One test at a time, as in the main suite: concurrent mpiexec runs can race on Open MPI's per-user
+  # temporary directory (open-mpi/ompi#8510), and the fault tests time their kills.
   if ! (cd "$asan_dir" && ctest -L "unit|mpi" --output-on-failure --timeout 900 \
           ${LPNN_SANITIZE_CTEST_ARGS:-}); then
     echo "sanitize-and-fuzz: unit/MPI tests FAILED under ASan/UBSan (reports above)" >&2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark suite (issue 7), one command:
+# The benchmark suite, one command:
 #   bash jobs/bench.sh                 full run (about 15-25 minutes on 2 cores)
 #   bash jobs/bench.sh --quick         small instances only (a smoke test of the suite, a few minutes;
 #                                      results to <build dir>/bench-results-quick unless LPNN_BENCH_RESULTS is set)
@@ -31,7 +31,7 @@ trap 'rm -rf "$work"' EXIT
 g++ -O2 -std=c++20 -o "$build/bench/membw" "$here/tests/bench/membw.cpp" -lbenchmark -lpthread
 kernels=()
 if g++ -O2 -std=c++20 -I"$here/include" -o "$build/bench/kernels" "$here/tests/bench/kernels.cpp" \
-     "$here/src/layout.cpp" "$here/src/grid.cpp" "$here/src/error.cpp" -lbenchmark -lfmt -lpthread \
+     "$here/src/bags/layout.cpp" "$here/src/arch/grid.cpp" "$here/src/util/units.cpp" -lbenchmark -lfmt -lpthread \
      2>"$build/bench/kernels.log"; then
   kernels=(--kernels "$build/bench/kernels")
 else

@@ -15,9 +15,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lpnn/builder.hpp"
-#include "lpnn/error.hpp"
-#include "lpnn/planner.hpp"
+#include "lpnn/build/builder.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/bags/planner.hpp"
 #include "tool_common.hpp"
 
 

@@ -6,10 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lpnn/checksum.hpp"
-#include "lpnn/error.hpp"
-#include "lpnn/planner.hpp"
-#include "lpnn/store.hpp"
+#include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/mpi.hpp"
+#include "lpnn/bags/planner.hpp"
+#include "lpnn/hdf5/reader.hpp"
 #include "tool_common.hpp"
 
 int main(int argc, char** argv) {
@@ -56,18 +57,13 @@ int main(int argc, char** argv) {
                                                 static_cast<std::int64_t>(info.nz_used), l.nnz));
     }
     if (!lpnn::tool::is_root()) return 0;
-    nlohmann::json j{{"file", path},
-                     {"format", lpnn::kPolytopeFormat},
-                     {"format_version", lpnn::kPolytopeFormatVersion},
-                     {"spec", meta.arch.to_json()},
-                     {"samples", l.D},
-                     {"grid", {{"param", l.grid.param}, {"input", l.grid.input}, {"output", l.grid.output}}},
-                     {"parameters", l.N},
-                     {"rows", l.rows},
-                     {"columns", l.cols},
-                     {"nonzeros", l.nnz},
-                     {"lipschitz_bmp", meta.lipschitz_bmp},
-                     {"lipschitz_numeric", meta.lipschitz_numeric}};
+    nlohmann::json j = lpnn::layout_to_json(l);
+    j.update({{"file", path},
+              {"format", lpnn::kPolytopeFormat},
+              {"format_version", lpnn::kPolytopeFormatVersion},
+              {"spec", meta.arch.to_json()},
+              {"lipschitz_bmp", meta.lipschitz_bmp},
+              {"lipschitz_numeric", meta.lipschitz_numeric}});
     if (verify) j["checksums"] = "verified";
     if (!no_load) j["matload"] = {{"ranks", ranks}, {"rows", rows}, {"columns", cols}, {"nonzeros", info.nz_used}};
     if (json) {

@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lpnn/error.hpp"
-#include "lpnn/model.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/solve/model.hpp"
 #include "tool_common.hpp"
 
 int main(int argc, char** argv) {

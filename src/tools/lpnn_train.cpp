@@ -9,9 +9,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lpnn/error.hpp"
-#include "lpnn/store.hpp"
-#include "lpnn/trainer.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/hdf5/paths.hpp"
+#include "lpnn/hdf5/reader.hpp"
+#include "lpnn/solve/trainer.hpp"
 #include "tool_common.hpp"
 
 int main(int argc, char** argv) {

@@ -5,8 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lpnn/error.hpp"
-#include "lpnn/petsc.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/petsc.hpp"
 
 namespace lpnn::tool {
 

@@ -1,5 +1,6 @@
-"""Shared numpy pieces of the Python competitors (design doc §2-§3), written the way a Python user
-would: vectorized numpy, no Python loops over nonzeros. Independent of lpnn's C++ code."""
+"""Shared numpy pieces of the Python competitors (README, The polytope / ERM and grids, Rows and
+columns), written the way a Python user would: vectorized numpy, no Python loops over nonzeros.
+Independent of lpnn's C++ code."""
 
 import json
 

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Benchmark 3's independent solver: the data set's face LP rebuilt from the polytope file (h5py:
-/A, /lp/b, /template/cost) exactly as design doc §4 says, solved by scipy's HiGHS
-(scipy.optimize.linprog(method="highs")). On the face, λ^d[(a,s,t)] is fixed to 0 unless (s,t) is the
-rounded data point of sample d; matching columns cost c[j]/D'; unused bags d >= D' cost 0 and stay free;
-X[a] costs the regularizer. Prints one JSON object (objective, status, stage seconds).
+/A, /lp/b, /template/cost) exactly as the README says (The polytope / Faces and exactness), solved
+by scipy's HiGHS (scipy.optimize.linprog(method="highs")). On the face, λ^d[(a,s,t)] is fixed to 0
+unless (s,t) is the rounded data point of sample d; matching columns cost c[j]/D'; unused bags
+d >= D' cost 0 and stay free; X[a] costs the regularizer. Prints one JSON object (objective, status,
+stage seconds).
 
   highs_face.py POLYTOPE.h5 DATA.csv
 """

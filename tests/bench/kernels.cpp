@@ -2,14 +2,14 @@
 // PETSc, no HDF5): rows of the XOR polytope (N=9, n=2, m=1, K=3) into a CSR block. Reported as
 // nonzeros per second and CSR bytes per second (nnz*(8+8) + (rows+1)*8), the figure benchmark 2
 // compares with the memory bandwidth measured by membw.cpp. Compiled by jobs/bench.sh with
-//   g++ -O2 -std=c++20 -Iinclude kernels.cpp src/layout.cpp src/grid.cpp src/error.cpp -lbenchmark -lfmt
+//   g++ -O2 -std=c++20 -Iinclude kernels.cpp src/bags/layout.cpp src/arch/grid.cpp src/util/units.cpp -lbenchmark -lfmt
 // If lpnn's generator API changes this file may stop compiling; the suite then reports it as skipped.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 
-#include "lpnn/generator.hpp"
-#include "lpnn/layout.hpp"
+#include "lpnn/bags/generator.hpp"
+#include "lpnn/bags/layout.hpp"
 
 namespace {
 

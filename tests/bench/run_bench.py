@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""lpnn benchmark suite (issue 7). Runs every benchmark, both sides of each comparison in this run on
+"""lpnn benchmark suite. Runs every benchmark, both sides of each comparison in this run on
 the same instance, and writes tests/bench/results/raw.json; report.py turns that into RESULTS.md and
 the plots. Started by `bash jobs/bench.sh`, which installs, builds and compiles the C++ kernels first.
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 
 #include "fuzz_common.hpp"
-#include "lpnn/dataset.hpp"
-#include "lpnn/error.hpp"
+#include "lpnn/solve/dataset.hpp"
+#include "lpnn/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static lpnn_fuzz::ScratchFile file(".csv");

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
-#include "lpnn/error.hpp"
-#include "lpnn/store.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/hdf5/reader.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "lpnn/architecture.hpp"
-#include "lpnn/error.hpp"
+#include "lpnn/arch/architecture.hpp"
+#include "lpnn/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Independent check of lpnn-build's files for tiny specs (issue 3), at a given rank count.
+"""Independent check of lpnn-build's files for tiny specs at a given rank count.
 
 For each case below, lpnn-build runs under `mpiexec -n RANKS` (assembled, and streaming with small
 chunks), and every dataset of the file is compared with what this script rebuilds on its own from the
-design doc (docs: /work/shared/design/polytope.md §2-§3), with numpy and scipy only:
+README's mathematics (The polytope / ERM and grids, Rows and columns), with numpy and scipy only:
 
   /A (jc, ir, data)   the CSR matrix, entry by entry: a scipy COO matrix assembled from the constraint
                       definitions (convexity row d(1+M): sum_j lam^d[j] = 1; consistency row d(1+M)+1+a:
@@ -75,7 +75,7 @@ class Failures:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The mathematics, from the design doc.
+# The mathematics, from the README (The polytope).
 
 def grid_values(k):
     return np.array([-1.0 + 2.0 * i / (k - 1) for i in range(k)])

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Bad input to lpnn-build and lpnn-info on P ranks (issue 3). Every case must end with a non-zero exit
+# Bad input to lpnn-build and lpnn-info on P ranks. Every case must end with a non-zero exit
 # status that is not a signal or a timeout, one clear message (printed once, by rank 0: the error is
 # agreed by all ranks, not one rank aborting the others), and no file at the target path that looks
 # complete; lpnn-info must refuse every partial or foreign file.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The files lpnn-build writes do not depend on the rank count or the mode (issue 3), checked with
+# The files lpnn-build writes do not depend on the rank count or the mode, checked with
 # h5diff at the CLI level:
 #   - a build on P ranks (assembled) equals a build on 1 rank;
 #   - streaming and assembled builds on P ranks with small chunks (several chunks per rank, different

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integrity checks (issue 6): dataset checksums written by lpnn-build at P ranks match an independent
+# Integrity checks: dataset checksums written by lpnn-build at P ranks match an independent
 # zlib CRC-32 (Python); a flipped byte in /A/ir or /A/data is refused by `lpnn-info --verify` and by
 # lpnn-train (which verifies by default) with a message naming the dataset and no model written; an
 # lpnn polytope passed as training data, and a negative K, are refused clearly.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Killed, failed and resumed builds (issue 6), on P ranks. Every resumed file must equal a clean build's
+# Killed, failed and resumed builds, on P ranks. Every resumed file must equal a clean build's
 # (h5diff outside /provenance) and pass lpnn-info --verify; every interrupted run must stop promptly
 # (no hang), leave nothing under the final name, and keep its unfinished build for --resume.
 #

@@ -33,10 +33,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lpnn/builder.hpp"
-#include "lpnn/error.hpp"
-#include "lpnn/hdf5.hpp"
-#include "lpnn/store.hpp"
+#include "lpnn/build/assembly.hpp"
+#include "lpnn/build/builder.hpp"
+#include "lpnn/build/distribution.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/hdf5/handles.hpp"
+#include "lpnn/hdf5/paths.hpp"
+#include "lpnn/hdf5/reader.hpp"
+#include "lpnn/hdf5/writer.hpp"
+#include "reference_assembly.hpp"
 
 namespace {
 
@@ -270,7 +275,7 @@ lpnn::OwnedMat fresh_matrix(MPI_Comm comm, const lpnn::PolytopeLayout& layout) {
   const lpnn::LocalPart part = lpnn::LocalPart::of_rank(layout, rank_of(comm), size_of(comm));
   lpnn::CsrBlock<PetscInt> block;
   lpnn::generate_rows(layout, part.row_begin, part.row_end, block);
-  return lpnn::assemble_matrix(comm, layout, block);
+  return lpnn::testing::assemble_matrix(comm, layout, block);
 }
 
 // Problems (empty: none) of comparing `loaded` (MatLoad's own distribution) with `reference`: `loaded`
@@ -419,7 +424,7 @@ TEST(DistributedBuild, AssemblyPreallocationIsExact) {
     const lpnn::LocalPart part = lpnn::LocalPart::of_rank(layout, world_rank(), world_size());
     lpnn::CsrBlock<PetscInt> block;
     lpnn::generate_rows(layout, part.row_begin, part.row_end, block);
-    lpnn::OwnedMat A = lpnn::assemble_matrix(MPI_COMM_WORLD, layout, block);
+    lpnn::OwnedMat A = lpnn::testing::assemble_matrix(MPI_COMM_WORLD, layout, block);
 
     // Per rank: no malloc during MatSetValues, and every preallocated slot used.
     MatInfo local;

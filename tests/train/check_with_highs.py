@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Second-solver cross-check of lpnn-train (issue 4).
+"""Second-solver cross-check of lpnn-train.
 
-Reads a polytope file with h5py, builds the data set's face LP with scipy.sparse exactly as design doc
-§4 says, solves it with HiGHS (scipy.optimize.linprog(method="highs")) and compares the optimum with
-"lp_objective" in the model JSON that lpnn-train wrote. Also checks, independently of lpnn:
+Reads a polytope file with h5py, builds the data set's face LP with scipy.sparse exactly as the README
+says (The polytope / Faces and exactness), solves it with HiGHS (scipy.optimize.linprog(method="highs"))
+and compares the optimum with "lp_objective" in the model JSON that lpnn-train wrote. Also checks, independently of lpnn:
   - the optimum equals exhaustive grid search over the cost template and over a Python forward pass;
   - the model's φ is a parameter grid point and attains the optimum on the rounded data;
   - the X columns' objective in /lp/c is λ_R·R(θ(a)).
@@ -48,7 +48,8 @@ def main(polytope, data_path, model_path):
     check(len(jc) == rows + 1 and jc[-1] == len(ir) == D * (2 * B + M), "row pointers / nonzeros disagree with §3")
     check(len(cost) == B, f"template has {len(cost)} entries, B = {B}")
 
-    # The data set, rounded onto the grids (§2): s_d, t_d in mixed radix.
+    # The data set, rounded onto the grids (README, The polytope / ERM and grids): s_d, t_d in mixed
+    # radix.
     table = read_csv(data_path, n + m)
     X, Y = table[:, :n], table[:, n:]
     Dp = len(table)
@@ -56,8 +57,9 @@ def main(polytope, data_path, model_path):
     s = [mixed_radix([round_index(v, Kx) for v in x], Kx) for x in X]
     t = [mixed_radix([round_index(v, Ky) for v in y], Ky) for y in Y]
 
-    # The face LP (§4): bounds form. X[a] costs λ_R·R(θ(a)); λ^d[(a, s_d, t_d)] costs c[j]/D'; every
-    # other λ^d of a used bag is fixed at 0; unused bags (d >= D') cost 0 and stay free.
+    # The face LP (README, The polytope / Faces and exactness), bounds form. X[a] costs λ_R·R(θ(a));
+    # λ^d[(a, s_d, t_d)] costs c[j]/D'; every other λ^d of a used bag is fixed at 0; unused bags
+    # (d >= D') cost 0 and stay free.
     reg = np.array([net.regularization(grid_point(a, Kp, N)) for a in range(M)])
     check(np.allclose(c_full[:M], reg, rtol=0, atol=1e-12), "/lp/c on the X columns is not λ_R·R(θ(a))")
     c = np.zeros(cols)

@@ -1,6 +1,6 @@
-"""A small, independent Python reference of what lpnn computes (design doc §1-§4), for the training
+"""A small, independent Python reference of what lpnn computes (README, The polytope), for the training
 tests: CSV data, grid rounding, the dense network f(x, φ), losses and regularizers. Written from the
-design doc, not from lpnn's C++ code."""
+README's mathematics, not from lpnn's C++ code."""
 
 import csv
 import json
@@ -29,7 +29,7 @@ def read_csv(path, width):
 
 
 def round_index(r, K):
-    """§2: k = floor((r+1)(K-1)/2 + 1/2), clamped to [0, K-1]."""
+    """k = floor((r+1)(K-1)/2 + 1/2), clamped to [0, K-1] (README, The polytope / ERM and grids)."""
     k = math.floor((r + 1.0) * (K - 1) / 2.0 + 0.5)
     return min(max(k, 0), K - 1)
 

@@ -26,14 +26,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "lpnn/architecture.hpp"
-#include "lpnn/builder.hpp"
-#include "lpnn/dataset.hpp"
-#include "lpnn/error.hpp"
-#include "lpnn/grid.hpp"
-#include "lpnn/grid_search.hpp"
-#include "lpnn/planner.hpp"
-#include "lpnn/trainer.hpp"
+#include "lpnn/arch/architecture.hpp"
+#include "lpnn/build/builder.hpp"
+#include "lpnn/solve/dataset.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/arch/grid.hpp"
+#include "lpnn/solve/grid_search.hpp"
+#include "lpnn/bags/planner.hpp"
+#include "lpnn/solve/trainer.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "lpnn/architecture.hpp"
+#include "lpnn/arch/architecture.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::Activation;

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "lpnn/cost_template.hpp"
+#include "lpnn/bags/cost_template.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::Architecture;

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "lpnn/grid.hpp"
+#include "lpnn/arch/grid.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::Grid;

@@ -7,8 +7,8 @@
 #include <map>
 #include <vector>
 
-#include "lpnn/generator.hpp"
-#include "lpnn/layout.hpp"
+#include "lpnn/bags/generator.hpp"
+#include "lpnn/bags/layout.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::GridSpec;

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "lpnn/lipschitz.hpp"
+#include "lpnn/arch/lipschitz.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::Architecture;

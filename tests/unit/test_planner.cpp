@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <limits>
 
-#include "lpnn/lipschitz.hpp"
-#include "lpnn/planner.hpp"
+#include "lpnn/arch/lipschitz.hpp"
+#include "lpnn/bags/planner.hpp"
+#include "lpnn/util/units.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::BuildRequest;

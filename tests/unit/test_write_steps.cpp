@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "lpnn/builder.hpp"
-#include "lpnn/layout.hpp"
+#include "lpnn/build/write_steps.hpp"
+#include "lpnn/bags/layout.hpp"
 
 using lpnn::PolytopeLayout;
 using lpnn::SampleInterval;

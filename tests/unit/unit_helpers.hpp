@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lpnn/architecture.hpp"
-#include "lpnn/error.hpp"
+#include "lpnn/arch/architecture.hpp"
+#include "lpnn/util/error.hpp"
 
 namespace lpnn::test {
 

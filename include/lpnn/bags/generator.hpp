@@ -1,0 +1,181 @@
+// Generation of the polytope's rows (design doc §3) as CSR blocks: pure, no MPI, no PETSc, so every
+// rank can produce any row range on its own and tests can check it without a cluster.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "lpnn/bags/layout.hpp"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace lpnn {
+
+// Uninitialized storage for large generated arrays. Big blocks are 2 MiB aligned and marked for
+// transparent huge pages: first-touch page faults, not arithmetic, bound generation speed, and huge
+// pages cut them 512-fold where the kernel allows (madvise mode).
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+template <typename T>
+using Buffer = std::unique_ptr<T[], FreeDeleter>;
+
+template <typename T>
+Buffer<T> allocate_buffer(std::int64_t count) {
+  constexpr std::size_t huge = std::size_t{2} << 20;
+  const std::size_t bytes = static_cast<std::size_t>(std::max<std::int64_t>(count, 1)) * sizeof(T);
+  void* p = nullptr;
+  if (bytes >= huge) {
+    p = std::aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (p) ::madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE);  // advisory: failure is harmless
+#endif
+  } else {
+    p = std::malloc(bytes);
+  }
+  if (!p) throw std::bad_alloc();
+  return Buffer<T>(static_cast<T*>(p));
+}
+
+// Rows [row_begin, row_begin + rows) of the constraint matrix. row_pointer is local (starts at 0,
+// rows + 1 entries); columns are global and ascend within each row; values are +1 and -1.
+template <typename Index>
+struct CsrBlock {
+  std::int64_t row_begin = 0;
+  std::vector<Index> row_pointer;
+  std::vector<Index> columns;
+  std::vector<double> values;
+  std::int64_t rows() const { return static_cast<std::int64_t>(row_pointer.size()) - 1; }
+  std::int64_t nonzeros() const { return static_cast<std::int64_t>(columns.size()); }
+};
+
+// A row is at most two runs of consecutive columns with one value each: a convexity row is the bag's
+// B columns (+1); a consistency row is X[a] (-1) followed by the run λ^d[(a, ·, ·)] of S columns (+1).
+struct ColumnRun {
+  std::int64_t first = 0;
+  std::int64_t length = 0;
+  double value = 0.0;
+};
+
+// The runs of `row` in ascending column order; returns how many (1 or 2).
+inline int row_runs(const PolytopeLayout& layout, std::int64_t row, ColumnRun runs[2]) {
+  const std::int64_t d = row / layout.rows_per_sample(), r = row % layout.rows_per_sample();
+  const std::int64_t bag = layout.lambda_column(d, 0);
+  if (r == 0) {
+    runs[0] = {bag, layout.B, 1.0};
+    return 1;
+  }
+  const std::int64_t a = r - 1;
+  runs[0] = {layout.x_column(a), 1, -1.0};
+  runs[1] = {bag + a * layout.S, layout.S, 1.0};
+  return 2;
+}
+
+template <typename Index>
+void generate_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end, CsrBlock<Index>& out) {
+  const std::int64_t nnz = layout.nnz_before_row(row_end) - layout.nnz_before_row(row_begin);
+  out.row_begin = row_begin;
+  out.row_pointer.resize(static_cast<std::size_t>(row_end - row_begin + 1));
+  out.columns.resize(static_cast<std::size_t>(nnz));
+  out.values.resize(static_cast<std::size_t>(nnz));
+  Index* col = out.columns.data();
+  double* val = out.values.data();
+  std::int64_t k = 0;
+  out.row_pointer[0] = 0;
+  ColumnRun runs[2];
+  for (std::int64_t row = row_begin; row < row_end; ++row) {
+    const int count = row_runs(layout, row, runs);
+    for (int q = 0; q < count; ++q)
+      for (std::int64_t j = 0; j < runs[q].length; ++j) {
+        col[k] = static_cast<Index>(runs[q].first + j);
+        val[k++] = runs[q].value;
+      }
+    out.row_pointer[row - row_begin + 1] = static_cast<Index>(k);
+  }
+}
+
+// A rank's rows split the way PETSc's MATMPIAIJ stores them: the "diagonal" block (columns the rank
+// owns, [column_begin, column_end), as local indices) and the "off-diagonal" block (all other
+// columns, global indices), each in CSR. The arrays are left uninitialized until generated, so
+// generation touches every byte once; PETSc uses them in place (MatCreateMPIAIJWithSplitArrays).
+template <typename Index>
+struct SplitCsr {
+  std::int64_t row_begin = 0, rows = 0;
+  std::int64_t column_begin = 0, column_end = 0;
+  std::int64_t diagonal_nonzeros = 0, off_diagonal_nonzeros = 0;
+  Buffer<Index> diagonal_row, diagonal_column, off_row, off_column;
+  Buffer<double> diagonal_value, off_value;
+};
+
+template <typename Index>
+void generate_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
+  // Sizes first (runs only, no entries), then one pass writing every entry.
+  std::int64_t diagonal = 0, off = 0;
+  ColumnRun runs[2];
+  for (std::int64_t row = row_begin; row < row_end; ++row) {
+    const int count = row_runs(layout, row, runs);
+    for (int q = 0; q < count; ++q) {
+      const std::int64_t lo = std::max(runs[q].first, column_begin);
+      const std::int64_t hi = std::min(runs[q].first + runs[q].length, column_end);
+      const std::int64_t inside = std::max<std::int64_t>(0, hi - lo);
+      diagonal += inside;
+      off += runs[q].length - inside;
+    }
+  }
+  out.row_begin = row_begin;
+  out.rows = row_end - row_begin;
+  out.column_begin = column_begin;
+  out.column_end = column_end;
+  out.diagonal_nonzeros = diagonal;
+  out.off_diagonal_nonzeros = off;
+  // allocate_buffer gives at least one entry: PETSc reads j/a even for an empty block.
+  out.diagonal_row = allocate_buffer<Index>(out.rows + 1);
+  out.off_row = allocate_buffer<Index>(out.rows + 1);
+  out.diagonal_column = allocate_buffer<Index>(diagonal);
+  out.diagonal_value = allocate_buffer<double>(diagonal);
+  out.off_column = allocate_buffer<Index>(off);
+  out.off_value = allocate_buffer<double>(off);
+  Index *dc = out.diagonal_column.get(), *oc = out.off_column.get();
+  double *dv = out.diagonal_value.get(), *ov = out.off_value.get();
+  std::int64_t kd = 0, ko = 0;
+  out.diagonal_row[0] = 0;
+  out.off_row[0] = 0;
+  for (std::int64_t row = row_begin; row < row_end; ++row) {
+    const int count = row_runs(layout, row, runs);
+    for (int q = 0; q < count; ++q) {
+      const ColumnRun& run = runs[q];
+      const std::int64_t end = run.first + run.length;
+      const std::int64_t lo = std::clamp(run.first, column_begin, column_end);
+      const std::int64_t hi = std::clamp(end, column_begin, column_end);
+      for (std::int64_t c = run.first; c < std::min(end, column_begin); ++c) {  // left of the owned range
+        oc[ko] = static_cast<Index>(c);
+        ov[ko++] = run.value;
+      }
+      for (std::int64_t c = lo; c < hi; ++c) {
+        dc[kd] = static_cast<Index>(c - column_begin);
+        dv[kd++] = run.value;
+      }
+      for (std::int64_t c = std::max(run.first, column_end); c < end; ++c) {  // right of it
+        oc[ko] = static_cast<Index>(c);
+        ov[ko++] = run.value;
+      }
+    }
+    out.diagonal_row[row - row_begin + 1] = static_cast<Index>(kd);
+    out.off_row[row - row_begin + 1] = static_cast<Index>(ko);
+  }
+}
+
+// Right-hand side of rows [row_begin, row_begin + out.size()): 1 on convexity rows, 0 elsewhere.
+inline void generate_rhs(const PolytopeLayout& layout, std::int64_t row_begin, std::vector<double>& out) {
+  for (std::size_t k = 0; k < out.size(); ++k)
+    out[k] = (row_begin + static_cast<std::int64_t>(k)) % layout.rows_per_sample() == 0 ? 1.0 : 0.0;
+}
+
+}  // namespace lpnn

@@ -1,0 +1,64 @@
+// The size planner: what a build would cost, decided before anything is built.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lpnn/arch/architecture.hpp"
+#include "lpnn/bags/layout.hpp"
+
+namespace lpnn {
+
+struct BuildRequest {
+  std::int64_t samples = 0;
+  GridSpec grid;                        // all groups set, or derived from epsilon
+  std::optional<double> epsilon;        // when set, grid is derived from the numeric Lipschitz bound
+  int ranks = 1;
+  bool streaming = false;
+  std::int64_t chunk_nonzeros = 1 << 24;  // streaming: nonzeros generated and written per chunk, per rank
+  std::optional<double> memory_budget;  // bytes per rank
+  int petsc_index_bytes = 8;            // sizeof(PetscInt) of the PETSc in use
+};
+
+struct Plan {
+  PolytopeLayout layout;
+  double lipschitz_bmp = 0.0;
+  double lipschitz_numeric = 0.0;
+  double epsilon_bmp = 0.0;      // 2·L·h from the BMP bound
+  double epsilon_numeric = 0.0;  // 2·L·h from the numeric bound
+  double bmp_size_bound = 0.0;   // 2D(2L/ε)^{N+n+m} with the BMP L and ε = epsilon_bmp
+  std::int64_t bytes_on_disk = 0;
+  std::int64_t max_local_nonzeros = 0;  // the busiest rank's share
+  std::int64_t memory_per_rank = 0;     // bytes, busiest rank
+  double template_seconds = 0.0;        // estimated wall time of the cost template on `ranks` ranks
+  std::int64_t ranks = 1;
+  bool streaming = false;
+  // Empty when the build may go ahead; otherwise why it is refused.
+  std::string refusal;
+
+  nlohmann::json to_json() const;
+  std::string to_text() const;
+};
+
+// Throws lpnn::Error for invalid requests (K < 2, D < 1, 64-bit overflow); a request that is valid
+// but too big for PetscInt or the memory budget comes back with `refusal` set.
+Plan make_plan(const Architecture& arch, const BuildRequest& request);
+
+// Loading a stored polytope's matrix (MatLoad of /A, as lpnn-info and lpnn-train do) on `ranks`
+// ranks: its memory on the busiest rank, and the same guards a build plan applies (indices that
+// overflow the PetscInt in use, memory above the budget). `refusal` is empty when it may go ahead.
+struct LoadPlan {
+  std::int64_t memory_per_rank = 0;
+  std::string refusal;
+};
+LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_index_bytes,
+                          std::optional<double> memory_budget);
+
+// Throws lpnn::Error carrying plan.refusal when the plan is refused.
+void require_buildable(const Plan& plan);
+
+
+}  // namespace lpnn

@@ -1,0 +1,25 @@
+// Reading a polytope file: its metadata checked against its datasets, whole datasets, and /A through
+// PETSc's MatLoad on any number of ranks.
+#pragma once
+
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+#include "lpnn/hdf5/format.hpp"
+#include "lpnn/util/petsc.hpp"
+
+namespace lpnn {
+
+// Checks `path` is a complete lpnn polytope file of this format version whose sizes agree with its
+// spec and datasets; throws lpnn::Error saying what is wrong otherwise. Any rank, no communication.
+PolytopeMetadata read_polytope_metadata(const std::string& path);
+
+// A whole 1-D dataset (e.g. "/template/cost") read on the calling rank.
+std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset);
+
+// /A loaded with PETSc's MatLoad on `comm` (any number of ranks), checked against the metadata sizes.
+OwnedMat load_constraint_matrix(MPI_Comm comm, const std::string& path, const PolytopeLayout& layout);
+
+}  // namespace lpnn

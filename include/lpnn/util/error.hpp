@@ -1,0 +1,29 @@
+// lpnn error channel for the user: input and I/O problems throw lpnn::Error with a message that
+// says what is wrong, where, and how to fix it. Broken internal invariants are assertions instead.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace lpnn {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// An error every rank of the communicator has raised together (agreed by a collective, or the result
+// of the same deterministic check on every rank): tools report it once and exit without MPI_Abort.
+class CollectiveError : public Error {
+ public:
+  using Error::Error;
+};
+
+template <typename... Args>
+[[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
+  throw Error(fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace lpnn

@@ -1,0 +1,63 @@
+// RAII owners for PETSc objects and the one check that turns a PETSc error into lpnn::Error at the
+// C++ boundary (like PetscCallThrow), carrying PETSc's own message.
+#pragma once
+
+#include <petscmat.h>
+#include <petscvec.h>
+
+#include <string>
+#include <utility>
+
+namespace lpnn {
+
+// Throws lpnn::Error with PETSc's message when `code` is an error.
+void petsc_check(PetscErrorCode code, const char* call, const char* file, int line);
+#define LPNN_PETSC(call) ::lpnn::petsc_check((call), #call, __FILE__, __LINE__)
+
+template <typename Handle, PetscErrorCode (*Destroy)(Handle*)>
+class PetscOwner {
+ public:
+  PetscOwner() = default;
+  explicit PetscOwner(Handle h) : handle_(h) {}
+  PetscOwner(const PetscOwner&) = delete;
+  PetscOwner& operator=(const PetscOwner&) = delete;
+  PetscOwner(PetscOwner&& o) noexcept : handle_(std::exchange(o.handle_, nullptr)) {}
+  PetscOwner& operator=(PetscOwner&& o) noexcept {
+    if (this != &o) {
+      reset();
+      handle_ = std::exchange(o.handle_, nullptr);
+    }
+    return *this;
+  }
+  ~PetscOwner() { reset(); }
+  void reset() {
+    if (handle_) (void)Destroy(&handle_);
+    handle_ = nullptr;
+  }
+  Handle get() const { return handle_; }
+  Handle* out() {
+    reset();
+    return &handle_;
+  }
+  operator Handle() const { return handle_; }  // NOLINT: pass straight to PETSc calls
+
+ private:
+  Handle handle_ = nullptr;
+};
+
+using OwnedMat = PetscOwner<Mat, MatDestroy>;
+using OwnedVec = PetscOwner<Vec, VecDestroy>;
+using OwnedIS = PetscOwner<IS, ISDestroy>;
+using OwnedViewer = PetscOwner<PetscViewer, PetscViewerDestroy>;
+
+// PetscInitialize/PetscFinalize for tool mains and test mains. Errors go to lpnn::Error, not to
+// PETSc's traceback handler, which can hang a failing collective.
+class PetscSession {
+ public:
+  PetscSession(int* argc, char*** argv, const char* help = nullptr);
+  ~PetscSession();
+  PetscSession(const PetscSession&) = delete;
+  PetscSession& operator=(const PetscSession&) = delete;
+};
+
+}  // namespace lpnn

@@ -1,0 +1,165 @@
+#include "lpnn/bags/planner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "lpnn/bags/cost_template.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/units.hpp"
+#include "lpnn/arch/lipschitz.hpp"
+
+namespace lpnn {
+
+namespace {
+
+// Seconds per evaluation of ℓ∘f, timed on up to 20000 template entries.
+double seconds_per_template_entry(const Architecture& arch, const PolytopeLayout& layout) {
+  const std::int64_t sample = std::min<std::int64_t>(layout.B, 20000);
+  std::vector<double> out(static_cast<std::size_t>(sample));
+  const auto start = std::chrono::steady_clock::now();
+  compute_cost_template(arch, layout, 0, out);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return seconds / static_cast<double>(sample);
+}
+
+}  // namespace
+
+namespace {
+
+// Why the layout's indices do not fit the PetscInt in use, or an empty string.
+std::string index_overflow(const PolytopeLayout& l, int petsc_index_bytes) {
+  const std::int64_t index_max = petsc_index_bytes == 4 ? std::numeric_limits<std::int32_t>::max()
+                                                         : std::numeric_limits<std::int64_t>::max();
+  if (l.nnz <= index_max && l.cols <= index_max && l.rows <= index_max) return {};
+  return fmt::format(
+      "the polytope's indices overflow the {}-bit PetscInt in use (rows {}, columns {}, nonzeros {} > {}); "
+      "use the 64-bit PETSc build (LPNN_PETSC_64BIT_INDICES=ON) or a smaller grid K / sample count D",
+      8 * petsc_index_bytes, l.rows, l.cols, l.nnz, index_max);
+}
+
+}  // namespace
+
+Plan make_plan(const Architecture& arch, const BuildRequest& request) {
+  if (request.ranks < 1) fail("the number of ranks must be at least 1, got {}", request.ranks);
+  // Sizes first: the numeric Lipschitz bound costs O(boxes·N²), minutes for a network whose polytope
+  // overflows 64-bit arithmetic anyway. The coarsest grid (K = 2) overflows whenever any grid does.
+  if (request.epsilon) {
+    if (!(*request.epsilon > 0.0) || !std::isfinite(*request.epsilon))
+      fail("--epsilon must be a positive number, got {}", *request.epsilon);
+    PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), GridSpec::uniform(2), request.samples);
+  } else {
+    PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), request.grid, request.samples);
+  }
+  Plan plan;
+  plan.ranks = request.ranks;
+  plan.streaming = request.streaming;
+  plan.lipschitz_bmp = bmp_lipschitz_bound(arch);
+  plan.lipschitz_numeric = numeric_lipschitz_bound(arch).bound;
+  GridSpec grid = request.grid;
+  if (request.epsilon) grid = GridSpec::uniform(grid_for_epsilon(plan.lipschitz_numeric, *request.epsilon));
+  plan.layout = PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), grid, request.samples);
+  const PolytopeLayout& l = plan.layout;
+  plan.epsilon_bmp = epsilon_of_grid(plan.lipschitz_bmp, grid);
+  plan.epsilon_numeric = epsilon_of_grid(plan.lipschitz_numeric, grid);
+  plan.bmp_size_bound = 2.0 * static_cast<double>(l.D) *
+                        std::pow(2.0 * plan.lipschitz_bmp / plan.epsilon_bmp, static_cast<double>(l.N + l.n + l.m));
+  plan.bytes_on_disk = polytope_file_bytes(l);
+
+  // The busiest rank holds ceil(D/P) samples (and rank 0 the X columns of c).
+  const std::int64_t local_samples = SampleRange::of_rank(l.D, 0, request.ranks).count;
+  plan.max_local_nonzeros = checked_mul(local_samples, l.nnz_per_sample(), "local nonzeros");
+  const std::int64_t local_rows = local_samples * l.rows_per_sample();
+  const std::int64_t idx = request.petsc_index_bytes;
+  // Local CSR as generated (int64 columns as written to disk) plus PETSc's copy in the MPIAIJ matrix.
+  const double csr = 8.0 * static_cast<double>(local_rows + 1) + 16.0 * static_cast<double>(plan.max_local_nonzeros);
+  const double petsc = static_cast<double>(idx + 8) * static_cast<double>(plan.max_local_nonzeros) +
+                       2.0 * static_cast<double>(idx) * static_cast<double>(local_rows);
+  const double chunk = 16.0 * static_cast<double>(std::min(plan.max_local_nonzeros, request.chunk_nonzeros));
+  // Every rank keeps the full template (B doubles) and its share of b and c.
+  const double vectors = 8.0 * static_cast<double>(l.B) + 8.0 * static_cast<double>(local_rows) +
+                         8.0 * static_cast<double>(local_samples * l.B + l.M);
+  const double memory = (request.streaming ? chunk : csr + petsc) + vectors;
+  plan.memory_per_rank = memory > 9e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(memory);
+
+  const std::int64_t template_share = (l.B + request.ranks - 1) / request.ranks;
+  plan.template_seconds = seconds_per_template_entry(arch, l) * static_cast<double>(template_share);
+
+  plan.refusal = index_overflow(l, request.petsc_index_bytes);
+  if (plan.refusal.empty() && request.memory_budget && memory > *request.memory_budget) {
+    plan.refusal = fmt::format(
+        "the build needs about {} per rank, above the memory budget of {}; use more ranks, --streaming, "
+        "a smaller grid K or fewer samples D",
+        human_bytes(memory), human_bytes(*request.memory_budget));
+  }
+  return plan;
+}
+
+LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_index_bytes,
+                          std::optional<double> memory_budget) {
+  LoadPlan plan;
+  // MatLoad splits the rows evenly; the busiest rank holds about nnz/P entries, read into buffers and
+  // then copied into its MPIAIJ blocks (two copies at the peak), plus b, c and bound vectors.
+  const double p = static_cast<double>(std::max(ranks, 1));
+  const double local_nnz = std::ceil(static_cast<double>(layout.nnz) / p);
+  const double local_rows = std::ceil(static_cast<double>(layout.rows) / p);
+  const double local_cols = std::ceil(static_cast<double>(layout.cols) / p);
+  const double memory = 2.0 * static_cast<double>(petsc_index_bytes + 8) * local_nnz +
+                        2.0 * static_cast<double>(petsc_index_bytes) * local_rows + 8.0 * (2 * local_rows + 4 * local_cols);
+  plan.memory_per_rank = memory > 9e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(memory);
+  plan.refusal = index_overflow(layout, petsc_index_bytes);
+  if (plan.refusal.empty() && memory_budget && memory > *memory_budget)
+    plan.refusal = fmt::format("loading /A needs about {} per rank on {} rank(s), above the memory budget of {}; use "
+                               "more ranks or a larger --memory-budget",
+                               human_bytes(memory), ranks, human_bytes(*memory_budget));
+  return plan;
+}
+
+void require_buildable(const Plan& plan) {
+  if (!plan.refusal.empty()) throw Error("refused: " + plan.refusal);
+}
+
+nlohmann::json Plan::to_json() const {
+  nlohmann::json j = layout_to_json(layout);
+  j.update({{"bytes_on_disk", bytes_on_disk},
+            {"ranks", ranks},
+            {"mode", streaming ? "streaming" : "assembled"},
+            {"max_local_nonzeros", max_local_nonzeros},
+            {"memory_per_rank_bytes", memory_per_rank},
+            {"lipschitz_bmp", lipschitz_bmp},
+            {"lipschitz_numeric", lipschitz_numeric},
+            {"epsilon_bmp", epsilon_bmp},
+            {"epsilon_numeric", epsilon_numeric},
+            {"bmp_size_bound", bmp_size_bound},
+            {"exact_size", static_cast<double>(layout.cols)},
+            {"template_seconds", template_seconds},
+            {"buildable", refusal.empty()},
+            {"refusal", refusal.empty() ? nlohmann::json(nullptr) : nlohmann::json(refusal)}});
+  return j;
+}
+
+std::string Plan::to_text() const {
+  const PolytopeLayout& l = layout;
+  std::string s;
+  s += fmt::format("polytope plan: D = {} samples, N = {} parameters, n = {} inputs, m = {} outputs\n", l.D, l.N,
+                   l.n, l.m);
+  s += fmt::format("  grid K (param/input/output)  {} / {} / {}\n", l.grid.param, l.grid.input, l.grid.output);
+  s += fmt::format("  parameter grid points M      {}\n", l.M);
+  s += fmt::format("  bag size B                   {}\n", l.B);
+  s += fmt::format("  rows                         {}\n", l.rows);
+  s += fmt::format("  columns                      {}\n", l.cols);
+  s += fmt::format("  nonzeros                     {}\n", l.nnz);
+  s += fmt::format("  bytes on disk                {} ({})\n", bytes_on_disk, human_bytes(static_cast<double>(bytes_on_disk)));
+  s += fmt::format("  memory per rank ({} on {})   {}\n", streaming ? "streaming" : "assembled", ranks,
+                   human_bytes(static_cast<double>(memory_per_rank)));
+  s += fmt::format("  Lipschitz L: BMP bound       {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_bmp, epsilon_bmp);
+  s += fmt::format("  Lipschitz L: numeric bound   {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_numeric, epsilon_numeric);
+  s += fmt::format("  BMP size bound 2D(2L/ε)^(N+n+m) {:.4g} vs exact columns {}\n", bmp_size_bound, l.cols);
+  s += fmt::format("  cost template time (est.)    {:.3g} s on {} rank(s)\n", template_seconds, ranks);
+  s += refusal.empty() ? std::string("  verdict                      buildable\n")
+                       : fmt::format("  verdict                      REFUSED: {}\n", refusal);
+  return s;
+}
+
+}  // namespace lpnn

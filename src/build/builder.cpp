@@ -1,0 +1,271 @@
+#include "lpnn/build/builder.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <span>
+
+#include "lpnn/build/assembly.hpp"
+#include "lpnn/build/distribution.hpp"
+#include "lpnn/build/start.hpp"
+#include "lpnn/build/write_steps.hpp"
+#include "lpnn/hdf5/writer.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/log.hpp"
+#include "lpnn/util/mpi.hpp"
+#include "lpnn/util/provenance.hpp"
+
+namespace lpnn {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Rank 0's progress line with an ETA, at most twice a second.
+class Progress {
+ public:
+  Progress(bool enabled, std::int64_t total) : enabled_(enabled), total_(total), start_(Clock::now()), last_(start_) {}
+  void update(std::int64_t done) {
+    if (!enabled_ || total_ <= 0) return;
+    const auto now = Clock::now();
+    if (done < total_ && now - last_ < std::chrono::milliseconds(500)) return;
+    last_ = now;
+    const double elapsed = seconds_since(start_);
+    const double fraction = static_cast<double>(done) / static_cast<double>(total_);
+    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    std::fprintf(stderr, "\r[lpnn-build] %5.1f%%  %.1f s elapsed, ETA %.1f s   %s", 100.0 * fraction, elapsed, eta,
+                 done >= total_ ? "\n" : "");
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::int64_t total_;
+  Clock::time_point start_, last_;
+};
+
+// One build, phase by phase. Every rank runs the same sequence of collectives.
+class PolytopeBuild {
+ public:
+  PolytopeBuild(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options,
+                BuildReport& report)
+      : comm_(comm), arch_(arch), layout_(plan.layout), options_(options), report_(report),
+        fault_(FaultInjection::from_options()) {
+    LPNN_MPI(MPI_Comm_rank(comm, &rank_));
+    LPNN_MPI(MPI_Comm_size(comm, &ranks_));
+    part_ = LocalPart::of_rank(layout_, rank_, ranks_);
+    const std::int64_t per_row = std::max<std::int64_t>(1, layout_.nnz_per_sample() / layout_.rows_per_sample());
+    chunk_rows_ = std::max<std::int64_t>(1, options.chunk_nonzeros / per_row);
+    // At least 64 Ki objective entries (512 KiB) per write, so that tiny row chunks do not mean one
+    // collective write per column.
+    chunk_columns_ = std::max<std::int64_t>(1 << 16, options.chunk_nonzeros);
+  }
+
+  // 2. Cost template, computed in parallel and shared by all ranks.
+  void compute_template() {
+    StageScope scope(stages_.cost_template, report_.template_seconds);
+    cost_ = build_cost_template(comm_, arch_, layout_);
+  }
+
+  // 3. What this rank writes: its own samples in a fresh build; its share of the missing ones when
+  // resuming, and its share of those already on disk, regenerated only for the checksums.
+  void plan_work(const PolytopeWriter& writer) {
+    to_write_ = {{part_.samples.first, part_.samples.first + part_.samples.count}};
+    if (report_.resumed) {
+      const std::vector<std::uint8_t> done = writer.samples_done();
+      report_.resumed_samples = std::count(done.begin(), done.end(), std::uint8_t{1});
+      to_write_ = share_of_samples(done, 0, rank_, ranks_);
+      on_disk_ = share_of_samples(done, 1, rank_, ranks_);
+    }
+    steps_ = plan_write_steps(layout_, to_write_, rank_ == 0, chunk_rows_, chunk_columns_);
+  }
+
+  // 4. Assembled mode: the rank's rows generated once, straight into the arrays PETSc's MATMPIAIJ
+  // uses in place (no copy, no MatSetValues); the file is then written from the matrix.
+  void generate_and_assemble() {
+    if (report_.streaming) return;
+    {
+      StageScope scope(stages_.generate, report_.generate_seconds);
+      generate_split_rows(layout_, part_.row_begin, part_.row_end, part_.column_begin, part_.column_end,
+                          assembled_.storage);
+    }
+    StageScope scope(stages_.assemble, report_.assemble_seconds);
+    assemble_in_place(comm_, layout_, assembled_);
+    MatInfo info;
+    LPNN_PETSC(MatGetInfo(assembled_.matrix, MAT_GLOBAL_SUM, &info));
+    report_.assembly_mallocs = info.mallocs;
+  }
+
+  // 5-6. The steps, then the samples already on disk (resume: checksums only) and the template. A
+  // failure after samples were recorded keeps the unfinished file and says how to finish it.
+  void write(PolytopeWriter& writer) {
+    try {
+      write_steps(writer);
+      block_ = CsrBlock<PetscInt>();
+      assembled_ = AssembledMatrix();
+      for (const WriteStep& s : plan_write_steps(layout_, on_disk_, false, chunk_rows_, chunk_columns_))
+        emit_step(writer, s, Emit::ChecksumOnly);
+      StageScope scope(stages_.write, report_.write_seconds);
+      const SampleRange share = SampleRange::of_rank(layout_.B, rank_, ranks_);
+      writer.write_template(share.first, std::span<const double>(cost_).subspan(share.first, share.count));
+    } catch (const CollectiveError& e) {
+      if (!writer.resumable()) throw;
+      throw CollectiveError(fmt::format(
+          "{}\n  the unfinished build is kept: {} of {} samples are on disk in {}; rerun with --resume (on any number "
+          "of ranks) to finish it",
+          e.what(), samples_on_disk(writer), layout_.D, writer.temporary_path()));
+    }
+  }
+
+  // 7. Checksums and attributes, then the rename into place; the report's times are the slowest rank's.
+  void commit(PolytopeWriter& writer, Clock::time_point start) {
+    std::int64_t local_bytes = writer.bytes_written();
+    LPNN_MPI(MPI_Allreduce(&local_bytes, &report_.bytes_written, 1, MPI_INT64_T, MPI_SUM, comm_));
+    double seconds = seconds_since(start);
+    LPNN_MPI(MPI_Bcast(&seconds, 1, MPI_DOUBLE, 0, comm_));
+    {
+      StageScope scope(stages_.write, report_.write_seconds);
+      writer.commit({{"lpnn_version", LPNN_VERSION},
+                     {"ranks", static_cast<std::int64_t>(ranks_)},
+                     {"mode", report_.resumed ? "resumed" : report_.streaming ? "streaming" : "assembled"},
+                     {"resumed_samples", report_.resumed_samples},
+                     {"created_utc", utc_timestamp()},
+                     {"build_seconds", seconds}});
+    }
+    report_.total_seconds = seconds_since(start);
+    report_.hdf5_write_seconds = writer.seconds().hdf5_write;
+    report_.checksum_seconds = writer.seconds().checksum;
+    report_.sync_seconds = writer.seconds().sync;
+    for (double* t : {&report_.template_seconds, &report_.generate_seconds, &report_.assemble_seconds,
+                      &report_.write_seconds, &report_.total_seconds, &report_.hdf5_write_seconds,
+                      &report_.checksum_seconds, &report_.sync_seconds})
+      LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, t, 1, MPI_DOUBLE, MPI_MAX, comm_));
+  }
+
+ private:
+  // One log stage per pipeline phase, so that -log_view explains a build.
+  struct Stages {
+    PetscLogStage cost_template = log_stage("lpnn: template"), generate = log_stage("lpnn: generate"),
+                  assemble = log_stage("lpnn: assemble"), write = log_stage("lpnn: write");
+  };
+
+  // The steps in lockstep over all ranks (padded with empty ones); the ledger records completed
+  // samples at least every checkpoint_seconds, after an fsync of their bytes.
+  void write_steps(PolytopeWriter& writer) {
+    std::int64_t rows_to_write = 0;
+    for (const WriteStep& s : steps_) rows_to_write += s.row_end - s.row_begin;
+    Progress progress(options_.progress && rank_ == 0, rows_to_write);
+    std::int64_t step_count = static_cast<std::int64_t>(steps_.size()), max_steps = 0, rows_done = 0;
+    LPNN_MPI(MPI_Allreduce(&step_count, &max_steps, 1, MPI_INT64_T, MPI_MAX, comm_));
+    std::vector<std::pair<std::int64_t, std::int64_t>> pending;  // completed samples not yet in the ledger
+    auto last_checkpoint = Clock::now();
+    for (std::int64_t k = 0; k < max_steps; ++k) {
+      const WriteStep step = k < step_count ? steps_[k] : WriteStep{};
+      emit_step(writer, step, Emit::Write);
+      if (step.completes.count() > 0) pending.emplace_back(step.completes.first, step.completes.end);
+      rows_done += step.row_end - step.row_begin;
+      progress.update(rows_done);
+      // Rank 0's clock decides, so every rank takes part in the same collective ledger writes.
+      int checkpoint = k + 1 == max_steps || seconds_since(last_checkpoint) >= options_.checkpoint_seconds;
+      LPNN_MPI(MPI_Bcast(&checkpoint, 1, MPI_INT, 0, comm_));
+      if (checkpoint) {
+        StageScope scope(stages_.write, report_.write_seconds);
+        writer.record_samples_done(pending);
+        pending.clear();
+        last_checkpoint = Clock::now();
+      }
+      // Every rank reads the same command line, so all agree whether this collective runs at all.
+      if (fault_.kind != FaultInjection::Kind::None)
+        throw_if_any_failed(comm_, fault_.after_step(rank_, k, writer.temporary_path()), "writing the polytope");
+    }
+  }
+
+  // Rows from the matrix (assembled) or generated on the fly (streaming), right-hand sides, objective
+  // entries. The buffers keep their capacity from step to step: fresh pages cost a fault and a
+  // zeroing each, as much as the write itself on some machines.
+  void emit_step(PolytopeWriter& writer, const WriteStep& s, Emit emit) {
+    block_.row_begin = 0;
+    block_.row_pointer.assign(1, 0);
+    block_.columns.clear();
+    block_.values.clear();
+    if (s.row_end > s.row_begin) {
+      if (report_.streaming) {
+        StageScope scope(stages_.generate, report_.generate_seconds);
+        generate_rows(layout_, s.row_begin, s.row_end, block_);
+      } else {
+        StageScope scope(stages_.write, report_.write_seconds);
+        extract_rows(assembled_.matrix, s.row_begin, s.row_end, block_);
+      }
+    }
+    StageScope scope(stages_.write, report_.write_seconds);
+    writer.write_rows(block_, emit);
+    rhs_.resize(static_cast<std::size_t>(s.row_end - s.row_begin));
+    generate_rhs(layout_, s.row_begin, rhs_);
+    writer.write_rhs(s.row_begin, rhs_, emit);
+    objective_entries(arch_, layout_, cost_, s.column_begin, s.column_end, objective_);
+    writer.write_objective(s.column_begin, objective_, emit);
+  }
+
+  // Rank 0's count of the samples the ledger records, as text ("some" if the ledger cannot be read).
+  std::string samples_on_disk(const PolytopeWriter& writer) const {
+    if (rank_ != 0) return "some";
+    try {
+      const std::vector<std::uint8_t> done = writer.samples_done();
+      return std::to_string(std::count(done.begin(), done.end(), std::uint8_t{1}));
+    } catch (const Error&) {
+      return "some";
+    }
+  }
+
+  MPI_Comm comm_;
+  const Architecture& arch_;
+  const PolytopeLayout& layout_;
+  const BuildOptions& options_;
+  BuildReport& report_;
+  FaultInjection fault_;
+  int rank_ = 0, ranks_ = 1;
+  LocalPart part_;
+  std::int64_t chunk_rows_ = 1, chunk_columns_ = 1;
+  Stages stages_;
+  std::vector<double> cost_;
+  std::vector<SampleInterval> to_write_, on_disk_;
+  std::vector<WriteStep> steps_;
+  AssembledMatrix assembled_;
+  CsrBlock<PetscInt> block_;
+  std::vector<double> rhs_, objective_;
+};
+
+}  // namespace
+
+BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options) {
+  if (!plan.refusal.empty()) throw CollectiveError("refused: " + plan.refusal);
+  const auto start = Clock::now();
+  BuildReport report;
+  report.layout = plan.layout;
+  LPNN_MPI(MPI_Comm_size(comm, &report.ranks));
+
+  // 1. Refuse a bad output path before any work, the same way on every rank; find an unfinished build.
+  const BuildStart how = decide_start(comm, arch, plan.layout, options.output, options.force, options.resume);
+  if (how == BuildStart::AlreadyComplete) {
+    report.already_complete = report.resumed = true;
+    report.resumed_samples = plan.layout.D;
+    return report;
+  }
+  report.resumed = how == BuildStart::Resume;
+  // A resumed build's shares of the remaining samples are not the matrix's row blocks: it streams.
+  report.streaming = options.streaming || report.resumed;
+
+  PolytopeBuild build(comm, arch, plan, options, report);
+  build.compute_template();
+  PolytopeWriter writer(comm, options.output, {arch, plan.layout, plan.lipschitz_bmp, plan.lipschitz_numeric},
+                        report.resumed ? WriterMode::Resume : WriterMode::Create);
+  build.plan_work(writer);
+  build.generate_and_assemble();
+  build.write(writer);
+  build.commit(writer, start);
+  return report;
+}
+
+}  // namespace lpnn

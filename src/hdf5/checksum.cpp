@@ -1,0 +1,106 @@
+#include "lpnn/hdf5/checksum.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+
+#include "lpnn/util/error.hpp"
+#include "lpnn/hdf5/handles.hpp"
+#include "lpnn/bags/layout.hpp"
+#include "lpnn/util/mpi.hpp"
+#include "lpnn/hdf5/reader.hpp"
+
+namespace lpnn {
+
+std::uint32_t crc32_of(const void* data, std::int64_t bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* p = static_cast<const Bytef*>(data);
+  while (bytes > 0) {  // zlib takes uInt lengths
+    const uInt n = static_cast<uInt>(std::min<std::int64_t>(bytes, 1 << 30));
+    crc = crc32(crc, p, n);
+    p += n;
+    bytes -= n;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+std::uint32_t combine_pieces(MPI_Comm comm, const std::vector<CrcPiece>& mine, std::int64_t total) {
+  int ranks = 1;
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+  // Pieces travel as int64 triples.
+  std::vector<std::int64_t> flat;
+  for (const CrcPiece& p : mine)
+    if (p.length > 0) flat.insert(flat.end(), {p.offset, p.length, static_cast<std::int64_t>(p.crc)});
+  int count = static_cast<int>(flat.size());
+  std::vector<int> counts(ranks), displs(ranks);
+  LPNN_MPI(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
+  int all = 0;
+  for (int r = 0; r < ranks; ++r) {
+    displs[r] = all;
+    all += counts[r];
+  }
+  std::vector<std::int64_t> gathered(static_cast<std::size_t>(all));
+  LPNN_MPI(MPI_Allgatherv(flat.data(), count, MPI_INT64_T, gathered.data(), counts.data(), displs.data(), MPI_INT64_T,
+                          comm));
+  std::vector<CrcPiece> pieces;
+  for (int k = 0; k + 2 < all; k += 3)
+    pieces.push_back({gathered[k], gathered[k + 1], static_cast<std::uint32_t>(gathered[k + 2])});
+  std::sort(pieces.begin(), pieces.end(), [](const CrcPiece& a, const CrcPiece& b) { return a.offset < b.offset; });
+  uLong crc = crc32(0L, Z_NULL, 0);
+  std::int64_t covered = 0;
+  for (const CrcPiece& p : pieces) {
+    if (p.offset != covered) fail("internal: checksum pieces do not tile the dataset (gap or overlap at byte {})", covered);
+    crc = crc32_combine64(crc, p.crc, static_cast<z_off64_t>(p.length));
+    covered += p.length;
+  }
+  if (covered != total) fail("internal: checksum pieces cover {} of {} bytes", covered, total);
+  return static_cast<std::uint32_t>(crc);
+}
+
+void verify_polytope_checksums(MPI_Comm comm, const std::string& path) {
+  int rank = 0, ranks = 1;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+  const PolytopeMetadata meta = read_polytope_metadata(path);
+  h5::quiet_errors();
+  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+  std::vector<std::uint8_t> buffer;
+  for (const DatasetSpec& dataset : polytope_datasets(meta.layout)) {
+    const std::string& name = dataset.name;
+    const std::int64_t elements = dataset.size;
+    h5::Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+    if (H5Aexists(set, "crc32") <= 0)
+      throw CollectiveError(fmt::format("{}: the dataset {} has no crc32 attribute; rebuild the file", path, name));
+    const std::int64_t stored = h5::read_int_attribute(set, "crc32");
+    h5::Handle type(H5Dget_type(set), H5Tclose, "H5Dget_type");
+    const hid_t memory_type = H5Tget_class(type) == H5T_INTEGER ? H5T_STD_I64LE : H5T_IEEE_F64LE;
+    // This rank's slice, read in pieces of at most 8 Mi elements.
+    const SampleRange slice = SampleRange::of_rank(elements, rank, ranks);
+    std::vector<CrcPiece> pieces;
+    std::string error;
+    try {
+    h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
+    for (std::int64_t done = 0; done < slice.count;) {
+      const std::int64_t n = std::min<std::int64_t>(slice.count - done, std::int64_t{1} << 23);
+      const hsize_t start = static_cast<hsize_t>(slice.first + done), size = static_cast<hsize_t>(n);
+      buffer.resize(static_cast<std::size_t>(n * 8));
+      h5::Handle memspace(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+      h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, &start, nullptr, &size, nullptr), "selecting " + name);
+      if (H5Dread(set, memory_type, memspace, filespace, H5P_DEFAULT, buffer.data()) < 0)
+        fail("{}: reading {} failed; the file is damaged or truncated", path, name);
+      pieces.push_back({(slice.first + done) * 8, n * 8, crc32_of(buffer.data(), n * 8)});
+      done += n;
+    }
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    // A damaged slice may fail on some ranks only: agree before the collective combine.
+    throw_if_any_failed(comm, error, fmt::format("reading {} of {}", name, path));
+    const std::uint32_t actual = combine_pieces(comm, pieces, elements * 8);
+    if (static_cast<std::int64_t>(actual) != stored)
+      throw CollectiveError(fmt::format("{}: the checksum of {} is {:08x}, the file records {:08x}: the data is "
+                                        "corrupt; rebuild the file", path, name, actual, static_cast<std::uint32_t>(stored)));
+  }
+}
+
+}  // namespace lpnn

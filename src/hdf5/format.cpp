@@ -1,0 +1,29 @@
+#include "lpnn/hdf5/format.hpp"
+
+namespace lpnn {
+
+std::vector<DatasetSpec> polytope_datasets(const PolytopeLayout& l) {
+  return {{"/A/jc", H5T_STD_I64LE, l.rows + 1},        {"/A/ir", H5T_STD_I64LE, l.nnz},
+          {"/A/data", H5T_IEEE_F64LE, l.nnz},          {"/lp/b", H5T_IEEE_F64LE, l.rows},
+          {"/lp/c", H5T_IEEE_F64LE, l.cols},           {"/template/cost", H5T_IEEE_F64LE, l.B},
+          {"/grids/param", H5T_IEEE_F64LE, l.grid.param}, {"/grids/input", H5T_IEEE_F64LE, l.grid.input},
+          {"/grids/output", H5T_IEEE_F64LE, l.grid.output}};
+}
+
+void write_polytope_attributes(hid_t file, const PolytopeMetadata& meta) {
+  h5::write_attribute(file, "format", std::string(kPolytopeFormat));
+  h5::write_attribute(file, "format_version", kPolytopeFormatVersion);
+  h5::write_attribute(file, "spec", meta.arch.to_json().dump());
+  // The sizes, flat: the grid's three sizes as grid_param, grid_input, grid_output.
+  const nlohmann::json sizes = layout_to_json(meta.layout);
+  for (const auto& size : sizes.items()) {
+    if (size.key() != "grid") h5::write_attribute(file, size.key(), size.value().get<std::int64_t>());
+  }
+  for (const auto& group : sizes["grid"].items())
+    h5::write_attribute(file, "grid_" + group.key(), group.value().get<std::int64_t>());
+  h5::write_attribute(file, "lipschitz_bmp", meta.lipschitz_bmp);
+  h5::write_attribute(file, "lipschitz_numeric", meta.lipschitz_numeric);
+  h5::write_attribute(file, "complete", std::int64_t{0});
+}
+
+}  // namespace lpnn

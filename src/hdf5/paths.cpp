@@ -1,0 +1,85 @@
+#include "lpnn/hdf5/paths.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/units.hpp"
+
+namespace lpnn {
+
+namespace fs = std::filesystem;
+
+std::string partial_path(const std::string& path) {
+  const fs::path p(path);
+  return (p.parent_path() / ("." + p.filename().string() + ".partial")).string();
+}
+
+void check_output_path(const std::string& path, bool force, const char* force_flag) {
+  if (path.empty()) fail("no output file given (-o FILE)");
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    if (fs::exists(dir, ec))
+      fail("the output directory {} is not a directory; choose another -o path", dir.string());
+    fail("the output directory {} does not exist; create it first (mkdir -p {})", dir.string(), dir.string());
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    fail("the output directory {} is not writable ({}); choose another -o path", dir.string(), std::strerror(errno));
+  if (fs::is_directory(p, ec)) fail("the output {} is a directory; give a file name", path);
+  if (fs::exists(p, ec) && !force)
+    fail("the output {} already exists; pass {} to replace it, or choose another path", path, force_flag);
+  // access() answers yes to root whatever the permission bits, and knows nothing of file systems that
+  // refuse new files (/proc, /sys): creating a file is the only real test.
+  const fs::path probe = dir / fmt::format(".lpnn-write-test-{}", ::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0)
+    fail("the output directory {} is not writable: creating a file there failed ({}); choose another -o path",
+         dir.string(), std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+namespace {
+
+// Makes the file behind `fd` at least `bytes` long with its blocks allocated: posix_fallocate uses the
+// file system's fallocate and, where there is none (NFS v3, some parallel file systems), glibc writes
+// a byte into every block, so the space is really reserved either way. Only where even that is
+// refused is the size merely set, which still meets a file-size limit. Returns what went wrong, or an
+// empty string.
+std::string reserve(int fd, std::int64_t bytes) {
+  if (bytes <= 0) return {};
+  int code = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));  // returns the error, not -1
+  if (code == EOPNOTSUPP || code == ENOSYS || code == EINVAL) {
+    struct stat st {};
+    code = ::fstat(fd, &st) != 0 ? errno : 0;
+    if (code == 0 && st.st_size < bytes && ::ftruncate(fd, static_cast<off_t>(bytes)) != 0) code = errno;
+  }
+  if (code == 0) return {};
+  if (code == EFBIG) return fmt::format("{} (a file-size limit, ulimit -f, is lower than that)", std::strerror(code));
+  if (code == ENOSPC || code == EDQUOT) return fmt::format("{} (free space or write elsewhere)", std::strerror(code));
+  return std::strerror(code);
+}
+
+}  // namespace
+
+std::string reserve_file_space(const std::string& path, std::int64_t bytes, bool create) {
+  const int fd = ::open(path.c_str(), create ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY, 0644);
+  if (fd < 0) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
+  std::string error = reserve(fd, bytes);
+  ::close(fd);
+  if (!error.empty())
+    return fmt::format("cannot reserve {} ({} bytes) for {}: {}", human_bytes(static_cast<double>(bytes)), bytes, path,
+                       error);
+  return {};
+}
+
+}  // namespace lpnn

@@ -1,0 +1,107 @@
+#include "lpnn/hdf5/reader.hpp"
+
+#include <petscviewerhdf5.h>
+
+#include <filesystem>
+
+#include "lpnn/util/error.hpp"
+
+namespace lpnn {
+
+namespace {
+
+std::int64_t dataset_size(hid_t file, const std::string& path, const std::string& name) {
+  if (!h5::exists(file, name)) fail("{}: the dataset {} is missing; the file is damaged, rebuild it", path, name);
+  h5::Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  h5::Handle space(H5Dget_space(set), H5Sclose, "H5Dget_space");
+  if (H5Sget_simple_extent_ndims(space) != 1) fail("{}: the dataset {} is not one-dimensional", path, name);
+  hsize_t size = 0;
+  H5Sget_simple_extent_dims(space, &size, nullptr);
+  return static_cast<std::int64_t>(size);
+}
+
+h5::Handle open_readonly(const std::string& path) {
+  h5::quiet_errors();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) fail("the polytope file {} does not exist", path);
+  if (H5Fis_hdf5(path.c_str()) <= 0) fail("{} is not an HDF5 file, so not an lpnn polytope file", path);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) fail("{} looks like an HDF5 file but HDF5 cannot open it (truncated or damaged?); rebuild it", path);
+  return h5::Handle(file, H5Fclose, "opening " + path);
+}
+
+}  // namespace
+
+PolytopeMetadata read_polytope_metadata(const std::string& path) {
+  h5::Handle file = open_readonly(path);
+  std::string format;
+  try {
+    if (H5Aexists(file, "format") > 0) format = h5::read_string_attribute(file, "format");
+  } catch (const Error&) {
+    format.clear();  // not a string: not lpnn's either
+  }
+  if (format != kPolytopeFormat)
+    fail("{} is an HDF5 file but not an lpnn polytope file (no format = \"{}\" attribute)", path, kPolytopeFormat);
+  const std::int64_t version = h5::read_int_attribute(file, "format_version");
+  if (version != kPolytopeFormatVersion)
+    fail("{} has polytope format version {}, but this lpnn reads version {}; rebuild it with this lpnn-build", path,
+         version, kPolytopeFormatVersion);
+  if (H5Aexists(file, "complete") <= 0 || h5::read_int_attribute(file, "complete") != 1)
+    fail("{} is an incomplete build (its writer did not finish); rebuild it", path);
+
+  PolytopeMetadata meta{Architecture::from_json_text(h5::read_string_attribute(file, "spec"), path + ":spec"), {}, 0, 0};
+  const GridSpec grid{h5::read_int_attribute(file, "grid_param"), h5::read_int_attribute(file, "grid_input"),
+                      h5::read_int_attribute(file, "grid_output")};
+  meta.layout = PolytopeLayout::make(meta.arch.parameters(), meta.arch.inputs(), meta.arch.outputs(), grid,
+                                     h5::read_int_attribute(file, "samples"));
+  meta.lipschitz_bmp = h5::read_double_attribute(file, "lipschitz_bmp");
+  meta.lipschitz_numeric = h5::read_double_attribute(file, "lipschitz_numeric");
+  const PolytopeLayout& l = meta.layout;
+  const std::pair<const char*, std::int64_t> sizes[] = {
+      {"rows", l.rows}, {"columns", l.cols}, {"nonzeros", l.nnz}, {"parameter_grid_points", l.M}, {"bag_size", l.B}};
+  for (const auto& [name, expected] : sizes) {
+    const std::int64_t stored = h5::read_int_attribute(file, name);
+    if (stored != expected)
+      fail("{}: attribute {} = {} disagrees with the spec and grid, which give {}; the file is damaged", path, name,
+           stored, expected);
+  }
+  for (const DatasetSpec& d : polytope_datasets(l)) {
+    const std::int64_t size = dataset_size(file, path, d.name);
+    if (size != d.size)
+      fail("{}: the dataset {} has {} entries but the layout needs {}; the file is damaged or truncated", path,
+           d.name, size, d.size);
+  }
+  {
+    h5::Handle a(H5Gopen2(file, "/A", H5P_DEFAULT), H5Gclose, "opening /A");
+    if (h5::read_int_attribute(a, "MATLAB_sparse") != l.cols)
+      fail("{}: /A's MATLAB_sparse attribute disagrees with the column count {}", path, l.cols);
+  }
+  return meta;
+}
+
+std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset) {
+  h5::Handle file = open_readonly(path);
+  const std::int64_t size = dataset_size(file, path, dataset);
+  std::vector<double> values(static_cast<std::size_t>(size));
+  h5::Handle set(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), H5Dclose, "opening " + dataset);
+  if (H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    fail("{}: reading {} failed; the file is damaged or truncated", path, dataset);
+  return values;
+}
+
+OwnedMat load_constraint_matrix(MPI_Comm comm, const std::string& path, const PolytopeLayout& layout) {
+  OwnedViewer viewer;
+  LPNN_PETSC(PetscViewerHDF5Open(comm, path.c_str(), FILE_MODE_READ, viewer.out()));
+  OwnedMat A;
+  LPNN_PETSC(MatCreate(comm, A.out()));
+  LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(A.get()), "A"));
+  LPNN_PETSC(MatSetType(A, MATAIJ));
+  LPNN_PETSC(MatLoad(A, viewer));
+  PetscInt rows = 0, cols = 0;
+  LPNN_PETSC(MatGetSize(A, &rows, &cols));
+  if (rows != layout.rows || cols != layout.cols)
+    fail("{}: MatLoad gave a {} x {} matrix, the layout says {} x {}", path, rows, cols, layout.rows, layout.cols);
+  return A;
+}
+
+}  // namespace lpnn

@@ -1,0 +1,236 @@
+#include "lpnn/hdf5/writer.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "lpnn/hdf5/paths.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/log.hpp"
+#include "lpnn/util/mpi.hpp"
+#include "lpnn/util/units.hpp"
+
+namespace lpnn {
+
+namespace {
+
+// An upper bound of the file size the writer produces: datasets, the padding of the 1 MiB alignment of
+// large datasets, and metadata (object headers, attributes with the spec).
+std::int64_t file_bytes_bound(const PolytopeMetadata& meta) {
+  std::int64_t padding = 0;
+  for (const DatasetSpec& d : polytope_datasets(meta.layout))
+    if (d.size >= (1 << 17)) padding += 1 << 20;  // 8-byte elements: at least 1 MiB
+  const std::int64_t metadata = (256 << 10) + 2 * static_cast<std::int64_t>(meta.arch.to_json().dump().size());
+  const std::int64_t ledger = meta.layout.D + (meta.layout.D >= (1 << 20) ? (1 << 20) : 0);  // uint8[D], aligned
+  return checked_add(polytope_file_bytes(meta.layout), padding + metadata + ledger, "the file size");
+}
+
+}  // namespace
+
+PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta, WriterMode mode)
+    : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout) {
+  LPNN_MPI(MPI_Comm_rank(comm, &rank_));
+  h5::quiet_errors();
+  if (mode == WriterMode::Resume) {
+    open_for_resume(meta);
+    write_grids();
+    return;
+  }
+  try {
+    create(meta);
+    write_grids();
+  } catch (...) {
+    // The destructor never runs for a constructor that throws: remove the temporary file here.
+    file_.close();
+    if (rank_ == 0) std::remove(partial_.c_str());
+    throw;
+  }
+}
+
+void PolytopeWriter::write_grids() {
+  // Grids are tiny: rank 0 writes them, the others take part with empty selections.
+  const GridSpec& g = layout_.grid;
+  const std::pair<const char*, std::int64_t> grids[] = {
+      {"/grids/param", g.param}, {"/grids/input", g.input}, {"/grids/output", g.output}};
+  for (const auto& [name, k] : grids) {
+    const std::vector<double> values = Grid(k).values();
+    write_slab(name, H5T_NATIVE_DOUBLE, 0, rank_ == 0 ? k : 0, values.data(), sizeof(double));
+  }
+}
+
+// Parallel HDF5 1.10 cannot survive a failed write: H5Fclose then fails on some ranks and not others
+// (a deadlock in the close's collectives) or leaves a dangling file ID that crashes the library's
+// clean-up in MPI_Finalize. So the space is reserved before HDF5 opens the file (disk full and
+// file-size limits fail here, cleanly, on every rank) and again, exactly, once the datasets exist.
+void PolytopeWriter::create(const PolytopeMetadata& meta) {
+  // 1. Reserve an upper bound of the file's size under the temporary name, before HDF5 touches it.
+  throw_if_root_failed(comm_, rank_ == 0 ? reserve_file_space(partial_, file_bytes_bound(meta), true) : std::string());
+
+  // 2. Create the file, its groups, datasets and attributes (collective metadata operations).
+  std::string error;
+  try {
+    file_ = h5::open_parallel(comm_, partial_, true);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  throw_if_any_failed(comm_, error, "creating " + partial_);
+  try {
+    transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
+    h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
+    for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance", "/build"})
+      h5::Handle(H5Gcreate2(file_, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                 std::string("creating group ") + group);
+    // Every element is written exactly once, so fill values would only double the I/O.
+    h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+    h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    std::vector<DatasetSpec> specs = polytope_datasets(layout_);
+    specs.push_back({kLedger, H5T_STD_U8LE, layout_.D});
+    for (const DatasetSpec& d : specs) {
+      const hsize_t size = static_cast<hsize_t>(d.size);
+      h5::Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+      h5::Handle(H5Dcreate2(file_, d.name.c_str(), d.file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+                 std::string("creating dataset ") + d.name);
+    }
+    {
+      h5::Handle a(H5Gopen2(file_, "/A", H5P_DEFAULT), H5Gclose, "opening /A");
+      h5::write_attribute(a, "MATLAB_sparse", layout_.cols);
+    }
+    write_polytope_attributes(file_, meta);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  throw_if_any_failed(comm_, error, "creating the datasets of " + partial_);
+
+  // 3. The datasets are allocated now (parallel HDF5 allocates early): reserve the exact end of the
+  // file, so that the close never has to extend it and, where fallocate works, no write runs out of
+  // space.
+  {
+    // H5Fget_filesize is max(end of file, end of allocation); H5Fget_eoa wants a SWMR-capable driver.
+    hsize_t eoa = 0;
+    if (H5Fget_filesize(file_, &eoa) < 0) error = "HDF5: H5Fget_filesize failed";
+    else if (rank_ == 0) error = reserve_file_space(partial_, static_cast<std::int64_t>(eoa), false);
+    throw_if_any_failed(comm_, error, "reserving space for " + partial_);
+  }
+
+  // 4. An empty ledger (no sample done), then every piece of metadata to disk: from here on only raw
+  // data is written until commit(), so a build killed at any moment leaves a file HDF5 can reopen.
+  const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(rank_ == 0 ? layout_.D : 0));
+  write_slab(kLedger, H5T_NATIVE_UINT8, 0, rank_ == 0 ? layout_.D : 0, zeros.data(), 1);
+  pieces_.erase(kLedger);
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) error = "HDF5: H5Fflush failed";
+  throw_if_any_failed(comm_, error, "flushing " + partial_);
+}
+
+PolytopeWriter::~PolytopeWriter() {
+  if (committed_) return;
+  file_.close();
+  if (rank_ == 0 && !resumable_) std::remove(partial_.c_str());
+}
+
+void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count,
+                                const void* data, std::size_t element_bytes, Emit emit) {
+  const std::int64_t bytes = count * static_cast<std::int64_t>(element_bytes);
+  // The memory bytes are the file bytes (little-endian int64/float64): checksum them as written.
+  const auto checksum = [&] {
+    if (count <= 0) return;
+    EventScope event(log_event("lpnnChecksum"), seconds_.checksum);
+    pieces_[dataset].push_back({offset * static_cast<std::int64_t>(element_bytes), bytes, crc32_of(data, bytes)});
+  };
+  if (emit == Emit::ChecksumOnly) {
+    checksum();
+    return;
+  }
+  // Every rank runs the same sequence of collective calls; failures are agreed on afterwards so that
+  // all ranks throw together instead of some waiting in the next collective.
+  std::string error;
+  try {
+    h5::Handle set(H5Dopen2(file_, dataset, H5P_DEFAULT), H5Dclose, std::string("opening ") + dataset);
+    h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
+    const hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count), one = 1;
+    h5::Handle memspace(H5Screate_simple(1, count > 0 ? &n : &one, nullptr), H5Sclose, "H5Screate_simple");
+    if (count > 0) {
+      h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, &start, nullptr, &n, nullptr), "H5Sselect_hyperslab");
+    } else {
+      h5::check(H5Sselect_none(filespace), "H5Sselect_none");
+      h5::check(H5Sselect_none(memspace), "H5Sselect_none");
+    }
+    const double dummy = 0.0;
+    {
+      EventScope event(log_event("lpnnH5Dwrite"), seconds_.hdf5_write);
+      if (H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) < 0)
+        fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
+    }
+    bytes_written_ += bytes;
+    checksum();
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  throw_if_any_failed(comm_, error, fmt::format("writing {} to {}", dataset, partial_));
+}
+
+template <typename Index>
+void PolytopeWriter::write_rows(const CsrBlock<Index>& block, Emit emit) {
+  const std::int64_t rows = block.rows(), nnz = block.nonzeros();
+  const std::int64_t nnz_offset = rows > 0 ? layout_.nnz_before_row(block.row_begin) : 0;
+  std::vector<std::int64_t> jc(static_cast<std::size_t>(std::max<std::int64_t>(rows, 0)));
+  for (std::int64_t r = 0; r < rows; ++r) jc[r] = nnz_offset + static_cast<std::int64_t>(block.row_pointer[r]);
+  write_slab("/A/jc", h5::native_type<std::int64_t>(), block.row_begin, rows, jc.data(), 8, emit);
+  if constexpr (sizeof(Index) == 8) {
+    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, block.columns.data(), 8, emit);
+  } else {  // 32-bit PetscInt: widen, so that the checksummed bytes are the stored int64 bytes
+    const std::vector<std::int64_t> wide(block.columns.begin(), block.columns.end());
+    write_slab("/A/ir", h5::native_type<std::int64_t>(), nnz_offset, nnz, wide.data(), 8, emit);
+  }
+  write_slab("/A/data", H5T_NATIVE_DOUBLE, nnz_offset, nnz, block.values.data(), sizeof(double), emit);
+}
+template void PolytopeWriter::write_rows<std::int32_t>(const CsrBlock<std::int32_t>&, Emit);
+template void PolytopeWriter::write_rows<std::int64_t>(const CsrBlock<std::int64_t>&, Emit);
+
+void PolytopeWriter::write_rhs(std::int64_t first_row, std::span<const double> values, Emit emit) {
+  write_slab("/lp/b", H5T_NATIVE_DOUBLE, first_row, static_cast<std::int64_t>(values.size()), values.data(), 8, emit);
+}
+void PolytopeWriter::write_objective(std::int64_t first_column, std::span<const double> values, Emit emit) {
+  write_slab("/lp/c", H5T_NATIVE_DOUBLE, first_column, static_cast<std::int64_t>(values.size()), values.data(), 8,
+             emit);
+}
+void PolytopeWriter::write_template(std::int64_t first, std::span<const double> values) {
+  write_slab("/template/cost", H5T_NATIVE_DOUBLE, first, static_cast<std::int64_t>(values.size()), values.data(), 8);
+}
+
+void PolytopeWriter::commit(const nlohmann::json& provenance) {
+  // The last row pointer (= nnz) closes /A/jc.
+  const std::int64_t nnz = layout_.nnz;
+  write_slab("/A/jc", h5::native_type<std::int64_t>(), layout_.rows, rank_ == 0 ? 1 : 0, &nnz, 8);
+  {
+    h5::Handle group(H5Gopen2(file_, "/provenance", H5P_DEFAULT), H5Gclose, "opening /provenance");
+    for (const auto& item : provenance.items()) {
+      if (item.value().is_number_integer()) h5::write_attribute(group, item.key(), item.value().get<std::int64_t>());
+      else if (item.value().is_number()) h5::write_attribute(group, item.key(), item.value().get<double>());
+      else h5::write_attribute(group, item.key(), item.value().is_string() ? item.value().get<std::string>()
+                                                                           : item.value().dump());
+    }
+  }
+  // Each dataset's CRC-32 from the pieces every rank wrote, combined in order.
+  for (const DatasetSpec& d : polytope_datasets(layout_)) {
+    const std::uint32_t crc = combine_pieces(comm_, pieces_[d.name], d.size * 8);
+    h5::Handle set(H5Dopen2(file_, d.name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + d.name);
+    h5::write_attribute(set, "crc32", static_cast<std::int64_t>(crc));
+  }
+  // The ledger has served its purpose; the finished file holds the polytope only.
+  if (h5::exists(file_, "/build") && H5Ldelete(file_, "/build", H5P_DEFAULT) < 0)
+    fail("removing the build ledger from {} failed", partial_);
+  h5::write_attribute(file_, "complete", std::int64_t{1});
+  if (file_.close() < 0) fail("closing {} failed (disk full?)", partial_);
+  LPNN_MPI(MPI_Barrier(comm_));
+  int renamed = 1;
+  std::string error;
+  if (rank_ == 0 && std::rename(partial_.c_str(), path_.c_str()) != 0) {
+    renamed = 0;
+    error = std::strerror(errno);
+  }
+  LPNN_MPI(MPI_Bcast(&renamed, 1, MPI_INT, 0, comm_));
+  committed_ = true;
+  if (!renamed) throw CollectiveError(fmt::format("renaming {} to {} failed: {}", partial_, path_, error.empty() ? "see rank 0" : error));
+}
+
+}  // namespace lpnn

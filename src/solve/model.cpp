@@ -1,0 +1,96 @@
+#include "lpnn/solve/model.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "lpnn/util/error.hpp"
+#include "lpnn/solve/evaluate.hpp"
+
+namespace lpnn {
+
+nlohmann::json Model::to_json() const {
+  nlohmann::json j{{"format", kModelFormat},
+                   {"format_version", kModelFormatVersion},
+                   {"architecture", arch.to_json()},
+                   {"parameters", parameters},
+                   {"grid", {{"param", grid.param}, {"input", grid.input}, {"output", grid.output}}},
+                   {"scaling", scaling ? scaling->to_json() : nlohmann::json(nullptr)}};
+  for (const auto& item : report.items()) j[item.key()] = item.value();
+  return j;
+}
+
+Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
+  if (!j.is_object() || j.value("format", "") != kModelFormat)
+    fail("{} is not an lpnn model file (no \"format\": \"{}\")", origin, kModelFormat);
+  if (j.value("format_version", 0) != kModelFormatVersion)
+    fail("{} has model format version {}, this lpnn reads {}", origin, j.value("format_version", 0), kModelFormatVersion);
+  Model model;
+  try {
+    model.arch = Architecture::from_json(j.at("architecture"));
+    j.at("parameters").get_to(model.parameters);
+    model.grid = {j.at("grid").at("param").get<std::int64_t>(), j.at("grid").at("input").get<std::int64_t>(),
+                  j.at("grid").at("output").get<std::int64_t>()};
+    if (!j.at("scaling").is_null()) model.scaling = MinMaxScaling::from_json(j.at("scaling"));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: malformed model: {}", origin, e.what());
+  }
+  if (static_cast<std::int64_t>(model.parameters.size()) != model.arch.parameters())
+    fail("{}: {} parameters, but the architecture has {}", origin, model.parameters.size(), model.arch.parameters());
+  for (const char* key : {"method", "losses", "solver", "provenance"})
+    if (j.contains(key)) model.report[key] = j.at(key);
+  return model;
+}
+
+Model Model::from_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail("cannot open the model file {}: {}", path, std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("{} is not a JSON model file: {}", path, e.what());
+  }
+  return from_json(j, path);
+}
+
+void Model::write(const std::string& path) const {
+  const std::string temporary = path + ".partial";
+  {
+    std::ofstream out(temporary);
+    if (!out) fail("cannot write the model file {}: {}", temporary, std::strerror(errno));
+    out << to_json().dump(2) << '\n';
+    out.flush();
+    if (!out) {
+      std::remove(temporary.c_str());
+      fail("writing the model file {} failed (disk full?)", temporary);
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temporary.c_str());
+    fail("cannot move the model into place at {}: {}", path, reason);
+  }
+}
+
+std::vector<double> Model::predict(const Dataset& raw) const {
+  const Dataset data = scaling ? scaling->apply(raw) : raw;
+  std::vector<double> out(static_cast<std::size_t>(data.samples * arch.outputs()));
+  for (std::int64_t d = 0; d < data.samples; ++d) {
+    std::span<double> z(out.data() + d * arch.outputs(), static_cast<std::size_t>(arch.outputs()));
+    arch.evaluate<double>(data.input(d), parameters, z);
+    if (scaling) scaling->unscale_outputs(z);
+  }
+  return out;
+}
+
+double Model::loss(const Dataset& raw) const {
+  const Dataset data = scaling ? scaling->apply(raw) : raw;
+  return evaluate_losses(arch, parameters, data).data_loss;
+}
+
+}  // namespace lpnn

@@ -1,0 +1,289 @@
+#include "lpnn/solve/trainer.hpp"
+
+#include <petscviewerhdf5.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/bags/cost_template.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/provenance.hpp"
+#include "lpnn/solve/grid_search.hpp"
+#include "lpnn/arch/lipschitz.hpp"
+#include "lpnn/bags/planner.hpp"
+#include "lpnn/hdf5/reader.hpp"
+#include "lpnn/solve/evaluate.hpp"
+#include "lpnn/util/mpi.hpp"
+
+namespace lpnn {
+
+namespace {
+
+std::string to_string(TrainMethod m) {
+  switch (m) {
+    case TrainMethod::Lp: return "lp";
+    case TrainMethod::GridSearch: return "grid";
+    case TrainMethod::Adam: return "sgd";
+  }
+  return "?";
+}
+
+struct LpOutcome {
+  LpSolution solution;
+  std::vector<double> x_weights;  // X[a], a < M, on every rank
+};
+
+// The face LP's data on `comm`: A and b from the file, c and the upper bounds from the face.
+struct FaceLpData {
+  OwnedMat A;
+  OwnedVec c, b, upper, lower;
+};
+
+FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
+                        std::span<const double> cost_template, std::span<const double> x_costs) {
+  FaceLpData lp;
+  lp.A = load_constraint_matrix(comm, options.polytope, meta.layout);
+  LPNN_PETSC(MatCreateVecs(lp.A, lp.c.out(), lp.b.out()));
+  LPNN_PETSC(VecDuplicate(lp.c, lp.upper.out()));
+  LPNN_PETSC(VecDuplicate(lp.c, lp.lower.out()));
+  LPNN_PETSC(VecSet(lp.lower, 0.0));
+  {
+    // The right-hand sides come from the file (/lp/b), like the matrix.
+    OwnedViewer viewer;
+    LPNN_PETSC(PetscViewerHDF5Open(comm, options.polytope.c_str(), FILE_MODE_READ, viewer.out()));
+    LPNN_PETSC(PetscViewerHDF5PushGroup(viewer, "/lp"));
+    LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(lp.b.get()), "b"));
+    LPNN_PETSC(VecLoad(lp.b, viewer));
+    LPNN_PETSC(PetscViewerHDF5PopGroup(viewer));
+  }
+  const FaceObjective objective = FaceObjective::make(options.face, cost_template, x_costs);
+  PetscInt first = 0, last = 0;
+  LPNN_PETSC(VecGetOwnershipRange(lp.c, &first, &last));
+  PetscScalar *cost, *up;
+  LPNN_PETSC(VecGetArray(lp.c, &cost));
+  LPNN_PETSC(VecGetArray(lp.upper, &up));
+  objective.columns(meta.layout, face, cost_template, x_costs, first, {cost, static_cast<std::size_t>(last - first)},
+                    {up, static_cast<std::size_t>(last - first)});
+  LPNN_PETSC(VecRestoreArray(lp.c, &cost));
+  LPNN_PETSC(VecRestoreArray(lp.upper, &up));
+  return lp;
+}
+
+// Clp on rank 0 over the gathered LP; the others wait for the result. A Clp failure is reported by
+// status; an exception on rank 0 (e.g. more nonzeros than Clp can index) is shared so that every rank
+// throws it together instead of the others waiting forever in the broadcasts below.
+LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, const PolytopeLayout& layout,
+                                 const FaceLpData& data) {
+  const LinearProgram lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper);
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  LpOutcome outcome;
+  std::string clp_error;
+  if (rank == 0) {
+    try {
+      outcome.solution = solve_with_clp(lp, options.clp_tolerance);
+    } catch (const std::exception& e) {
+      clp_error = e.what();
+      if (clp_error.empty()) clp_error = "Clp failed";
+    }
+  }
+  throw_if_root_failed(comm, clp_error);
+  LpSolution& solution = outcome.solution;
+  double scalars[6] = {solution.objective,       static_cast<double>(solution.iterations), solution.seconds,
+                       solution.primal_residual, solution.dual_residual, solution.optimal ? 1.0 : 0.0};
+  LPNN_MPI(MPI_Bcast(scalars, 6, MPI_DOUBLE, 0, comm));
+  solution.objective = scalars[0];
+  solution.iterations = static_cast<std::int64_t>(scalars[1]);
+  solution.seconds = scalars[2];
+  solution.primal_residual = scalars[3];
+  solution.dual_residual = scalars[4];
+  solution.optimal = scalars[5] != 0.0;
+  broadcast_string(comm, solution.status);
+  outcome.x_weights.resize(static_cast<std::size_t>(layout.M));
+  if (rank == 0) std::copy_n(solution.x.begin(), layout.M, outcome.x_weights.begin());
+  LPNN_MPI(MPI_Bcast(outcome.x_weights.data(), static_cast<int>(layout.M), MPI_DOUBLE, 0, comm));
+  solution.x.clear();
+  return outcome;
+}
+
+// The face LP on the loaded matrix, solved by the chosen path.
+LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
+                        std::span<const double> cost_template, std::span<const double> x_costs) {
+  const FaceLpData data = load_face_lp(comm, options, meta, face, cost_template, x_costs);
+  if (options.solver == LpSolverKind::Clp) return solve_with_clp_on_root(comm, options, meta.layout, data);
+  LpOutcome outcome;
+  outcome.solution = solve_with_pdhg(data.A, data.b, data.c, data.upper, options.pdhg, meta.layout.M);
+  outcome.x_weights = std::move(outcome.solution.x);
+  return outcome;
+}
+
+// φ from X (README, The polytope / Rows and columns: φ = Σ_a θ(a) X[a]). A vertex (Clp) has X = e_a; a first-order solution may spread
+// X over ties or carry small noise, so among the points holding at least half of the largest weight the
+// one with the lowest face objective is taken: with ties, any optimal grid point is correct.
+std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, std::span<const double> weights,
+                                std::span<const double> cost_template, std::span<const double> x_costs) {
+  const double top = *std::max_element(weights.begin(), weights.end());
+  std::int64_t best = -1;
+  double best_value = INFINITY;
+  for (std::int64_t a = 0; a < layout.M; ++a) {
+    if (weights[a] < 0.5 * top) continue;
+    const double value = face.objective_of(layout, cost_template, x_costs[a], a);
+    if (value < best_value) {
+      best_value = value;
+      best = a;
+    }
+  }
+  return best;
+}
+
+
+}  // namespace
+
+double verification_tolerance(const TrainOptions& options, double oracle_objective) {
+  const bool exact = options.method != TrainMethod::Lp || options.solver == LpSolverKind::Clp;
+  const double relative = exact ? std::max(options.clp_tolerance, 1e-9) : 10.0 * options.pdhg.tolerance;
+  return relative * (1.0 + std::fabs(oracle_objective));
+}
+
+namespace {
+
+// What the chosen method found: a grid point (LP, grid search) or φ itself (Adam).
+struct MethodOutcome {
+  nlohmann::json solver_report;
+  double lp_objective = NAN;
+  std::int64_t grid_point_index = -1;
+  std::vector<double> parameters;  // Adam only
+};
+
+MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face) {
+  const PolytopeLayout& layout = meta.layout;
+  const std::vector<double> cost_template = read_double_dataset(options.polytope, "/template/cost");
+  std::vector<double> x_costs(static_cast<std::size_t>(layout.M));
+  compute_regularizer_costs(meta.arch, layout, 0, x_costs);
+  const LpOutcome outcome = solve_face_lp(comm, options, meta, face, cost_template, x_costs);
+  if (!outcome.solution.optimal)
+    throw CollectiveError(fmt::format(
+        "the LP solver stopped without an optimum ({}, {} iterations){}", outcome.solution.status,
+        outcome.solution.iterations,
+        options.solver == LpSolverKind::Pdhg ? "; raise --max-iterations or --tolerance" : ""));
+  MethodOutcome result;
+  result.lp_objective = outcome.solution.objective;
+  result.grid_point_index = recover_grid_point(layout, face, outcome.x_weights, cost_template, x_costs);
+  result.solver_report = outcome.solution.to_json();
+  result.solver_report["name"] = options.solver == LpSolverKind::Clp ? "clp" : "pdhg";
+  result.solver_report["face"] = options.face == FaceMode::Bounds ? "bounds" : "penalty";
+  if (options.solver == LpSolverKind::Pdhg) result.solver_report["tolerance"] = options.pdhg.tolerance;
+  return result;
+}
+
+MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
+                         const Dataset& data) {
+  if (options.method == TrainMethod::Lp) return run_lp(comm, options, meta, face);
+  MethodOutcome result;
+  if (options.method == TrainMethod::GridSearch) {
+    const GridSearchResult search = grid_search(comm, meta.arch, meta.layout.grid, data);
+    result.grid_point_index = search.best_point;
+    result.solver_report = {{"name", "grid"}, {"evaluations", search.evaluations}, {"seconds", search.seconds}};
+    return result;
+  }
+  // Adam is cheap and deterministic: rank 0 runs it and shares φ.
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  AdamResult adam;
+  result.parameters.resize(static_cast<std::size_t>(meta.arch.parameters()));
+  if (rank == 0) {
+    adam = train_adam(meta.arch, data, options.adam);
+    result.parameters = adam.best_parameters;
+  }
+  LPNN_MPI(MPI_Bcast(result.parameters.data(), static_cast<int>(result.parameters.size()), MPI_DOUBLE, 0, comm));
+  result.solver_report = {{"name", "adam"},          {"starts", options.adam.starts},
+                          {"iterations", options.adam.iterations}, {"learning_rate", options.adam.learning_rate},
+                          {"seed", options.adam.seed}, {"start_losses", adam.start_losses},
+                          {"seconds", adam.seconds}};
+  return result;
+}
+
+// --verify: the oracle beside the LP; throws when the LP optimum or the recovered network's grid loss
+// differs from exhaustive grid search by more than the solver's tolerance.
+void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta,
+                           const Dataset& data, double lp_objective, double achieved, nlohmann::json& losses) {
+  const GridSearchResult oracle = grid_search(comm, meta.arch, meta.layout.grid, data);
+  const double tolerance = verification_tolerance(options, oracle.objective);
+  losses["oracle_objective"] = oracle.objective;
+  if (!std::isnan(lp_objective) && std::fabs(lp_objective - oracle.objective) > tolerance)
+    throw CollectiveError(fmt::format("verification FAILED: LP optimum {:.12g} but exhaustive grid search gives "
+                                      "{:.12g} (difference {:.3g} > tolerance {:.3g})",
+                                      lp_objective, oracle.objective, lp_objective - oracle.objective, tolerance));
+  if (options.method != TrainMethod::Adam && std::fabs(achieved - oracle.objective) > tolerance)
+    throw CollectiveError(fmt::format("verification FAILED: the recovered network's grid loss {:.12g} differs from "
+                                      "the grid optimum {:.12g} by more than {:.3g}",
+                                      achieved, oracle.objective, tolerance));
+  losses["verified"] = true;
+  losses["verify_tolerance"] = tolerance;
+}
+
+}  // namespace
+
+Model train(MPI_Comm comm, const TrainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  int ranks = 1;
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+
+  // 1. The polytope's metadata and the data set, checked against each other.
+  const PolytopeMetadata meta = read_polytope_metadata(options.polytope);
+  const PolytopeLayout& layout = meta.layout;
+  if (options.method == TrainMethod::Lp) {  // only the LP loads /A
+    const LoadPlan load = plan_matrix_load(layout, ranks, static_cast<int>(sizeof(PetscInt)), options.memory_budget);
+    if (!load.refusal.empty()) fail("refused: {}", load.refusal);
+  }
+  if (options.verify_checksums) verify_polytope_checksums(comm, options.polytope);
+  Dataset data = read_dataset(options.data, layout.n, layout.m);
+  Model model;
+  model.arch = meta.arch;
+  model.grid = layout.grid;
+  if (options.scale_minmax) {
+    model.scaling = MinMaxScaling::fit(data);
+    data = model.scaling->apply(data);
+  } else {
+    require_in_box(data);
+  }
+  const Face face = Face::of(layout, data);
+
+  // 2. The method.
+  MethodOutcome outcome = run_method(comm, options, meta, face, data);
+  model.parameters = std::move(outcome.parameters);
+  if (outcome.grid_point_index >= 0) {
+    model.parameters.resize(static_cast<std::size_t>(meta.arch.parameters()));
+    grid_point(Grid(layout.grid.param), outcome.grid_point_index, model.parameters);
+  }
+
+  // 3. Losses: on the grid data (what the LP optimizes) and on the data as given.
+  const Losses grid_losses = evaluate_losses(meta.arch, model.parameters, round_to_grid(data, layout.grid));
+  const Losses train_losses = evaluate_losses(meta.arch, model.parameters, data);
+  nlohmann::json losses{{"grid_loss", grid_losses.total()},
+                        {"train_loss", train_losses.data_loss},
+                        {"regularization", train_losses.regularization},
+                        {"epsilon_bound", epsilon_of_grid(meta.lipschitz_numeric, layout.grid)},
+                        {"lipschitz_numeric", meta.lipschitz_numeric},
+                        {"lipschitz_bmp", meta.lipschitz_bmp}};
+  if (!std::isnan(outcome.lp_objective)) losses["lp_objective"] = outcome.lp_objective;
+
+  // 4. --verify: the oracle beside the LP.
+  if (options.verify)
+    verify_against_oracle(comm, options, meta, data, outcome.lp_objective, grid_losses.total(), losses);
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  model.report = {{"method", to_string(options.method)},
+                  {"losses", losses},
+                  {"solver", outcome.solver_report},
+                  {"provenance",
+                   {{"lpnn_version", LPNN_VERSION}, {"polytope", options.polytope}, {"data", options.data},
+                    {"samples", data.samples}, {"polytope_samples", layout.D}, {"ranks", ranks},
+                    {"created_utc", utc_timestamp()}, {"seconds", seconds}}}};
+  return model;
+}
+
+}  // namespace lpnn
