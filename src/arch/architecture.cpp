@@ -18,28 +18,38 @@ using nlohmann::json;
 
 std::string to_string(Activation a) {
   switch (a) {
-    case Activation::Identity: return "identity";
-    case Activation::Relu: return "relu";
-    case Activation::LeakyRelu: return "leaky_relu";
-    case Activation::Tanh: return "tanh";
+    case Activation::Identity:
+      return "identity";
+    case Activation::Relu:
+      return "relu";
+    case Activation::LeakyRelu:
+      return "leaky_relu";
+    case Activation::Tanh:
+      return "tanh";
   }
   return "?";
 }
 
 std::string to_string(LossKind l) {
   switch (l) {
-    case LossKind::Squared: return "squared";
-    case LossKind::Absolute: return "absolute";
-    case LossKind::Hinge: return "hinge";
+    case LossKind::Squared:
+      return "squared";
+    case LossKind::Absolute:
+      return "absolute";
+    case LossKind::Hinge:
+      return "hinge";
   }
   return "?";
 }
 
 std::string to_string(RegularizerKind r) {
   switch (r) {
-    case RegularizerKind::None: return "none";
-    case RegularizerKind::L1: return "l1";
-    case RegularizerKind::L2: return "l2";
+    case RegularizerKind::None:
+      return "none";
+    case RegularizerKind::L1:
+      return "l1";
+    case RegularizerKind::L2:
+      return "l2";
   }
   return "?";
 }
@@ -66,7 +76,8 @@ std::int64_t positive_integer(const json& object, const char* key, const std::st
   const json& v = object.at(key);
   if (!v.is_number_integer()) fail("spec: {}.{} must be an integer, got {}", where, key, v.dump());
   // get<int64_t> would wrap an unsigned value above INT64_MAX to a negative number.
-  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+  if (v.is_number_unsigned() &&
+      v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
     fail("spec: {}.{} = {} is too large", where, key, v.dump());
   const std::int64_t value = v.get<std::int64_t>();
   if (value <= 0) fail("spec: {}.{} must be at least 1, got {}", where, key, value);
@@ -92,6 +103,60 @@ LossKind parse_loss(const json& v) {
   fail("spec: unknown loss \"{}\" (use squared, absolute or hinge)", name);
 }
 
+LayerSpec parse_layer(const json& layer, const std::string& where) {
+  if (!layer.is_object()) fail("spec: {} must be an object, got {}", where, layer.dump());
+  check_keys(layer, {"units", "activation", "slope"}, where);
+  LayerSpec ls;
+  ls.units = positive_integer(layer, "units", where);
+  if (!layer.contains("activation")) fail("spec: {} is missing the required field \"activation\"", where);
+  ls.activation = parse_activation(layer.at("activation"), where);
+  if (layer.contains("slope")) {
+    if (ls.activation != Activation::LeakyRelu)
+      fail("spec: {}.slope is only meaningful for leaky_relu, not {}", where, to_string(ls.activation));
+    if (!layer.at("slope").is_number()) fail("spec: {}.slope must be a number", where);
+    ls.slope = layer.at("slope").get<double>();
+    // The Lipschitz analysis assumes 1-Lipschitz activations with a(0) = 0.
+    if (!(ls.slope >= 0.0 && ls.slope <= 1.0)) fail("spec: {}.slope must be in [0, 1], got {}", where, ls.slope);
+  }
+  return ls;
+}
+
+Regularizer parse_regularizer(const json& reg) {
+  Regularizer regularizer;
+  if (!reg.is_object()) fail("spec: \"regularizer\" must be an object like {{\"kind\": \"l2\", \"weight\": 0.01}}");
+  check_keys(reg, {"kind", "weight"}, "regularizer");
+  if (!reg.contains("kind") || !reg.at("kind").is_string()) fail("spec: regularizer.kind must be \"l1\" or \"l2\"");
+  const std::string kind = reg.at("kind").get<std::string>();
+  if (kind == "l1")
+    regularizer.kind = RegularizerKind::L1;
+  else if (kind == "l2")
+    regularizer.kind = RegularizerKind::L2;
+  else
+    fail("spec: unknown regularizer.kind \"{}\" (use l1 or l2)", kind);
+  if (!reg.contains("weight") || !reg.at("weight").is_number()) fail("spec: regularizer.weight must be a number >= 0");
+  regularizer.weight = reg.at("weight").get<double>();
+  if (!(regularizer.weight >= 0.0) || !std::isfinite(regularizer.weight))
+    fail("spec: regularizer.weight must be a finite number >= 0, got {}", regularizer.weight);
+  return regularizer;
+}
+
+// Size first, with checked arithmetic, before anything is allocated: a spec with absurd widths must be
+// refused with a message, not overflow the parameter indices or exhaust memory building the graph.
+void check_parameter_count(std::int64_t inputs, const std::vector<LayerSpec>& layers, bool bias) {
+  std::int64_t count = 0, width = inputs;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::int64_t units = layers[i].units;
+    count = checked_add(count, checked_mul(units, width, "the parameter count"), "the parameter count");
+    if (bias) count = checked_add(count, units, "the parameter count");
+    if (count > kMaxParameters)
+      fail(
+          "spec: the network has more than {} parameters by layers[{}] (units {}, fan-in {}); a polytope over N "
+          "parameters has at least 2^N columns, so lpnn refuses networks this large",
+          kMaxParameters, i, units, width);
+    width = units;
+  }
+}
+
 }  // namespace
 
 Architecture Architecture::from_json(const json& spec) {
@@ -99,97 +164,49 @@ Architecture Architecture::from_json(const json& spec) {
   check_keys(spec, {"input", "layers", "bias", "loss", "regularizer"}, "the spec");
   Architecture arch;
   arch.input_ = positive_integer(spec, "input", "the spec");
-
   if (!spec.contains("layers") || !spec.at("layers").is_array() || spec.at("layers").empty())
     fail("spec: \"layers\" must be a non-empty array of {{\"units\": U, \"activation\": A}}");
   const json& layers = spec.at("layers");
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const std::string where = fmt::format("layers[{}]", i);
-    const json& layer = layers[i];
-    if (!layer.is_object()) fail("spec: {} must be an object, got {}", where, layer.dump());
-    check_keys(layer, {"units", "activation", "slope"}, where);
-    LayerSpec ls;
-    ls.units = positive_integer(layer, "units", where);
-    if (!layer.contains("activation")) fail("spec: {} is missing the required field \"activation\"", where);
-    ls.activation = parse_activation(layer.at("activation"), where);
-    if (layer.contains("slope")) {
-      if (ls.activation != Activation::LeakyRelu)
-        fail("spec: {}.slope is only meaningful for leaky_relu, not {}", where, to_string(ls.activation));
-      if (!layer.at("slope").is_number()) fail("spec: {}.slope must be a number", where);
-      ls.slope = layer.at("slope").get<double>();
-      // The Lipschitz analysis assumes 1-Lipschitz activations with a(0) = 0.
-      if (!(ls.slope >= 0.0 && ls.slope <= 1.0))
-        fail("spec: {}.slope must be in [0, 1], got {}", where, ls.slope);
-    }
-    arch.layers_.push_back(ls);
-  }
-
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    arch.layers_.push_back(parse_layer(layers[i], fmt::format("layers[{}]", i)));
   if (spec.contains("bias")) {
     if (!spec.at("bias").is_boolean()) fail("spec: \"bias\" must be true or false, got {}", spec.at("bias").dump());
     arch.bias_ = spec.at("bias").get<bool>();
   }
   if (!spec.contains("loss")) fail("spec: the required field \"loss\" is missing (squared, absolute or hinge)");
   arch.loss_ = parse_loss(spec.at("loss"));
+  if (spec.contains("regularizer") && !spec.at("regularizer").is_null())
+    arch.regularizer_ = parse_regularizer(spec.at("regularizer"));
+  check_parameter_count(arch.input_, arch.layers_, arch.bias_);
+  arch.build_dense_graph();
+  return arch;
+}
 
-  if (spec.contains("regularizer") && !spec.at("regularizer").is_null()) {
-    const json& reg = spec.at("regularizer");
-    if (!reg.is_object()) fail("spec: \"regularizer\" must be an object like {{\"kind\": \"l2\", \"weight\": 0.01}}");
-    check_keys(reg, {"kind", "weight"}, "regularizer");
-    if (!reg.contains("kind") || !reg.at("kind").is_string())
-      fail("spec: regularizer.kind must be \"l1\" or \"l2\"");
-    const std::string kind = reg.at("kind").get<std::string>();
-    if (kind == "l1") arch.regularizer_.kind = RegularizerKind::L1;
-    else if (kind == "l2") arch.regularizer_.kind = RegularizerKind::L2;
-    else fail("spec: unknown regularizer.kind \"{}\" (use l1 or l2)", kind);
-    if (!reg.contains("weight") || !reg.at("weight").is_number())
-      fail("spec: regularizer.weight must be a number >= 0");
-    arch.regularizer_.weight = reg.at("weight").get<double>();
-    if (!(arch.regularizer_.weight >= 0.0) || !std::isfinite(arch.regularizer_.weight))
-      fail("spec: regularizer.weight must be a finite number >= 0, got {}", arch.regularizer_.weight);
-  }
-
-  // Size first, with checked arithmetic, before anything is allocated: a spec with absurd widths must be
-  // refused with a message, not overflow the parameter indices or exhaust memory building the graph.
-  {
-    std::int64_t count = 0, width = arch.input_;
-    for (std::size_t i = 0; i < arch.layers_.size(); ++i) {
-      const std::int64_t units = arch.layers_[i].units;
-      count = checked_add(count, checked_mul(units, width, "the parameter count"), "the parameter count");
-      if (arch.bias_) count = checked_add(count, units, "the parameter count");
-      if (count > kMaxParameters)
-        fail("spec: the network has more than {} parameters by layers[{}] (units {}, fan-in {}); a polytope over N "
-             "parameters has at least 2^N columns, so lpnn refuses networks this large",
-             kMaxParameters, i, units, width);
-      width = units;
-    }
-  }
-
-  // Dense layers -> graph: layer by layer, weights row-major (output x input), then biases.
+// Dense layers -> graph: layer by layer, weights row-major (output x input), then biases.
+void Architecture::build_dense_graph() {
   std::int64_t parameter = 0;
   std::int64_t previous_first = 0;  // value index of the previous layer's first unit
-  std::int64_t previous_width = arch.input_;
-  for (const LayerSpec& ls : arch.layers_) {
-    const std::int64_t first = static_cast<std::int64_t>(arch.neurons_.size());
+  std::int64_t previous_width = input_;
+  for (const LayerSpec& ls : layers_) {
+    const std::int64_t first = static_cast<std::int64_t>(neurons_.size());
     for (std::int64_t u = 0; u < ls.units; ++u) {
       Neuron neuron;
       neuron.activation = ls.activation;
       neuron.slope = ls.slope;
       for (std::int64_t k = 0; k < previous_width; ++k)
         neuron.in.push_back({previous_first + k, checked_add(parameter, u * previous_width + k, "parameter count")});
-      arch.neurons_.push_back(std::move(neuron));
+      neurons_.push_back(std::move(neuron));
     }
     parameter = checked_add(parameter, checked_mul(ls.units, previous_width, "parameter count"), "parameter count");
-    if (arch.bias_) {
-      for (std::int64_t u = 0; u < ls.units; ++u) arch.neurons_[first + u].bias_parameter = parameter + u;
+    if (bias_) {
+      for (std::int64_t u = 0; u < ls.units; ++u) neurons_[first + u].bias_parameter = parameter + u;
       parameter += ls.units;
     }
-    previous_first = arch.input_ + first;
+    previous_first = input_ + first;
     previous_width = ls.units;
   }
-  arch.parameter_count_ = parameter;
-  for (std::int64_t u = 0; u < arch.layers_.back().units; ++u)
-    arch.output_neurons_.push_back(previous_first - arch.input_ + u);
-  return arch;
+  parameter_count_ = parameter;
+  for (std::int64_t u = 0; u < layers_.back().units; ++u) output_neurons_.push_back(previous_first - input_ + u);
 }
 
 Architecture Architecture::from_json_text(const std::string& text, const std::string& origin) {
@@ -241,7 +258,8 @@ std::int64_t Architecture::max_fan_in() const {
 double Architecture::regularization(std::span<const double> phi) const {
   double r = 0.0;
   switch (regularizer_.kind) {
-    case RegularizerKind::None: return 0.0;
+    case RegularizerKind::None:
+      return 0.0;
     case RegularizerKind::L1:
       for (double p : phi) r += std::fabs(p);
       break;

@@ -5,6 +5,7 @@
 #include <queue>
 #include <vector>
 
+#include "lpnn/arch/jet.hpp"
 #include "lpnn/util/error.hpp"
 
 namespace lpnn {
@@ -22,72 +23,19 @@ double bmp_lipschitz_bound(const Architecture& arch) {
   }
   const double m = static_cast<double>(arch.outputs());
   switch (arch.loss()) {
-    case LossKind::Squared: return m * 2.0 * (U + 1.0) * (G + 1.0);
-    case LossKind::Absolute: return m * (G + 1.0);
-    case LossKind::Hinge: return m * (G + U);
+    case LossKind::Squared:
+      return m * 2.0 * (U + 1.0) * (G + 1.0);
+    case LossKind::Absolute:
+      return m * (G + 1.0);
+    case LossKind::Hinge:
+      return m * (G + U);
   }
   return 0.0;
 }
 
 namespace {
 
-struct Interval {
-  double lo = 0.0, hi = 0.0;
-  double mag() const { return std::max(std::fabs(lo), std::fabs(hi)); }
-};
-Interval operator+(Interval a, Interval b) { return {a.lo + b.lo, a.hi + b.hi}; }
-Interval operator-(Interval a, Interval b) { return {a.lo - b.hi, a.hi - b.lo}; }
-Interval operator*(Interval a, Interval b) {
-  const double p[4] = {a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi};
-  return {*std::min_element(p, p + 4), *std::max_element(p, p + 4)};
-}
-
-// An interval enclosure of a value and of its gradient over the variables (x, y, φ).
-struct IntervalJet {
-  Interval v;
-  std::vector<Interval> g;
-  IntervalJet() = default;
-  explicit IntervalJet(double c) : v{c, c} {}
-  IntervalJet(Interval value, std::vector<Interval> grad) : v(value), g(std::move(grad)) {}
-};
-
-std::vector<Interval> combine(const std::vector<Interval>& a, Interval fa, const std::vector<Interval>& b,
-                              Interval fb) {
-  // fa·a + fb·b, where an empty gradient is zero (a constant).
-  const std::size_t size = std::max(a.size(), b.size());
-  std::vector<Interval> r(size, Interval{0.0, 0.0});
-  for (std::size_t i = 0; i < a.size(); ++i) r[i] = r[i] + fa * a[i];
-  for (std::size_t i = 0; i < b.size(); ++i) r[i] = r[i] + fb * b[i];
-  return r;
-}
-
-IntervalJet operator+(const IntervalJet& a, const IntervalJet& b) {
-  return {a.v + b.v, combine(a.g, {1, 1}, b.g, {1, 1})};
-}
-IntervalJet operator-(const IntervalJet& a, const IntervalJet& b) {
-  return {a.v - b.v, combine(a.g, {1, 1}, b.g, {-1, -1})};
-}
-IntervalJet operator*(const IntervalJet& a, const IntervalJet& b) {
-  return {a.v * b.v, combine(a.g, b.v, b.g, a.v)};
-}
-IntervalJet scale(const IntervalJet& a, Interval value, Interval derivative) {
-  return {value, combine(a.g, derivative, {}, {0, 0})};
-}
-IntervalJet relu(const IntervalJet& a) {
-  const Interval d = a.v.lo > 0 ? Interval{1, 1} : a.v.hi < 0 ? Interval{0, 0} : Interval{0, 1};
-  return scale(a, {std::max(a.v.lo, 0.0), std::max(a.v.hi, 0.0)}, d);
-}
-IntervalJet abs_value(const IntervalJet& a) {
-  const Interval d = a.v.lo > 0 ? Interval{1, 1} : a.v.hi < 0 ? Interval{-1, -1} : Interval{-1, 1};
-  const double lo = (a.v.lo > 0 || a.v.hi < 0) ? std::min(std::fabs(a.v.lo), std::fabs(a.v.hi)) : 0.0;
-  return scale(a, {lo, a.v.mag()}, d);
-}
-IntervalJet tanh_value(const IntervalJet& a) {
-  // tanh' = 1 - tanh² is largest nearest 0 and smallest farthest from 0.
-  const double near = (a.v.lo <= 0 && a.v.hi >= 0) ? 0.0 : std::min(std::fabs(a.v.lo), std::fabs(a.v.hi));
-  const double tn = std::tanh(near), tf = std::tanh(a.v.mag());
-  return scale(a, {std::tanh(a.v.lo), std::tanh(a.v.hi)}, {1.0 - tf * tf, 1.0 - tn * tn});
-}
+using IntervalJet = Jet<Interval>;  // enclosures of a value and its gradient over (x, y, φ)
 
 struct Box {
   std::vector<Interval> range;  // x (n), y (m), φ (N)
@@ -97,11 +45,7 @@ struct Box {
 
 double gradient_bound(const Architecture& arch, const std::vector<Interval>& range) {
   const std::size_t n = arch.inputs(), m = arch.outputs(), N = arch.parameters(), V = n + m + N;
-  auto variable = [&](std::size_t i) {
-    std::vector<Interval> g(V, Interval{0, 0});
-    g[i] = {1, 1};
-    return IntervalJet(range[i], std::move(g));
-  };
+  auto variable = [&](std::size_t i) { return IntervalJet::variable(range[i], i, V); };
   std::vector<IntervalJet> x, y, phi, z(m);
   for (std::size_t i = 0; i < n; ++i) x.push_back(variable(i));
   for (std::size_t i = 0; i < m; ++i) y.push_back(variable(n + i));

@@ -7,8 +7,8 @@
 
 namespace lpnn {
 
-PolytopeLayout PolytopeLayout::make(std::int64_t parameters, std::int64_t inputs, std::int64_t outputs,
-                                    GridSpec grid, std::int64_t samples) {
+PolytopeLayout PolytopeLayout::make(std::int64_t parameters, std::int64_t inputs, std::int64_t outputs, GridSpec grid,
+                                    std::int64_t samples) {
   if (samples < 1) fail("the number of samples D must be at least 1, got {}", samples);
   if (parameters < 1 || inputs < 1 || outputs < 1)
     fail("a polytope needs at least one parameter, input and output (got N={}, n={}, m={})", parameters, inputs,

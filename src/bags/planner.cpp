@@ -5,10 +5,10 @@
 #include <limits>
 #include <vector>
 
+#include "lpnn/arch/lipschitz.hpp"
 #include "lpnn/bags/cost_template.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/units.hpp"
-#include "lpnn/arch/lipschitz.hpp"
 
 namespace lpnn {
 
@@ -30,8 +30,8 @@ namespace {
 
 // Why the layout's indices do not fit the PetscInt in use, or an empty string.
 std::string index_overflow(const PolytopeLayout& l, int petsc_index_bytes) {
-  const std::int64_t index_max = petsc_index_bytes == 4 ? std::numeric_limits<std::int32_t>::max()
-                                                         : std::numeric_limits<std::int64_t>::max();
+  const std::int64_t index_max =
+      petsc_index_bytes == 4 ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int64_t>::max();
   if (l.nnz <= index_max && l.cols <= index_max && l.rows <= index_max) return {};
   return fmt::format(
       "the polytope's indices overflow the {}-bit PetscInt in use (rows {}, columns {}, nonzeros {} > {}); "
@@ -106,13 +106,15 @@ LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_ind
   const double local_rows = std::ceil(static_cast<double>(layout.rows) / p);
   const double local_cols = std::ceil(static_cast<double>(layout.cols) / p);
   const double memory = 2.0 * static_cast<double>(petsc_index_bytes + 8) * local_nnz +
-                        2.0 * static_cast<double>(petsc_index_bytes) * local_rows + 8.0 * (2 * local_rows + 4 * local_cols);
+                        2.0 * static_cast<double>(petsc_index_bytes) * local_rows +
+                        8.0 * (2 * local_rows + 4 * local_cols);
   plan.memory_per_rank = memory > 9e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(memory);
   plan.refusal = index_overflow(layout, petsc_index_bytes);
   if (plan.refusal.empty() && memory_budget && memory > *memory_budget)
-    plan.refusal = fmt::format("loading /A needs about {} per rank on {} rank(s), above the memory budget of {}; use "
-                               "more ranks or a larger --memory-budget",
-                               human_bytes(memory), ranks, human_bytes(*memory_budget));
+    plan.refusal = fmt::format(
+        "loading /A needs about {} per rank on {} rank(s), above the memory budget of {}; use "
+        "more ranks or a larger --memory-budget",
+        human_bytes(memory), ranks, human_bytes(*memory_budget));
   return plan;
 }
 
@@ -142,15 +144,16 @@ nlohmann::json Plan::to_json() const {
 std::string Plan::to_text() const {
   const PolytopeLayout& l = layout;
   std::string s;
-  s += fmt::format("polytope plan: D = {} samples, N = {} parameters, n = {} inputs, m = {} outputs\n", l.D, l.N,
-                   l.n, l.m);
+  s += fmt::format("polytope plan: D = {} samples, N = {} parameters, n = {} inputs, m = {} outputs\n", l.D, l.N, l.n,
+                   l.m);
   s += fmt::format("  grid K (param/input/output)  {} / {} / {}\n", l.grid.param, l.grid.input, l.grid.output);
   s += fmt::format("  parameter grid points M      {}\n", l.M);
   s += fmt::format("  bag size B                   {}\n", l.B);
   s += fmt::format("  rows                         {}\n", l.rows);
   s += fmt::format("  columns                      {}\n", l.cols);
   s += fmt::format("  nonzeros                     {}\n", l.nnz);
-  s += fmt::format("  bytes on disk                {} ({})\n", bytes_on_disk, human_bytes(static_cast<double>(bytes_on_disk)));
+  s += fmt::format("  bytes on disk                {} ({})\n", bytes_on_disk,
+                   human_bytes(static_cast<double>(bytes_on_disk)));
   s += fmt::format("  memory per rank ({} on {})   {}\n", streaming ? "streaming" : "assembled", ranks,
                    human_bytes(static_cast<double>(memory_per_rank)));
   s += fmt::format("  Lipschitz L: BMP bound       {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_bmp, epsilon_bmp);

@@ -51,7 +51,11 @@ class PolytopeBuild {
  public:
   PolytopeBuild(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options,
                 BuildReport& report)
-      : comm_(comm), arch_(arch), layout_(plan.layout), options_(options), report_(report),
+      : comm_(comm),
+        arch_(arch),
+        layout_(plan.layout),
+        options_(options),
+        report_(report),
         fault_(FaultInjection::from_options()) {
     LPNN_MPI(MPI_Comm_rank(comm, &rank_));
     LPNN_MPI(MPI_Comm_size(comm, &ranks_));
@@ -129,7 +133,9 @@ class PolytopeBuild {
       StageScope scope(stages_.write, report_.write_seconds);
       writer.commit({{"lpnn_version", LPNN_VERSION},
                      {"ranks", static_cast<std::int64_t>(ranks_)},
-                     {"mode", report_.resumed ? "resumed" : report_.streaming ? "streaming" : "assembled"},
+                     {"mode", report_.resumed     ? "resumed"
+                              : report_.streaming ? "streaming"
+                                                  : "assembled"},
                      {"resumed_samples", report_.resumed_samples},
                      {"created_utc", utc_timestamp()},
                      {"build_seconds", seconds}});
@@ -138,9 +144,9 @@ class PolytopeBuild {
     report_.hdf5_write_seconds = writer.seconds().hdf5_write;
     report_.checksum_seconds = writer.seconds().checksum;
     report_.sync_seconds = writer.seconds().sync;
-    for (double* t : {&report_.template_seconds, &report_.generate_seconds, &report_.assemble_seconds,
-                      &report_.write_seconds, &report_.total_seconds, &report_.hdf5_write_seconds,
-                      &report_.checksum_seconds, &report_.sync_seconds})
+    for (double* t :
+         {&report_.template_seconds, &report_.generate_seconds, &report_.assemble_seconds, &report_.write_seconds,
+          &report_.total_seconds, &report_.hdf5_write_seconds, &report_.checksum_seconds, &report_.sync_seconds})
       LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, t, 1, MPI_DOUBLE, MPI_MAX, comm_));
   }
 

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 
-#include "lpnn/util/error.hpp"
-#include "lpnn/hdf5/handles.hpp"
 #include "lpnn/bags/layout.hpp"
-#include "lpnn/util/mpi.hpp"
+#include "lpnn/hdf5/handles.hpp"
 #include "lpnn/hdf5/reader.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/mpi.hpp"
 
 namespace lpnn {
 
@@ -49,7 +49,8 @@ std::uint32_t combine_pieces(MPI_Comm comm, const std::vector<CrcPiece>& mine, s
   uLong crc = crc32(0L, Z_NULL, 0);
   std::int64_t covered = 0;
   for (const CrcPiece& p : pieces) {
-    if (p.offset != covered) fail("internal: checksum pieces do not tile the dataset (gap or overlap at byte {})", covered);
+    if (p.offset != covered)
+      fail("internal: checksum pieces do not tile the dataset (gap or overlap at byte {})", covered);
     crc = crc32_combine64(crc, p.crc, static_cast<z_off64_t>(p.length));
     covered += p.length;
   }
@@ -79,18 +80,18 @@ void verify_polytope_checksums(MPI_Comm comm, const std::string& path) {
     std::vector<CrcPiece> pieces;
     std::string error;
     try {
-    h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
-    for (std::int64_t done = 0; done < slice.count;) {
-      const std::int64_t n = std::min<std::int64_t>(slice.count - done, std::int64_t{1} << 23);
-      const hsize_t start = static_cast<hsize_t>(slice.first + done), size = static_cast<hsize_t>(n);
-      buffer.resize(static_cast<std::size_t>(n * 8));
-      h5::Handle memspace(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
-      h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, &start, nullptr, &size, nullptr), "selecting " + name);
-      if (H5Dread(set, memory_type, memspace, filespace, H5P_DEFAULT, buffer.data()) < 0)
-        fail("{}: reading {} failed; the file is damaged or truncated", path, name);
-      pieces.push_back({(slice.first + done) * 8, n * 8, crc32_of(buffer.data(), n * 8)});
-      done += n;
-    }
+      h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
+      for (std::int64_t done = 0; done < slice.count;) {
+        const std::int64_t n = std::min<std::int64_t>(slice.count - done, std::int64_t{1} << 23);
+        const hsize_t start = static_cast<hsize_t>(slice.first + done), size = static_cast<hsize_t>(n);
+        buffer.resize(static_cast<std::size_t>(n * 8));
+        h5::Handle memspace(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+        h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, &start, nullptr, &size, nullptr), "selecting " + name);
+        if (H5Dread(set, memory_type, memspace, filespace, H5P_DEFAULT, buffer.data()) < 0)
+          fail("{}: reading {} failed; the file is damaged or truncated", path, name);
+        pieces.push_back({(slice.first + done) * 8, n * 8, crc32_of(buffer.data(), n * 8)});
+        done += n;
+      }
     } catch (const Error& e) {
       error = e.what();
     }
@@ -98,8 +99,10 @@ void verify_polytope_checksums(MPI_Comm comm, const std::string& path) {
     throw_if_any_failed(comm, error, fmt::format("reading {} of {}", name, path));
     const std::uint32_t actual = combine_pieces(comm, pieces, elements * 8);
     if (static_cast<std::int64_t>(actual) != stored)
-      throw CollectiveError(fmt::format("{}: the checksum of {} is {:08x}, the file records {:08x}: the data is "
-                                        "corrupt; rebuild the file", path, name, actual, static_cast<std::uint32_t>(stored)));
+      throw CollectiveError(
+          fmt::format("{}: the checksum of {} is {:08x}, the file records {:08x}: the data is "
+                      "corrupt; rebuild the file",
+                      path, name, actual, static_cast<std::uint32_t>(stored)));
   }
 }
 

@@ -3,10 +3,14 @@
 namespace lpnn {
 
 std::vector<DatasetSpec> polytope_datasets(const PolytopeLayout& l) {
-  return {{"/A/jc", H5T_STD_I64LE, l.rows + 1},        {"/A/ir", H5T_STD_I64LE, l.nnz},
-          {"/A/data", H5T_IEEE_F64LE, l.nnz},          {"/lp/b", H5T_IEEE_F64LE, l.rows},
-          {"/lp/c", H5T_IEEE_F64LE, l.cols},           {"/template/cost", H5T_IEEE_F64LE, l.B},
-          {"/grids/param", H5T_IEEE_F64LE, l.grid.param}, {"/grids/input", H5T_IEEE_F64LE, l.grid.input},
+  return {{"/A/jc", H5T_STD_I64LE, l.rows + 1},
+          {"/A/ir", H5T_STD_I64LE, l.nnz},
+          {"/A/data", H5T_IEEE_F64LE, l.nnz},
+          {"/lp/b", H5T_IEEE_F64LE, l.rows},
+          {"/lp/c", H5T_IEEE_F64LE, l.cols},
+          {"/template/cost", H5T_IEEE_F64LE, l.B},
+          {"/grids/param", H5T_IEEE_F64LE, l.grid.param},
+          {"/grids/input", H5T_IEEE_F64LE, l.grid.input},
           {"/grids/output", H5T_IEEE_F64LE, l.grid.output}};
 }
 

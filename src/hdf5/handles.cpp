@@ -38,9 +38,13 @@ bool exists(hid_t location, const std::string& path) {
 }
 
 template <>
-hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
 template <>
-hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
 
 namespace {
 template <typename T>
@@ -122,8 +126,8 @@ Handle open_parallel(MPI_Comm comm, const std::string& path, bool create) {
   check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
   // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
   check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");
-  const hid_t file = create ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
-                            : H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl);
+  const hid_t file =
+      create ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl);
   return Handle(file, H5Fclose, (create ? "creating " : "opening ") + path + " (is the directory writable?)");
 }
 

@@ -13,7 +13,8 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
   std::string error;
   try {
     std::error_code ec;
-    if (!std::filesystem::exists(partial_, ec)) fail("there is no unfinished build of {} to resume ({} does not exist)", path_, partial_);
+    if (!std::filesystem::exists(partial_, ec))
+      fail("there is no unfinished build of {} to resume ({} does not exist)", path_, partial_);
     if (H5Fis_hdf5(partial_.c_str()) <= 0)
       fail("the unfinished build {} cannot be resumed: it was interrupted before its structure was written; {}",
            partial_, how);
@@ -24,8 +25,8 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
                       H5Aexists(file_, "format_version") > 0 &&
                       h5::read_int_attribute(file_, "format_version") == kPolytopeFormatVersion;
     if (!ours)
-      fail("the unfinished build {} is not an lpnn polytope of format version {}; {}", partial_,
-           kPolytopeFormatVersion, how);
+      fail("the unfinished build {} is not an lpnn polytope of format version {}; {}", partial_, kPolytopeFormatVersion,
+           how);
     if (!h5::exists(file_, kLedger))
       fail("the unfinished build {} has no {} ledger (it was interrupted while being created); {}", partial_, kLedger,
            how);
@@ -40,8 +41,10 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
     for (const auto& [name, expected] : sizes) {
       const std::int64_t stored = h5::read_int_attribute(file_, name);
       if (stored != expected)
-        fail("the unfinished build {} has {} = {}, this build asks for {}; resume with the same --samples and grid, "
-             "or {}", partial_, name, stored, expected, how);
+        fail(
+            "the unfinished build {} has {} = {}, this build asks for {}; resume with the same --samples and grid, "
+            "or {}",
+            partial_, name, stored, expected, how);
     }
   } catch (const Error& e) {
     error = e.what();

@@ -1,14 +1,13 @@
 #include "lpnn/hdf5/paths.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/units.hpp"
@@ -28,8 +27,7 @@ void check_output_path(const std::string& path, bool force, const char* force_fl
   const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    if (fs::exists(dir, ec))
-      fail("the output directory {} is not a directory; choose another -o path", dir.string());
+    if (fs::exists(dir, ec)) fail("the output directory {} is not a directory; choose another -o path", dir.string());
     fail("the output directory {} does not exist; create it first (mkdir -p {})", dir.string(), dir.string());
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0)

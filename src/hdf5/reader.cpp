@@ -49,7 +49,8 @@ PolytopeMetadata read_polytope_metadata(const std::string& path) {
   if (H5Aexists(file, "complete") <= 0 || h5::read_int_attribute(file, "complete") != 1)
     fail("{} is an incomplete build (its writer did not finish); rebuild it", path);
 
-  PolytopeMetadata meta{Architecture::from_json_text(h5::read_string_attribute(file, "spec"), path + ":spec"), {}, 0, 0};
+  PolytopeMetadata meta{
+      Architecture::from_json_text(h5::read_string_attribute(file, "spec"), path + ":spec"), {}, 0, 0};
   const GridSpec grid{h5::read_int_attribute(file, "grid_param"), h5::read_int_attribute(file, "grid_input"),
                       h5::read_int_attribute(file, "grid_output")};
   meta.layout = PolytopeLayout::make(meta.arch.parameters(), meta.arch.inputs(), meta.arch.outputs(), grid,
@@ -68,8 +69,8 @@ PolytopeMetadata read_polytope_metadata(const std::string& path) {
   for (const DatasetSpec& d : polytope_datasets(l)) {
     const std::int64_t size = dataset_size(file, path, d.name);
     if (size != d.size)
-      fail("{}: the dataset {} has {} entries but the layout needs {}; the file is damaged or truncated", path,
-           d.name, size, d.size);
+      fail("{}: the dataset {} has {} entries but the layout needs {}; the file is damaged or truncated", path, d.name,
+           size, d.size);
   }
   {
     h5::Handle a(H5Gopen2(file, "/A", H5P_DEFAULT), H5Gclose, "opening /A");

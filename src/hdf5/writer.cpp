@@ -107,8 +107,10 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
   {
     // H5Fget_filesize is max(end of file, end of allocation); H5Fget_eoa wants a SWMR-capable driver.
     hsize_t eoa = 0;
-    if (H5Fget_filesize(file_, &eoa) < 0) error = "HDF5: H5Fget_filesize failed";
-    else if (rank_ == 0) error = reserve_file_space(partial_, static_cast<std::int64_t>(eoa), false);
+    if (H5Fget_filesize(file_, &eoa) < 0)
+      error = "HDF5: H5Fget_filesize failed";
+    else if (rank_ == 0)
+      error = reserve_file_space(partial_, static_cast<std::int64_t>(eoa), false);
     throw_if_any_failed(comm_, error, "reserving space for " + partial_);
   }
 
@@ -204,10 +206,13 @@ void PolytopeWriter::commit(const nlohmann::json& provenance) {
   {
     h5::Handle group(H5Gopen2(file_, "/provenance", H5P_DEFAULT), H5Gclose, "opening /provenance");
     for (const auto& item : provenance.items()) {
-      if (item.value().is_number_integer()) h5::write_attribute(group, item.key(), item.value().get<std::int64_t>());
-      else if (item.value().is_number()) h5::write_attribute(group, item.key(), item.value().get<double>());
-      else h5::write_attribute(group, item.key(), item.value().is_string() ? item.value().get<std::string>()
-                                                                           : item.value().dump());
+      if (item.value().is_number_integer())
+        h5::write_attribute(group, item.key(), item.value().get<std::int64_t>());
+      else if (item.value().is_number())
+        h5::write_attribute(group, item.key(), item.value().get<double>());
+      else
+        h5::write_attribute(group, item.key(),
+                            item.value().is_string() ? item.value().get<std::string>() : item.value().dump());
     }
   }
   // Each dataset's CRC-32 from the pieces every rank wrote, combined in order.
@@ -230,7 +235,9 @@ void PolytopeWriter::commit(const nlohmann::json& provenance) {
   }
   LPNN_MPI(MPI_Bcast(&renamed, 1, MPI_INT, 0, comm_));
   committed_ = true;
-  if (!renamed) throw CollectiveError(fmt::format("renaming {} to {} failed: {}", partial_, path_, error.empty() ? "see rank 0" : error));
+  if (!renamed)
+    throw CollectiveError(
+        fmt::format("renaming {} to {} failed: {}", partial_, path_, error.empty() ? "see rank 0" : error));
 }
 
 }  // namespace lpnn

@@ -4,53 +4,22 @@
 #include <cmath>
 #include <random>
 
-#include "lpnn/util/error.hpp"
+#include "lpnn/arch/jet.hpp"
 #include "lpnn/solve/evaluate.hpp"
+#include "lpnn/util/error.hpp"
 
 namespace lpnn {
 
 namespace {
 
-// A value with its gradient with respect to the N parameters.
-struct Dual {
-  double v = 0.0;
-  std::vector<double> g;  // empty: a constant
-  Dual() = default;
-  explicit Dual(double c) : v(c) {}
-};
-
-std::vector<double> combine(const std::vector<double>& a, double fa, const std::vector<double>& b, double fb) {
-  std::vector<double> r(std::max(a.size(), b.size()), 0.0);
-  for (std::size_t i = 0; i < a.size(); ++i) r[i] += fa * a[i];
-  for (std::size_t i = 0; i < b.size(); ++i) r[i] += fb * b[i];
-  return r;
-}
-
-Dual make(double v, std::vector<double> g) {
-  Dual d(v);
-  d.g = std::move(g);
-  return d;
-}
-Dual operator+(const Dual& a, const Dual& b) { return make(a.v + b.v, combine(a.g, 1, b.g, 1)); }
-Dual operator-(const Dual& a, const Dual& b) { return make(a.v - b.v, combine(a.g, 1, b.g, -1)); }
-Dual operator*(const Dual& a, const Dual& b) { return make(a.v * b.v, combine(a.g, b.v, b.g, a.v)); }
-Dual relu(const Dual& a) { return a.v > 0 ? a : Dual(0.0); }
-Dual abs_value(const Dual& a) { return make(std::fabs(a.v), combine(a.g, a.v >= 0 ? 1.0 : -1.0, {}, 0)); }
-Dual tanh_value(const Dual& a) {
-  const double t = std::tanh(a.v);
-  return make(t, combine(a.g, 1.0 - t * t, {}, 0));
-}
+using Dual = Jet<double>;  // a value with its gradient with respect to the N parameters
 
 // Mean loss over the data set and its gradient.
 double loss_and_gradient(const Architecture& arch, const std::vector<double>& phi, const Dataset& data,
                          std::vector<double>& gradient) {
   const std::size_t N = phi.size();
   std::vector<Dual> p(N), x(data.inputs), y(data.outputs), z(data.outputs);
-  for (std::size_t i = 0; i < N; ++i) {
-    p[i] = Dual(phi[i]);
-    p[i].g.assign(N, 0.0);
-    p[i].g[i] = 1.0;
-  }
+  for (std::size_t i = 0; i < N; ++i) p[i] = Dual::variable(phi[i], i, N);
   double total = 0.0;
   gradient.assign(N, 0.0);
   for (std::int64_t d = 0; d < data.samples; ++d) {
@@ -90,7 +59,8 @@ AdamResult train_adam(const Architecture& arch, const Dataset& data, const AdamO
     std::fill(v.begin(), v.end(), 0.0);
     for (std::int64_t it = 1; it <= options.iterations; ++it) {
       loss_and_gradient(arch, phi, data, g);
-      const double c1 = 1.0 - std::pow(beta1, static_cast<double>(it)), c2 = 1.0 - std::pow(beta2, static_cast<double>(it));
+      const double c1 = 1.0 - std::pow(beta1, static_cast<double>(it)),
+                   c2 = 1.0 - std::pow(beta2, static_cast<double>(it));
       for (std::size_t i = 0; i < N; ++i) {
         m[i] = beta1 * m[i] + (1 - beta1) * g[i];
         v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];

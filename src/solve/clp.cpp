@@ -1,20 +1,23 @@
 #include <ClpSimplex.hpp>
 #include <CoinPackedMatrix.hpp>
-
 #include <chrono>
 #include <cmath>
 #include <limits>
 
-#include "lpnn/util/error.hpp"
 #include "lpnn/solve/solver.hpp"
+#include "lpnn/util/error.hpp"
 
 namespace lpnn {
 
 nlohmann::json LpSolution::to_json() const {
-  return {{"optimal", optimal},      {"status", status},
-          {"objective", objective},  {"iterations", iterations},
-          {"seconds", seconds},      {"primal_residual", primal_residual},
-          {"dual_residual", dual_residual}, {"gap", gap}};
+  return {{"optimal", optimal},
+          {"status", status},
+          {"objective", objective},
+          {"iterations", iterations},
+          {"seconds", seconds},
+          {"primal_residual", primal_residual},
+          {"dual_residual", dual_residual},
+          {"gap", gap}};
 }
 
 LpSolution solve_with_clp(const LinearProgram& lp, double tolerance) {

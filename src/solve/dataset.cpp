@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
-#include "lpnn/util/error.hpp"
 #include "lpnn/hdf5/handles.hpp"
+#include "lpnn/util/error.hpp"
 
 namespace lpnn {
 
@@ -65,8 +65,10 @@ Dataset read_csv(const std::string& path, std::int64_t inputs, std::int64_t outp
     }
     const std::int64_t width = static_cast<std::int64_t>(cells.size());
     if (data.outputs < 0) {
-      if (width == inputs + outputs) data.outputs = outputs;
-      else if (labels_optional && width == inputs) data.outputs = 0;
+      if (width == inputs + outputs)
+        data.outputs = outputs;
+      else if (labels_optional && width == inputs)
+        data.outputs = 0;
       else
         fail("{} line {}: {} columns, but the polytope needs {} (n = {} inputs then m = {} outputs){}", path,
              line_number, width, inputs + outputs, inputs, outputs,
@@ -112,13 +114,17 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
     const hsize_t declared_bytes = dims[0] * dims[1] * sizeof(double);
     h5::Handle dcpl(H5Dget_create_plist(set), H5Pclose, "H5Dget_create_plist");
     if (H5Pget_layout(dcpl) == H5D_CONTIGUOUS && H5Dget_storage_size(set) < declared_bytes)
-      fail("{}: {} declares {} x {} values ({} bytes) but the file stores only {} bytes of it; the file is "
-           "truncated or damaged", path, name, dims[0], dims[1], declared_bytes, H5Dget_storage_size(set));
+      fail(
+          "{}: {} declares {} x {} values ({} bytes) but the file stores only {} bytes of it; the file is "
+          "truncated or damaged",
+          path, name, dims[0], dims[1], declared_bytes, H5Dget_storage_size(set));
     try {
       out.resize(dims[0] * dims[1]);
     } catch (const std::exception&) {  // std::bad_alloc or std::length_error
-      fail("{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
-           "data set", path, name, dims[0], dims[1]);
+      fail(
+          "{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
+          "data set",
+          path, name, dims[0], dims[1]);
     }
     if (H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
       fail("{}: reading {} failed", path, name);
@@ -154,7 +160,8 @@ void require_in_box(const Dataset& data) {
 
 MinMaxScaling MinMaxScaling::fit(const Dataset& data) {
   MinMaxScaling s;
-  auto fit_columns = [](const std::vector<double>& v, std::int64_t width, std::vector<double>& lo, std::vector<double>& hi) {
+  auto fit_columns = [](const std::vector<double>& v, std::int64_t width, std::vector<double>& lo,
+                        std::vector<double>& hi) {
     lo.assign(width, INFINITY);
     hi.assign(width, -INFINITY);
     for (std::size_t k = 0; k < v.size(); ++k) {
@@ -197,7 +204,10 @@ void MinMaxScaling::unscale_outputs(std::span<double> z) const {
 }
 
 nlohmann::json MinMaxScaling::to_json() const {
-  return {{"kind", "minmax"}, {"input_min", input_min}, {"input_max", input_max}, {"output_min", output_min},
+  return {{"kind", "minmax"},
+          {"input_min", input_min},
+          {"input_max", input_max},
+          {"output_min", output_min},
           {"output_max", output_max}};
 }
 

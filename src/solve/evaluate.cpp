@@ -12,7 +12,8 @@ Dataset round_to_grid(const Dataset& data, const GridSpec& grid) {
 
 Losses evaluate_losses(const Architecture& arch, std::span<const double> phi, const Dataset& data) {
   Losses losses;
-  for (std::int64_t d = 0; d < data.samples; ++d) losses.data_loss += arch.sample_loss(data.input(d), phi, data.output(d));
+  for (std::int64_t d = 0; d < data.samples; ++d)
+    losses.data_loss += arch.sample_loss(data.input(d), phi, data.output(d));
   losses.data_loss /= static_cast<double>(data.samples);
   losses.regularization = arch.regularization(phi);
   return losses;

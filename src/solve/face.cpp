@@ -27,8 +27,8 @@ Face Face::of(const PolytopeLayout& layout, const Dataset& data) {
   return face;
 }
 
-double Face::objective_of(const PolytopeLayout& layout, std::span<const double> cost_template,
-                          double regularizer_cost, std::int64_t a) const {
+double Face::objective_of(const PolytopeLayout& layout, std::span<const double> cost_template, double regularizer_cost,
+                          std::int64_t a) const {
   double total = 0.0;
   for (std::int64_t d = 0; d < samples; ++d)
     total += cost_template[layout.local_index(a, input_point[d], output_point[d])];

@@ -8,12 +8,15 @@
 namespace lpnn {
 
 void LinearProgram::validate() const {
-  if (static_cast<std::int64_t>(row_start.size()) != rows + 1) fail("LP: row_start has {} entries, expected {}", row_start.size(), rows + 1);
-  if (row_start.front() != 0 || row_start.back() != static_cast<std::int64_t>(column.size()) || column.size() != value.size())
+  if (static_cast<std::int64_t>(row_start.size()) != rows + 1)
+    fail("LP: row_start has {} entries, expected {}", row_start.size(), rows + 1);
+  if (row_start.front() != 0 || row_start.back() != static_cast<std::int64_t>(column.size()) ||
+      column.size() != value.size())
     fail("LP: row_start does not match the {} stored entries", column.size());
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t k = row_start[r]; k < row_start[r + 1]; ++k) {
-      if (column[k] < 0 || column[k] >= cols) fail("LP: row {} has column index {} outside [0, {})", r, column[k], cols);
+      if (column[k] < 0 || column[k] >= cols)
+        fail("LP: row {} has column index {} outside [0, {})", r, column[k], cols);
       if (k > row_start[r] && column[k] <= column[k - 1]) fail("LP: row {} has unsorted or repeated columns", r);
     }
   if (static_cast<std::int64_t>(b.size()) != rows) fail("LP: b has {} entries for {} rows", b.size(), rows);
@@ -21,7 +24,8 @@ void LinearProgram::validate() const {
       static_cast<std::int64_t>(upper.size()) != cols)
     fail("LP: c, lower and upper need {} entries", cols);
   for (std::int64_t j = 0; j < cols; ++j)
-    if (!(lower[j] <= upper[j]) || std::isnan(c[j])) fail("LP: column {} has bounds [{}, {}] and cost {}", j, lower[j], upper[j], c[j]);
+    if (!(lower[j] <= upper[j]) || std::isnan(c[j]))
+      fail("LP: column {} has bounds [{}, {}] and cost {}", j, lower[j], upper[j], c[j]);
 }
 
 namespace {

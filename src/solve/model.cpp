@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "lpnn/util/error.hpp"
 #include "lpnn/solve/evaluate.hpp"
+#include "lpnn/util/error.hpp"
 
 namespace lpnn {
 
@@ -26,7 +26,8 @@ Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
   if (!j.is_object() || j.value("format", "") != kModelFormat)
     fail("{} is not an lpnn model file (no \"format\": \"{}\")", origin, kModelFormat);
   if (j.value("format_version", 0) != kModelFormatVersion)
-    fail("{} has model format version {}, this lpnn reads {}", origin, j.value("format_version", 0), kModelFormatVersion);
+    fail("{} has model format version {}, this lpnn reads {}", origin, j.value("format_version", 0),
+         kModelFormatVersion);
   Model model;
   try {
     model.arch = Architecture::from_json(j.at("architecture"));

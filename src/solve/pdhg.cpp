@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "lpnn/util/error.hpp"
 #include "lpnn/solve/solver.hpp"
+#include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
 
 namespace lpnn {
@@ -82,7 +82,7 @@ void invert_or_one(Vec v) {
 }
 
 struct Residuals {
-  double primal = 0, dual = 0, gap = 0;            // relative
+  double primal = 0, dual = 0, gap = 0;  // relative
   double primal_abs = 0, dual_abs = 0, gap_abs = 0;
   double objective = 0;
   double kkt() const { return std::sqrt(primal_abs * primal_abs + dual_abs * dual_abs + gap_abs * gap_abs); }
@@ -102,7 +102,6 @@ std::vector<double> leading_entries(Vec x, std::int64_t keep) {
   LPNN_PETSC(VecScatterDestroy(&scatter));
   return out;
 }
-
 
 class Pdhg {
  public:
@@ -162,8 +161,7 @@ class Pdhg {
         break;
       }
       const double k = candidate.kkt();
-      const bool restart = k <= 0.2 * kkt_last_restart ||
-                           (k <= 0.8 * kkt_last_restart && k > kkt_previous_candidate) ||
+      const bool restart = k <= 0.2 * kkt_last_restart || (k <= 0.8 * kkt_last_restart && k > kkt_previous_candidate) ||
                            static_cast<double>(since_restart) >= 0.36 * static_cast<double>(iteration);
       kkt_previous_candidate = k;
       if (restart) {
@@ -188,7 +186,7 @@ class Pdhg {
     return solution;
   }
 
- Vec solution() const { return x_; }
+  Vec solution() const { return x_; }
 
  private:
   void step() {
@@ -243,12 +241,14 @@ class Pdhg {
   // Residuals of (x, y). `ax`: A x if already known. Uses work_r_ and work_c_ as scratch.
   Residuals evaluate(Vec x, Vec y, Vec ax) {
     Residuals r;
-    if (ax) LPNN_PETSC(VecCopy(ax, work_r_));
-    else LPNN_PETSC(MatMult(A_, x, work_r_));
+    if (ax)
+      LPNN_PETSC(VecCopy(ax, work_r_));
+    else
+      LPNN_PETSC(MatMult(A_, x, work_r_));
     LPNN_PETSC(VecAXPY(work_r_, -1.0, b_));
     LPNN_PETSC(VecNorm(work_r_, NORM_2, &r.primal_abs));
     LPNN_PETSC(MatMultTranspose(A_, y, work_c_));  // Aᵀy
-    double local[2] = {0, 0};  // Σ dual residual², and nothing else (objective via VecDot below)
+    double local[2] = {0, 0};                      // Σ dual residual², and nothing else (objective via VecDot below)
     {
       const PetscScalar *c, *aty, *u;
       PetscInt n;

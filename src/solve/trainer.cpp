@@ -7,16 +7,16 @@
 #include <cmath>
 #include <ctime>
 
-#include "lpnn/hdf5/checksum.hpp"
-#include "lpnn/bags/cost_template.hpp"
-#include "lpnn/util/error.hpp"
-#include "lpnn/util/provenance.hpp"
-#include "lpnn/solve/grid_search.hpp"
 #include "lpnn/arch/lipschitz.hpp"
+#include "lpnn/bags/cost_template.hpp"
 #include "lpnn/bags/planner.hpp"
+#include "lpnn/hdf5/checksum.hpp"
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/solve/evaluate.hpp"
+#include "lpnn/solve/grid_search.hpp"
+#include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/provenance.hpp"
 
 namespace lpnn {
 
@@ -24,9 +24,12 @@ namespace {
 
 std::string to_string(TrainMethod m) {
   switch (m) {
-    case TrainMethod::Lp: return "lp";
-    case TrainMethod::GridSearch: return "grid";
-    case TrainMethod::Adam: return "sgd";
+    case TrainMethod::Lp:
+      return "lp";
+    case TrainMethod::GridSearch:
+      return "grid";
+    case TrainMethod::Adam:
+      return "sgd";
   }
   return "?";
 }
@@ -92,8 +95,9 @@ LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, con
   }
   throw_if_root_failed(comm, clp_error);
   LpSolution& solution = outcome.solution;
-  double scalars[6] = {solution.objective,       static_cast<double>(solution.iterations), solution.seconds,
-                       solution.primal_residual, solution.dual_residual, solution.optimal ? 1.0 : 0.0};
+  double scalars[6] = {solution.objective,     static_cast<double>(solution.iterations),
+                       solution.seconds,       solution.primal_residual,
+                       solution.dual_residual, solution.optimal ? 1.0 : 0.0};
   LPNN_MPI(MPI_Bcast(scalars, 6, MPI_DOUBLE, 0, comm));
   solution.objective = scalars[0];
   solution.iterations = static_cast<std::int64_t>(scalars[1]);
@@ -120,9 +124,9 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   return outcome;
 }
 
-// φ from X (README, The polytope / Rows and columns: φ = Σ_a θ(a) X[a]). A vertex (Clp) has X = e_a; a first-order solution may spread
-// X over ties or carry small noise, so among the points holding at least half of the largest weight the
-// one with the lowest face objective is taken: with ties, any optimal grid point is correct.
+// φ from X (README, The polytope / Rows and columns: φ = Σ_a θ(a) X[a]). A vertex (Clp) has X = e_a; a first-order
+// solution may spread X over ties or carry small noise, so among the points holding at least half of the largest weight
+// the one with the lowest face objective is taken: with ties, any optimal grid point is correct.
 std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, std::span<const double> weights,
                                 std::span<const double> cost_template, std::span<const double> x_costs) {
   const double top = *std::max_element(weights.begin(), weights.end());
@@ -138,7 +142,6 @@ std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, 
   }
   return best;
 }
-
 
 }  // namespace
 
@@ -165,10 +168,10 @@ MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeM
   compute_regularizer_costs(meta.arch, layout, 0, x_costs);
   const LpOutcome outcome = solve_face_lp(comm, options, meta, face, cost_template, x_costs);
   if (!outcome.solution.optimal)
-    throw CollectiveError(fmt::format(
-        "the LP solver stopped without an optimum ({}, {} iterations){}", outcome.solution.status,
-        outcome.solution.iterations,
-        options.solver == LpSolverKind::Pdhg ? "; raise --max-iterations or --tolerance" : ""));
+    throw CollectiveError(
+        fmt::format("the LP solver stopped without an optimum ({}, {} iterations){}", outcome.solution.status,
+                    outcome.solution.iterations,
+                    options.solver == LpSolverKind::Pdhg ? "; raise --max-iterations or --tolerance" : ""));
   MethodOutcome result;
   result.lp_objective = outcome.solution.objective;
   result.grid_point_index = recover_grid_point(layout, face, outcome.x_weights, cost_template, x_costs);
@@ -199,9 +202,12 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
     result.parameters = adam.best_parameters;
   }
   LPNN_MPI(MPI_Bcast(result.parameters.data(), static_cast<int>(result.parameters.size()), MPI_DOUBLE, 0, comm));
-  result.solver_report = {{"name", "adam"},          {"starts", options.adam.starts},
-                          {"iterations", options.adam.iterations}, {"learning_rate", options.adam.learning_rate},
-                          {"seed", options.adam.seed}, {"start_losses", adam.start_losses},
+  result.solver_report = {{"name", "adam"},
+                          {"starts", options.adam.starts},
+                          {"iterations", options.adam.iterations},
+                          {"learning_rate", options.adam.learning_rate},
+                          {"seed", options.adam.seed},
+                          {"start_losses", adam.start_losses},
                           {"seconds", adam.seconds}};
   return result;
 }
@@ -214,13 +220,15 @@ void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const Pol
   const double tolerance = verification_tolerance(options, oracle.objective);
   losses["oracle_objective"] = oracle.objective;
   if (!std::isnan(lp_objective) && std::fabs(lp_objective - oracle.objective) > tolerance)
-    throw CollectiveError(fmt::format("verification FAILED: LP optimum {:.12g} but exhaustive grid search gives "
-                                      "{:.12g} (difference {:.3g} > tolerance {:.3g})",
-                                      lp_objective, oracle.objective, lp_objective - oracle.objective, tolerance));
+    throw CollectiveError(
+        fmt::format("verification FAILED: LP optimum {:.12g} but exhaustive grid search gives "
+                    "{:.12g} (difference {:.3g} > tolerance {:.3g})",
+                    lp_objective, oracle.objective, lp_objective - oracle.objective, tolerance));
   if (options.method != TrainMethod::Adam && std::fabs(achieved - oracle.objective) > tolerance)
-    throw CollectiveError(fmt::format("verification FAILED: the recovered network's grid loss {:.12g} differs from "
-                                      "the grid optimum {:.12g} by more than {:.3g}",
-                                      achieved, oracle.objective, tolerance));
+    throw CollectiveError(
+        fmt::format("verification FAILED: the recovered network's grid loss {:.12g} differs from "
+                    "the grid optimum {:.12g} by more than {:.3g}",
+                    achieved, oracle.objective, tolerance));
   losses["verified"] = true;
   losses["verify_tolerance"] = tolerance;
 }
@@ -280,9 +288,14 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
                   {"losses", losses},
                   {"solver", outcome.solver_report},
                   {"provenance",
-                   {{"lpnn_version", LPNN_VERSION}, {"polytope", options.polytope}, {"data", options.data},
-                    {"samples", data.samples}, {"polytope_samples", layout.D}, {"ranks", ranks},
-                    {"created_utc", utc_timestamp()}, {"seconds", seconds}}}};
+                   {{"lpnn_version", LPNN_VERSION},
+                    {"polytope", options.polytope},
+                    {"data", options.data},
+                    {"samples", data.samples},
+                    {"polytope_samples", layout.D},
+                    {"ranks", ranks},
+                    {"created_utc", utc_timestamp()},
+                    {"seconds", seconds}}}};
   return model;
 }
 

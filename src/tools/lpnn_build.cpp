@@ -10,16 +10,108 @@
 // the number of ranks.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
+#include "lpnn/bags/planner.hpp"
 #include "lpnn/build/builder.hpp"
 #include "lpnn/util/error.hpp"
-#include "lpnn/bags/planner.hpp"
 #include "tool_common.hpp"
 
+namespace {
+
+// Everything the command line says.
+struct Arguments {
+  std::string arch_path, output, budget;
+  std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
+  double epsilon = 0, checkpoint = 30;
+  int plan_ranks = 0;
+  bool plan_only = false, json = false, force = false, streaming = false, progress = false, resume = false;
+  bool grid_given = false, groups_given = false, epsilon_given = false;
+};
+
+Arguments parse(int argc, char** argv) {
+  Arguments a;
+  CLI::App app{"Build the data-independent training polytope of a network (BMP) and store it in HDF5."};
+  app.add_option("--arch", a.arch_path, "architecture spec (JSON)")->required()->check(CLI::ExistingFile);
+  app.add_option("--samples,-D", a.samples, "number of samples D the polytope serves")->required();
+  auto* g = app.add_option("--grid,-K", a.grid, "grid points K for parameters, inputs and outputs");
+  auto* gp = app.add_option("--grid-param", a.grid_param, "grid points for the parameters");
+  auto* gi = app.add_option("--grid-input", a.grid_input, "grid points for the inputs");
+  auto* go = app.add_option("--grid-output", a.grid_output, "grid points for the outputs");
+  auto* e = app.add_option("--epsilon", a.epsilon, "target accuracy ε; derives K from the numeric Lipschitz bound");
+  app.add_option("-o,--output", a.output, "output polytope file (.h5)");
+  app.add_flag("--force", a.force, "replace an existing output file (and discard an unfinished build of it)");
+  app.add_flag("--resume", a.resume,
+               "finish the unfinished build of the output (any rank count); starts one if there is none, and "
+               "does nothing if the output is already this polytope");
+  app.add_option("--checkpoint-seconds", a.checkpoint,
+                 "at most this long between records of the samples on disk (0: after every write)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--plan", a.plan_only, "print the size plan and exit without building");
+  app.add_flag("--json", a.json, "print the plan / build summary as one JSON object");
+  app.add_option("--ranks", a.plan_ranks, "ranks to plan for (default: the ranks of this run)");
+  app.add_option("--memory-budget", a.budget, "refuse builds needing more memory per rank (e.g. 8G)");
+  app.add_flag("--streaming", a.streaming, "write rows in bounded chunks without assembling the PETSc matrix");
+  app.add_option("--chunk-nonzeros", a.chunk, "nonzeros per rank per write (and per generated block when streaming)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--progress", a.progress, "show progress with ETA on stderr even when it is not a terminal");
+  app.footer("PETSc options (e.g. -log_view) go after --petsc.");
+  g->excludes(gp)->excludes(gi)->excludes(go);
+  e->excludes(g)->excludes(gp)->excludes(gi)->excludes(go);
+  lpnn::tool::parse_arguments(app, argc, argv);
+  a.grid_given = g->count() > 0;
+  a.groups_given = gp->count() > 0 && gi->count() > 0 && go->count() > 0;
+  a.epsilon_given = e->count() > 0;
+  return a;
+}
+
+// The build request of the arguments; throws lpnn::Error for an incomplete grid.
+lpnn::BuildRequest request_of(const Arguments& a, int ranks) {
+  lpnn::BuildRequest request;
+  request.samples = a.samples;
+  if (a.epsilon_given) {
+    request.epsilon = a.epsilon;
+  } else if (a.grid_given) {
+    request.grid = lpnn::GridSpec::uniform(a.grid);
+  } else if (a.groups_given) {
+    request.grid = {a.grid_param, a.grid_input, a.grid_output};
+  } else {
+    lpnn::fail("give the grid as --grid K, as all of --grid-param/--grid-input/--grid-output, or as --epsilon E");
+  }
+  request.ranks = a.plan_ranks > 0 ? a.plan_ranks : ranks;
+  request.streaming = a.streaming;
+  request.chunk_nonzeros = a.chunk;
+  if (!a.budget.empty()) request.memory_budget = lpnn::tool::parse_bytes(a.budget, "--memory-budget");
+  request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
+  return request;
+}
+
+int build(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& plan) {
+  lpnn::BuildOptions options;
+  options.output = a.output;
+  options.force = a.force;
+  options.resume = a.resume;
+  options.checkpoint_seconds = a.checkpoint;
+  options.streaming = a.streaming;
+  options.chunk_nonzeros = a.chunk;
+  options.progress = a.progress || isatty(STDERR_FILENO);
+  const lpnn::BuildReport report = lpnn::build_polytope(MPI_COMM_WORLD, arch, plan, options);
+  if (!lpnn::tool::is_root()) return 0;
+  if (a.json) {
+    nlohmann::json j = report.to_json();
+    j["output"] = a.output;
+    std::cout << j.dump(2) << std::endl;
+  } else {
+    std::cout << report.to_text();
+    if (!report.already_complete) std::cout << "  wrote " << a.output;
+    std::cout << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   return lpnn::tool::run(argc, argv, "lpnn-build", [](int ac, char** av) {
@@ -27,62 +119,15 @@ int main(int argc, char** argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
 
     // 1. Arguments.
-    CLI::App app{"Build the data-independent training polytope of a network (BMP) and store it in HDF5."};
-    std::string arch_path, output, budget;
-    std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
-    double epsilon = 0, checkpoint = 30;
-    int plan_ranks = 0;
-    bool plan_only = false, json = false, force = false, streaming = false, progress = false, resume = false;
-    app.add_option("--arch", arch_path, "architecture spec (JSON)")->required()->check(CLI::ExistingFile);
-    app.add_option("--samples,-D", samples, "number of samples D the polytope serves")->required();
-    auto* g = app.add_option("--grid,-K", grid, "grid points K for parameters, inputs and outputs");
-    auto* gp = app.add_option("--grid-param", grid_param, "grid points for the parameters");
-    auto* gi = app.add_option("--grid-input", grid_input, "grid points for the inputs");
-    auto* go = app.add_option("--grid-output", grid_output, "grid points for the outputs");
-    auto* e = app.add_option("--epsilon", epsilon, "target accuracy ε; derives K from the numeric Lipschitz bound");
-    app.add_option("-o,--output", output, "output polytope file (.h5)");
-    app.add_flag("--force", force, "replace an existing output file (and discard an unfinished build of it)");
-    app.add_flag("--resume", resume,
-                 "finish the unfinished build of the output (any rank count); starts one if there is none, and "
-                 "does nothing if the output is already this polytope");
-    app.add_option("--checkpoint-seconds", checkpoint,
-                   "at most this long between records of the samples on disk (0: after every write)")
-        ->check(CLI::NonNegativeNumber);
-    app.add_flag("--plan", plan_only, "print the size plan and exit without building");
-    app.add_flag("--json", json, "print the plan / build summary as one JSON object");
-    app.add_option("--ranks", plan_ranks, "ranks to plan for (default: the ranks of this run)");
-    app.add_option("--memory-budget", budget, "refuse builds needing more memory per rank (e.g. 8G)");
-    app.add_flag("--streaming", streaming, "write rows in bounded chunks without assembling the PETSc matrix");
-    app.add_option("--chunk-nonzeros", chunk, "nonzeros per rank per write (and per generated block when streaming)")->check(CLI::PositiveNumber);
-    app.add_flag("--progress", progress, "show progress with ETA on stderr even when it is not a terminal");
-    app.footer("PETSc options (e.g. -log_view) go after --petsc.");
-    g->excludes(gp)->excludes(gi)->excludes(go);
-    e->excludes(g)->excludes(gp)->excludes(gi)->excludes(go);
-    lpnn::tool::parse_arguments(app, ac, av);
+    const Arguments a = parse(ac, av);
 
     // 2. Validate spec and sizes (deterministic: every rank fails alike).
     lpnn::Plan plan;
     lpnn::Architecture arch;
     try {
-      arch = lpnn::Architecture::from_file(arch_path);
-      lpnn::BuildRequest request;
-      request.samples = samples;
-      if (*e) {
-        request.epsilon = epsilon;
-      } else if (*g) {
-        request.grid = lpnn::GridSpec::uniform(grid);
-      } else if (*gp && *gi && *go) {
-        request.grid = {grid_param, grid_input, grid_output};
-      } else {
-        lpnn::fail("give the grid as --grid K, as all of --grid-param/--grid-input/--grid-output, or as --epsilon E");
-      }
-      request.ranks = plan_ranks > 0 ? plan_ranks : ranks;
-      request.streaming = streaming;
-      request.chunk_nonzeros = chunk;
-      if (!budget.empty()) request.memory_budget = lpnn::tool::parse_bytes(budget, "--memory-budget");
-      request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
-      plan = lpnn::make_plan(arch, request);
-      if (!plan_only && output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
+      arch = lpnn::Architecture::from_file(a.arch_path);
+      plan = lpnn::make_plan(arch, request_of(a, ranks));
+      if (!a.plan_only && a.output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
     } catch (const lpnn::CollectiveError&) {
       throw;
     } catch (const lpnn::Error& err) {
@@ -90,35 +135,17 @@ int main(int argc, char** argv) {
     }
 
     // 3. Plan only: print and stop; a refused plan is an error exit.
-    if (plan_only) {
+    if (a.plan_only) {
       if (lpnn::tool::is_root()) {
-        if (json) std::cout << plan.to_json().dump(2) << std::endl;
-        else std::cout << plan.to_text();
+        if (a.json)
+          std::cout << plan.to_json().dump(2) << std::endl;
+        else
+          std::cout << plan.to_text();
       }
       return plan.refusal.empty() ? 0 : 3;
     }
 
     // 4. Build.
-    lpnn::BuildOptions options;
-    options.output = output;
-    options.force = force;
-    options.resume = resume;
-    options.checkpoint_seconds = checkpoint;
-    options.streaming = streaming;
-    options.chunk_nonzeros = chunk;
-    options.progress = progress || isatty(STDERR_FILENO);
-    const lpnn::BuildReport report = lpnn::build_polytope(MPI_COMM_WORLD, arch, plan, options);
-    if (lpnn::tool::is_root()) {
-      if (json) {
-        nlohmann::json j = report.to_json();
-        j["output"] = output;
-        std::cout << j.dump(2) << std::endl;
-      } else {
-        std::cout << report.to_text();
-        if (!report.already_complete) std::cout << "  wrote " << output;
-        std::cout << std::endl;
-      }
-    }
-    return 0;
+    return build(a, arch, plan);
   });
 }

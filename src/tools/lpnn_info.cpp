@@ -2,15 +2,14 @@
 //
 //   lpnn-info poly.h5
 //   mpirun -n 4 lpnn-info poly.h5 --json
+#include <CLI/CLI.hpp>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
+#include "lpnn/bags/planner.hpp"
 #include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/hdf5/reader.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
-#include "lpnn/bags/planner.hpp"
-#include "lpnn/hdf5/reader.hpp"
 #include "tool_common.hpp"
 
 int main(int argc, char** argv) {
@@ -77,7 +76,8 @@ int main(int argc, char** argv) {
               << fmt::format("  sizes       {} rows x {} columns, {} nonzeros (M = {}, B = {})\n", l.rows, l.cols,
                              l.nnz, l.M, l.B)
               << fmt::format("  Lipschitz   BMP {:.6g}, numeric {:.6g}\n", meta.lipschitz_bmp, meta.lipschitz_numeric);
-    if (verify) std::cout << fmt::format("  checksums   CRC-32 of all {} datasets verified\n", lpnn::polytope_datasets(l).size());
+    if (verify)
+      std::cout << fmt::format("  checksums   CRC-32 of all {} datasets verified\n", lpnn::polytope_datasets(l).size());
     if (!no_load)
       std::cout << fmt::format("  MatLoad     ok on {} rank(s): {} x {}, {} nonzeros\n", ranks, rows, cols,
                                static_cast<std::int64_t>(info.nz_used));

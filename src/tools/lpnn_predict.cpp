@@ -1,13 +1,12 @@
 // lpnn-predict: predictions of a trained model as CSV, and its loss when the data has labels.
 //
 //   lpnn-predict --model model.json --data test.csv > predictions.csv
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
-#include "lpnn/util/error.hpp"
 #include "lpnn/solve/model.hpp"
+#include "lpnn/util/error.hpp"
 #include "tool_common.hpp"
 
 int main(int argc, char** argv) {

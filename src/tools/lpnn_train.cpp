@@ -5,14 +5,13 @@
 //   lpnn-train --polytope poly.h5 --data train.csv --method grid -o oracle.json   (exhaustive search)
 //   lpnn-train --polytope poly.h5 --data train.csv --method sgd --starts 20 -o adam.json
 //   lpnn-train ... --verify          (fails unless the LP optimum equals exhaustive grid search)
+#include <CLI/CLI.hpp>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
-#include "lpnn/util/error.hpp"
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/solve/trainer.hpp"
+#include "lpnn/util/error.hpp"
 #include "tool_common.hpp"
 
 int main(int argc, char** argv) {
@@ -23,7 +22,8 @@ int main(int argc, char** argv) {
     std::string output, method = "lp", solver = "clp", face = "bounds", scale = "none";
     bool json = false;
     app.add_option("--polytope,-p", options.polytope, "polytope file from lpnn-build")->required();
-    app.add_option("--data,-d", options.data, "training data: CSV (n inputs then m outputs) or HDF5 (X, Y)")->required();
+    app.add_option("--data,-d", options.data, "training data: CSV (n inputs then m outputs) or HDF5 (X, Y)")
+        ->required();
     app.add_option("-o,--output", output, "model file to write (JSON)")->required();
     app.add_option("--method", method, "lp (default), grid (exhaustive search oracle) or sgd (Adam baseline)")
         ->check(CLI::IsMember({"lp", "grid", "sgd"}));
@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     app.add_flag("--verify", options.verify, "run exhaustive grid search beside the LP; fail if they disagree");
     app.add_option("--tolerance", options.pdhg.tolerance, "pdhg: relative residual and gap tolerance")
         ->check(CLI::PositiveNumber);
-    app.add_option("--max-iterations", options.pdhg.max_iterations, "pdhg: iteration limit")->check(CLI::PositiveNumber);
+    app.add_option("--max-iterations", options.pdhg.max_iterations, "pdhg: iteration limit")
+        ->check(CLI::PositiveNumber);
     app.add_flag("--pdhg-verbose", options.pdhg.verbose, "pdhg: print residuals while iterating");
     app.add_option("--starts", options.adam.starts, "sgd: random starts")->check(CLI::PositiveNumber);
     app.add_option("--iterations", options.adam.iterations, "sgd: Adam steps per start")->check(CLI::PositiveNumber);
@@ -49,8 +50,9 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json, "print the model summary as JSON");
     app.footer("PETSc options (e.g. -log_view) go after --petsc.");
     lpnn::tool::parse_arguments(app, ac, av);
-    options.method = method == "lp" ? lpnn::TrainMethod::Lp
-                     : method == "grid" ? lpnn::TrainMethod::GridSearch : lpnn::TrainMethod::Adam;
+    options.method = method == "lp"     ? lpnn::TrainMethod::Lp
+                     : method == "grid" ? lpnn::TrainMethod::GridSearch
+                                        : lpnn::TrainMethod::Adam;
     options.solver = solver == "clp" ? lpnn::LpSolverKind::Clp : lpnn::LpSolverKind::Pdhg;
     options.face = face == "bounds" ? lpnn::FaceMode::Bounds : lpnn::FaceMode::Penalty;
     options.scale_minmax = scale == "minmax";
@@ -78,18 +80,20 @@ int main(int argc, char** argv) {
       return 0;
     }
     const auto& losses = j.at("losses");
-    std::cout << fmt::format("trained with {} ({}) on {} samples; model written to {}\n", j.at("method").get<std::string>(),
-                             j.at("solver").value("name", "?"), j.at("provenance").at("samples").get<std::int64_t>(), output);
+    std::cout << fmt::format("trained with {} ({}) on {} samples; model written to {}\n",
+                             j.at("method").get<std::string>(), j.at("solver").value("name", "?"),
+                             j.at("provenance").at("samples").get<std::int64_t>(), output);
     std::cout << "  parameters  " << j.at("parameters").dump() << "\n";
     if (losses.contains("lp_objective"))
       std::cout << fmt::format("  LP objective        {:.10g}\n", losses.at("lp_objective").get<double>());
     std::cout << fmt::format("  grid-data loss      {:.10g}\n", losses.at("grid_loss").get<double>())
-              << fmt::format("  training loss       {:.10g} (unrounded data{})\n", losses.at("train_loss").get<double>(),
-                             model.scaling ? ", scaled into the box" : "")
+              << fmt::format("  training loss       {:.10g} (unrounded data{})\n",
+                             losses.at("train_loss").get<double>(), model.scaling ? ", scaled into the box" : "")
               << fmt::format("  ε bound (2·L·h)     {:.6g}\n", losses.at("epsilon_bound").get<double>());
     if (losses.contains("oracle_objective"))
       std::cout << fmt::format("  verified            grid search optimum {:.10g} (tolerance {:.3g})\n",
-                               losses.at("oracle_objective").get<double>(), losses.at("verify_tolerance").get<double>());
+                               losses.at("oracle_objective").get<double>(),
+                               losses.at("verify_tolerance").get<double>());
     std::cout << "  solver              " << j.at("solver").dump() << std::endl;
     return 0;
   });

@@ -1,9 +1,8 @@
 #include "tool_common.hpp"
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
-
-#include <CLI/CLI.hpp>
 
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/petsc.hpp"
@@ -44,10 +43,20 @@ double parse_bytes(const std::string& text, const char* option) {
   }
   std::string unit = text.substr(used);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  const std::pair<const char*, double> units[] = {{"", 1},     {"B", 1},     {"K", 1024.0},       {"KB", 1024.0},
-                                                  {"KIB", 1024.0}, {"M", 1048576.0}, {"MB", 1048576.0}, {"MIB", 1048576.0},
-                                                  {"G", 1073741824.0}, {"GB", 1073741824.0}, {"GIB", 1073741824.0},
-                                                  {"T", 1099511627776.0}, {"TB", 1099511627776.0}, {"TIB", 1099511627776.0}};
+  const std::pair<const char*, double> units[] = {{"", 1},
+                                                  {"B", 1},
+                                                  {"K", 1024.0},
+                                                  {"KB", 1024.0},
+                                                  {"KIB", 1024.0},
+                                                  {"M", 1048576.0},
+                                                  {"MB", 1048576.0},
+                                                  {"MIB", 1048576.0},
+                                                  {"G", 1073741824.0},
+                                                  {"GB", 1073741824.0},
+                                                  {"GIB", 1073741824.0},
+                                                  {"T", 1099511627776.0},
+                                                  {"TB", 1099511627776.0},
+                                                  {"TIB", 1099511627776.0}};
   for (const auto& [name, factor] : units)
     if (unit == name) {
       if (!(value > 0)) fail("{} must be positive, got {}", option, text);

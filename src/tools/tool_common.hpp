@@ -4,10 +4,9 @@
 
 #include <mpi.h>
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace lpnn::tool {
 

@@ -23,9 +23,7 @@ PetscLogEvent log_event(const char* name) {
   return event;
 }
 
-StageScope::StageScope(PetscLogStage stage, double& seconds) : timer_(seconds) {
-  LPNN_PETSC(PetscLogStagePush(stage));
-}
+StageScope::StageScope(PetscLogStage stage, double& seconds) : timer_(seconds) { LPNN_PETSC(PetscLogStagePush(stage)); }
 StageScope::~StageScope() { (void)PetscLogStagePop(); }
 
 EventScope::EventScope(PetscLogEvent event, double& seconds) : event_(event), timer_(seconds) {

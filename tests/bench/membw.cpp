@@ -39,7 +39,8 @@ void BM_Copy(benchmark::State& state) {
     std::memcpy(x.b.data(), x.a.data(), n * sizeof(double));
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(2 * n * sizeof(double)));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(2 * n * sizeof(double)));
 }
 
 void BM_Fill(benchmark::State& state) {
@@ -52,7 +53,8 @@ void BM_Fill(benchmark::State& state) {
     for (std::size_t i = 0; i < n; ++i) p[i] = v;
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n * sizeof(double)));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n * sizeof(double)));
 }
 
 void BM_Read(benchmark::State& state) {
@@ -69,7 +71,8 @@ void BM_Read(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(s0 + s1 + s2 + s3);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n * sizeof(double)));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n * sizeof(double)));
 }
 
 }  // namespace

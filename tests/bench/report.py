@@ -112,7 +112,6 @@ def machine():
     w()
     table(["item", "value"], [
         ["date", m.get("date_utc")],
-        ["host", m.get("hostname")],
         ["nproc", m.get("nproc")],
         ["CPU (/proc/cpuinfo)", m.get("cpu_model")],
         ["memory", f"{m.get('memory_gib')} GiB"],

@@ -174,9 +174,14 @@ class Suite:
         return os.path.join(self.bin, name)
 
     def save(self):
+        # Paths are recorded relative to the places they stand for (<work>, <bin>, <src>), so that the
+        # results describe the run, not one machine's directories.
+        text = json.dumps(self.results, indent=1, default=str)
+        for place, name in ((self.work, "<work>"), (self.bin, "<bin>"), (REPO, "<src>")):
+            text = text.replace(place, name)
         path = os.path.join(self.out, "raw.json")
         with open(path + ".tmp", "w") as f:
-            json.dump(self.results, f, indent=1, default=str)
+            f.write(text)
         os.replace(path + ".tmp", path)
 
     def write_specs(self):
@@ -266,7 +271,7 @@ class Suite:
         df = first_line(["sh", "-c", f"df -P {self.work} | tail -1"])
         self.results["machine"] = {
             "date_utc": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-            "hostname": platform.node(), "nproc": os.cpu_count(), "cpu_model": cpu,
+            "nproc": os.cpu_count(), "cpu_model": cpu,
             "memory_gib": round(mem_kb / 1048576, 1) if mem_kb else None, "kernel": platform.release(),
             "loadavg_start": loadavg(), "lpnn_commit": git, "lpnn_sources_modified": bool(dirty),
             "work_dir": self.work, "work_filesystem": df, "work_free_gib": round(disk.free / 2 ** 30, 1),

@@ -54,8 +54,8 @@ class ScratchFile {
   std::fprintf(stderr, "lpnn fuzz: invariant violated on an accepted input: %s\n", what);
   std::abort();
 }
-#define LPNN_FUZZ_CHECK(condition) \
-  do {                             \
+#define LPNN_FUZZ_CHECK(condition)                               \
+  do {                                                           \
     if (!(condition)) ::lpnn_fuzz::invariant_failed(#condition); \
   } while (0)
 

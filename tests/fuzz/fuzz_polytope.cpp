@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
-#include "lpnn/util/error.hpp"
 #include "lpnn/hdf5/reader.hpp"
+#include "lpnn/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static lpnn_fuzz::ScratchFile file(".h5");

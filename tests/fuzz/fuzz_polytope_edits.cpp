@@ -27,19 +27,19 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
-#include "lpnn/util/error.hpp"
 #include "lpnn/hdf5/reader.hpp"
+#include "lpnn/util/error.hpp"
 
 namespace {
 
 std::vector<std::uint8_t> base_file;
 
-const char* const kRootAttributes[] = {"format", "format_version", "complete", "spec", "samples", "grid_param",
-                                       "grid_input", "grid_output", "parameters", "inputs", "outputs",
-                                       "parameter_grid_points", "bag_size", "rows", "columns", "nonzeros",
-                                       "lipschitz_bmp", "lipschitz_numeric"};
-const char* const kDatasets[] = {"/A/jc", "/A/ir", "/A/data", "/lp/b", "/lp/c", "/template/cost",
-                                 "/grids/param", "/grids/input", "/grids/output"};
+const char* const kRootAttributes[] = {
+    "format",     "format_version", "complete",   "spec",     "samples",       "grid_param",
+    "grid_input", "grid_output",    "parameters", "inputs",   "outputs",       "parameter_grid_points",
+    "bag_size",   "rows",           "columns",    "nonzeros", "lipschitz_bmp", "lipschitz_numeric"};
+const char* const kDatasets[] = {"/A/jc",          "/A/ir",        "/A/data",      "/lp/b",        "/lp/c",
+                                 "/template/cost", "/grids/param", "/grids/input", "/grids/output"};
 const char* const kGroups[] = {"/A", "/lp", "/template", "/grids", "/provenance"};
 const char* const kSpecs[] = {
     R"({"input": 1, "layers": [{"units": 1, "activation": "identity"}], "bias": true, "loss": "squared"})",
@@ -65,13 +65,18 @@ struct Id {
 std::int64_t interesting_integer(FuzzedDataProvider& in, std::int64_t original) {
   switch (in.ConsumeIntegralInRange(0, 5)) {
     // Wrapping arithmetic: the original may itself be an extreme value from an earlier edit.
-    case 0: return static_cast<std::int64_t>(static_cast<std::uint64_t>(original) +
-                                             static_cast<std::uint64_t>(in.ConsumeIntegralInRange<std::int64_t>(-2, 2)));
-    case 1: return in.PickValueInArray<std::int64_t>({0, 1, -1, 2, 3, 62, 63, 64, std::int64_t{1} << 31,
-                                                      std::int64_t{1} << 40, std::numeric_limits<std::int64_t>::max(),
-                                                      std::numeric_limits<std::int64_t>::min()});
-    case 2: return static_cast<std::int64_t>(static_cast<std::uint64_t>(original) * in.ConsumeIntegralInRange<std::uint64_t>(2, 4));
-    default: return in.ConsumeIntegral<std::int64_t>();
+    case 0:
+      return static_cast<std::int64_t>(static_cast<std::uint64_t>(original) +
+                                       static_cast<std::uint64_t>(in.ConsumeIntegralInRange<std::int64_t>(-2, 2)));
+    case 1:
+      return in.PickValueInArray<std::int64_t>({0, 1, -1, 2, 3, 62, 63, 64, std::int64_t{1} << 31,
+                                                std::int64_t{1} << 40, std::numeric_limits<std::int64_t>::max(),
+                                                std::numeric_limits<std::int64_t>::min()});
+    case 2:
+      return static_cast<std::int64_t>(static_cast<std::uint64_t>(original) *
+                                       in.ConsumeIntegralInRange<std::uint64_t>(2, 4));
+    default:
+      return in.ConsumeIntegral<std::int64_t>();
   }
 }
 
@@ -87,14 +92,16 @@ std::int64_t read_original(hid_t object, const char* name) {
 std::string fuzzed_spec(FuzzedDataProvider& in) {
   std::string spec = in.PickValueInArray(kSpecs);
   switch (in.ConsumeIntegralInRange(0, 2)) {
-    case 0: return spec;
+    case 0:
+      return spec;
     case 1: {  // damage a range of a real spec
       if (spec.empty()) return in.ConsumeRandomLengthString(256);
       const std::size_t at = in.ConsumeIntegralInRange<std::size_t>(0, spec.size() - 1);
       const std::size_t length = in.ConsumeIntegralInRange<std::size_t>(0, spec.size() - at);
       return spec.replace(at, length, in.ConsumeRandomLengthString(64));
     }
-    default: return in.ConsumeRandomLengthString(1024);
+    default:
+      return in.ConsumeRandomLengthString(1024);
   }
 }
 
@@ -125,7 +132,8 @@ void write_attribute(FuzzedDataProvider& in, hid_t object, const char* name, boo
     case 3: {  // floating point
       std::vector<double> values(integers.size());
       for (auto& v : values)
-        v = in.PickValueInArray<double>({0.0, -0.0, 1.0, 1.5, -1.0, 1e300, -1e300, std::numeric_limits<double>::quiet_NaN(),
+        v = in.PickValueInArray<double>({0.0, -0.0, 1.0, 1.5, -1.0, 1e300, -1e300,
+                                         std::numeric_limits<double>::quiet_NaN(),
                                          std::numeric_limits<double>::infinity(), 5e-324, 4.0, 9.2233720368547758e18});
       const hid_t type = in.ConsumeBool() ? H5T_IEEE_F64LE : H5T_IEEE_F32BE;
       Id attr{H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
@@ -134,14 +142,15 @@ void write_attribute(FuzzedDataProvider& in, hid_t object, const char* name, boo
     }
     case 4:
     case 7: {  // fixed-length string (for "spec": other or damaged JSON)
-      std::string text = is_spec ? fuzzed_spec(in)
-                                 : in.PickValueInArray<std::string>({"lpnn-polytope", "lpnn-polytop", "1", ""});
+      std::string text =
+          is_spec ? fuzzed_spec(in) : in.PickValueInArray<std::string>({"lpnn-polytope", "lpnn-polytop", "1", ""});
       if (!is_spec && in.ConsumeBool()) text = in.ConsumeRandomLengthString(64);
       Id type{H5Tcopy(H5T_C_S1), H5Tclose};
       H5Tset_size(type, std::max<std::size_t>(1, text.size()));
       H5Tset_strpad(type, in.PickValueInArray({H5T_STR_NULLPAD, H5T_STR_NULLTERM, H5T_STR_SPACEPAD}));
       std::vector<char> buffer(std::max<std::size_t>(1, text.size()) * integers.size(), '\0');
-      for (std::size_t k = 0; k < integers.size(); ++k) std::copy(text.begin(), text.end(), buffer.begin() + k * std::max<std::size_t>(1, text.size()));
+      for (std::size_t k = 0; k < integers.size(); ++k)
+        std::copy(text.begin(), text.end(), buffer.begin() + k * std::max<std::size_t>(1, text.size()));
       Id attr{H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
       if (attr >= 0) H5Awrite(attr, type, buffer.data());
       break;
@@ -170,7 +179,8 @@ void replace_dataset(FuzzedDataProvider& in, hid_t file, const char* name) {
                      in.PickValueInArray<hsize_t>({1, 2})};
   if (in.ConsumeBool()) dims[0] = in.ConsumeIntegralInRange<hsize_t>(0, 4096);
   Id space{rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims, nullptr), H5Sclose};
-  const hid_t type = in.PickValueInArray<hid_t>({H5T_IEEE_F64LE, H5T_STD_I64LE, H5T_STD_I32LE, H5T_IEEE_F32LE, H5T_C_S1});
+  const hid_t type =
+      in.PickValueInArray<hid_t>({H5T_IEEE_F64LE, H5T_STD_I64LE, H5T_STD_I32LE, H5T_IEEE_F32LE, H5T_C_S1});
   Id dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
   H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_LATE);
   Id lcpl{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
@@ -190,18 +200,18 @@ void apply_edits(FuzzedDataProvider& in, const std::string& path) {
   for (int edit = 0; edit < 8 && in.remaining_bytes() > 0; ++edit) {
     switch (in.ConsumeIntegralInRange(0, 6)) {
       case 0:
-      case 1:
-        {
-          const char* name = in.PickValueInArray(kRootAttributes);
-          write_attribute(in, file, name, std::string(name) == "spec");
-        }
-        break;
+      case 1: {
+        const char* name = in.PickValueInArray(kRootAttributes);
+        write_attribute(in, file, name, std::string(name) == "spec");
+      } break;
       case 2: {
         Id group{H5Gopen2(file, "/A", H5P_DEFAULT), H5Gclose};
         if (group >= 0) write_attribute(in, group, "MATLAB_sparse", false);
         break;
       }
-      case 3: replace_dataset(in, file, in.PickValueInArray(kDatasets)); break;
+      case 3:
+        replace_dataset(in, file, in.PickValueInArray(kDatasets));
+        break;
       case 4: {  // a whole group deleted, or a group where a dataset belongs and vice versa
         const bool group_for_dataset = in.ConsumeBool();
         const char* name = group_for_dataset ? in.PickValueInArray(kDatasets) : in.PickValueInArray(kGroups);
@@ -237,8 +247,9 @@ void apply_edits(FuzzedDataProvider& in, const std::string& path) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* base = std::getenv("LPNN_FUZZ_POLYTOPE_BASE");
   if (!base || !*base) {
-    std::fprintf(stderr, "fuzz_polytope_edits: set LPNN_FUZZ_POLYTOPE_BASE to a polytope file written by lpnn-build "
-                         "(ctest does: tests/fuzz/CMakeLists.txt)\n");
+    std::fprintf(stderr,
+                 "fuzz_polytope_edits: set LPNN_FUZZ_POLYTOPE_BASE to a polytope file written by lpnn-build "
+                 "(ctest does: tests/fuzz/CMakeLists.txt)\n");
     std::exit(2);
   }
   std::ifstream in(base, std::ios::binary);

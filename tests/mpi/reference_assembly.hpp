@@ -36,8 +36,8 @@ inline OwnedMat assemble_matrix(MPI_Comm comm, const PolytopeLayout& layout, con
   OwnedMat A;
   LPNN_PETSC(MatCreate(comm, A.out()));
   LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(A.get()), "A"));
-  LPNN_PETSC(MatSetSizes(A, local_rows, static_cast<PetscInt>(part.column_end - part.column_begin), layout.rows,
-                         layout.cols));
+  LPNN_PETSC(
+      MatSetSizes(A, local_rows, static_cast<PetscInt>(part.column_end - part.column_begin), layout.rows, layout.cols));
   LPNN_PETSC(MatSetType(A, MATMPIAIJ));
   LPNN_PETSC(MatMPIAIJSetPreallocation(A, 0, diagonal.data(), 0, off_diagonal.data()));
   LPNN_PETSC(MatSetOption(A, MAT_NO_OFF_PROC_ENTRIES, PETSC_TRUE));

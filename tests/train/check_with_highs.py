@@ -45,7 +45,7 @@ def main(polytope, data_path, model_path):
     S, B = Sx * Sy, Kp ** N * Sx * Sy
     rows = D * (1 + M)
     check(cols == M + D * B, f"columns {cols} != M + D·B = {M + D * B}")
-    check(len(jc) == rows + 1 and jc[-1] == len(ir) == D * (2 * B + M), "row pointers / nonzeros disagree with §3")
+    check(len(jc) == rows + 1 and jc[-1] == len(ir) == D * (2 * B + M), "row pointers / nonzeros disagree with the closed-form sizes")
     check(len(cost) == B, f"template has {len(cost)} entries, B = {B}")
 
     # The data set, rounded onto the grids (README, The polytope / ERM and grids): s_d, t_d in mixed

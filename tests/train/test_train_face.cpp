@@ -1,12 +1,13 @@
-// Training is exact on the grid (design doc §4, issue 4): on a suite of small instances the face LP's
-// optimum equals exhaustive grid search, and the returned φ attains it, for both LP paths (Clp, PDHG),
-// both face modes (bounds, penalty), D' < D and D' = D, at whatever rank count this runs on.
+// Training is exact on the grid (README, The polytope / Faces and exactness): on a suite of small instances the face
+// LP's optimum equals exhaustive grid search, and the returned φ attains it, for both LP paths (Clp, PDHG), both face
+// modes (bounds, penalty), D' < D and D' = D, at whatever rank count this runs on.
 //
 // The polytope is built in-process (lpnn::make_plan + lpnn::build_polytope, collective) into a
 // temporary directory chosen by rank 0, then lpnn::train runs on it. The oracle is computed here,
 // independently of lpnn's trainer, face and grid search code: every parameter grid point θ(a)
 // (lpnn::grid_point) is evaluated with Architecture::sample_loss on the data rounded by the formula of
-// design doc §2, plus λ_R·R(θ) computed from the spec.
+// README, The polytope / ERM and grids, plus λ_R·R(θ) computed from the spec.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <petscsys.h>
@@ -19,68 +20,38 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include "lpnn/arch/architecture.hpp"
+#include "lpnn/arch/grid.hpp"
+#include "lpnn/bags/planner.hpp"
 #include "lpnn/build/builder.hpp"
 #include "lpnn/solve/dataset.hpp"
-#include "lpnn/util/error.hpp"
-#include "lpnn/arch/grid.hpp"
 #include "lpnn/solve/grid_search.hpp"
-#include "lpnn/bags/planner.hpp"
 #include "lpnn/solve/trainer.hpp"
+#include "lpnn/util/error.hpp"
+#include "mpi_test_helpers.hpp"
 
 namespace {
 
 using nlohmann::json;
+using namespace lpnn::test;
 
-int world_rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-
-int world_size() {
-  int s = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &s);
-  return s;
-}
-
-// ---------------------------------------------------------------------------------------------
-// A temporary directory shared by all ranks: rank 0 creates it and broadcasts the path.
-
-std::string& shared_dir() {
-  static std::string dir;
+// A temporary directory shared by all ranks for the whole run.
+std::unique_ptr<lpnn::test::TempDir>& shared_temp_dir() {
+  static std::unique_ptr<lpnn::test::TempDir> dir;
   return dir;
 }
+const std::string& shared_dir() { return shared_temp_dir()->path(); }
 
 class SharedTempDir : public ::testing::Environment {
  public:
-  void SetUp() override {
-    std::string path;
-    if (world_rank() == 0) {
-      const char* base = std::getenv("TMPDIR");
-      std::string pattern = std::string(base && *base ? base : "/tmp") + "/lpnn-train-XXXXXX";
-      std::vector<char> buffer(pattern.begin(), pattern.end());
-      buffer.push_back('\0');
-      if (::mkdtemp(buffer.data()) == nullptr) std::abort();
-      path = buffer.data();
-    }
-    int length = static_cast<int>(path.size());
-    MPI_Bcast(&length, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    path.resize(static_cast<std::size_t>(length));
-    MPI_Bcast(path.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD);
-    shared_dir() = path;
-  }
-  void TearDown() override {
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (world_rank() == 0 && !shared_dir().empty()) std::filesystem::remove_all(shared_dir());
-  }
+  void SetUp() override { shared_temp_dir() = std::make_unique<lpnn::test::TempDir>("lpnn-train"); }
+  void TearDown() override { shared_temp_dir().reset(); }
 };
 
 const auto* const kTempDirEnvironment = ::testing::AddGlobalTestEnvironment(new SharedTempDir);
@@ -99,8 +70,7 @@ struct Instance {
 };
 
 json dense(std::int64_t inputs, std::vector<std::pair<std::int64_t, std::string>> layers, bool bias,
-           const std::string& loss, const std::string& regularizer = "none", double weight = 0.0,
-           double slope = -1.0) {
+           const std::string& loss, const std::string& regularizer = "none", double weight = 0.0, double slope = -1.0) {
   json spec{{"input", inputs}, {"layers", json::array()}, {"bias", bias}, {"loss", loss}};
   for (const auto& [units, activation] : layers) {
     json layer{{"units", units}, {"activation", activation}};
@@ -124,7 +94,8 @@ std::vector<Instance> suite() {
       {"id12_nobias_abs_K3", dense(1, {{2, "identity"}}, false, "absolute"), G::uniform(3), 4, 4, 15},
       // 1-2-1 ReLU: 7 parameters at K = 2 and K = 3 (Clp only: 79k columns), 4 without biases at K = 3.
       {"relu121_sq_K2_sub", dense(1, {{2, "relu"}, {1, "identity"}}, true, "squared"), G::uniform(2), 6, 5, 16},
-      {"relu121_sq_l2_K3", dense(1, {{2, "relu"}, {1, "identity"}}, true, "squared", "l2", 0.01), G::uniform(3), 4, 4, 25,
+      {"relu121_sq_l2_K3", dense(1, {{2, "relu"}, {1, "identity"}}, true, "squared", "l2", 0.01), G::uniform(3), 4, 4,
+       25,
        /*pdhg=*/false},
       {"relu121_nobias_hinge_l2_K3", dense(1, {{2, "relu"}, {1, "identity"}}, false, "hinge", "l2", 0.05),
        G::uniform(3), 4, 4, 17},
@@ -165,7 +136,7 @@ Data make_data(const Instance& inst, std::int64_t n, std::int64_t m) {
 // ---------------------------------------------------------------------------------------------
 // The independent oracle.
 
-double round_to(double r, std::int64_t K) {  // design doc §2, written out again here on purpose
+double round_to(double r, std::int64_t K) {  // README, ERM and grids: written out again here on purpose
   double k = std::floor((r + 1.0) * static_cast<double>(K - 1) / 2.0 + 0.5);
   k = std::clamp(k, 0.0, static_cast<double>(K - 1));
   return -1.0 + 2.0 * k / static_cast<double>(K - 1);
@@ -299,14 +270,6 @@ std::vector<Case> cases() {
 
 class FaceLp : public ::testing::TestWithParam<Case> {};
 
-// Every rank must hold the same value: compared through min/max reductions.
-void expect_same_on_every_rank(double value, const char* what) {
-  double lo = value, hi = value;
-  MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-  MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  EXPECT_EQ(lo, hi) << what << " differs between ranks";
-}
-
 TEST_P(FaceLp, OptimumEqualsExhaustiveGridSearchAndPhiAttainsIt) {
   const Case& c = GetParam();
   const Instance& inst = c.instance;
@@ -334,8 +297,7 @@ TEST_P(FaceLp, OptimumEqualsExhaustiveGridSearchAndPhiAttainsIt) {
   const json& losses = model.report.at("losses");
   ASSERT_TRUE(losses.contains("lp_objective"));
   const double lp = losses.at("lp_objective").get<double>();
-  EXPECT_NEAR(lp, oracle.best, tolerance) << "LP optimum vs exhaustive grid search over " << oracle.points
-                                          << " points";
+  EXPECT_NEAR(lp, oracle.best, tolerance) << "LP optimum vs exhaustive grid search over " << oracle.points << " points";
 
   // φ is a parameter grid point, and it attains the optimum on the rounded data.
   ASSERT_EQ(static_cast<std::int64_t>(model.parameters.size()), problem.arch().parameters());
@@ -364,12 +326,13 @@ TEST_P(FaceLp, OptimumEqualsExhaustiveGridSearchAndPhiAttainsIt) {
   for (double p : model.parameters) expect_same_on_every_rank(p, "a parameter");
 
   if (world_rank() == 0)
-    std::printf("[ info     ] %-28s %-4s %-7s  oracle %.12g (%lld/%lld optimal)  lp %.12g  attained %.12g  "
-                "iterations %lld  %.3f s\n",
-                inst.name.c_str(), c.solver == lpnn::LpSolverKind::Clp ? "clp" : "pdhg",
-                c.face == lpnn::FaceMode::Bounds ? "bounds" : "penalty", oracle.best,
-                static_cast<long long>(oracle.optimal_points), static_cast<long long>(oracle.points), lp, attained,
-                static_cast<long long>(solver.value("iterations", 0LL)), solver.value("seconds", 0.0));
+    std::printf(
+        "[ info     ] %-28s %-4s %-7s  oracle %.12g (%lld/%lld optimal)  lp %.12g  attained %.12g  "
+        "iterations %lld  %.3f s\n",
+        inst.name.c_str(), c.solver == lpnn::LpSolverKind::Clp ? "clp" : "pdhg",
+        c.face == lpnn::FaceMode::Bounds ? "bounds" : "penalty", oracle.best,
+        static_cast<long long>(oracle.optimal_points), static_cast<long long>(oracle.points), lp, attained,
+        static_cast<long long>(solver.value("iterations", 0LL)), solver.value("seconds", 0.0));
 }
 
 INSTANTIATE_TEST_SUITE_P(Suite, FaceLp, ::testing::ValuesIn(cases()), case_name);

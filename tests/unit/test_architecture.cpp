@@ -30,7 +30,7 @@ const std::vector<double> kPhi{1.0, 0.5, -0.5, 1.0, 0.25, 0.0, 1.0, -1.0, 0.5};
 
 }  // namespace
 
-TEST(Unit, ActivationsPointwise) {
+TEST(Architecture, ActivationsPointwise) {
   EXPECT_EQ(lpnn::apply_activation<double>(Activation::Relu, 0.0, -2.0), 0.0);
   EXPECT_EQ(lpnn::apply_activation<double>(Activation::Relu, 0.0, 3.0), 3.0);
   EXPECT_EQ(lpnn::apply_activation<double>(Activation::Relu, 0.0, 0.0), 0.0);
@@ -43,14 +43,14 @@ TEST(Unit, ActivationsPointwise) {
   EXPECT_EQ(lpnn::apply_activation<double>(Activation::Identity, 0.0, -1.75), -1.75);
 }
 
-TEST(Unit, EvaluateReluNetwork) {
+TEST(Architecture, EvaluateReluNetwork) {
   const Architecture arch = lpnn::test::xor_net("squared", "relu");
   ASSERT_EQ(arch.parameters(), 9);
   // relu(0.25) = 0.25, relu(-1.25) = 0: z = 0.25 - 0 + 0.5.
   EXPECT_DOUBLE_EQ(eval1(arch, kX, kPhi), 0.75);
 }
 
-TEST(Unit, EvaluateLeakyReluWithSlope) {
+TEST(Architecture, EvaluateLeakyReluWithSlope) {
   const Architecture arch = arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "leaky_relu", "slope": 0.1},
                                         {"units": 1, "activation": "identity"}], "loss": "squared"})");
   // leaky(0.25) = 0.25, leaky(-1.25) = -0.125: z = 0.25 + 0.125 + 0.5.
@@ -58,23 +58,23 @@ TEST(Unit, EvaluateLeakyReluWithSlope) {
   EXPECT_DOUBLE_EQ(arch.layers()[0].slope, 0.1);
 }
 
-TEST(Unit, EvaluateLeakyReluDefaultSlope) {
+TEST(Architecture, EvaluateLeakyReluDefaultSlope) {
   const Architecture arch = lpnn::test::xor_net("squared", "leaky_relu");
   EXPECT_DOUBLE_EQ(arch.layers()[0].slope, 0.01);
   EXPECT_DOUBLE_EQ(eval1(arch, kX, kPhi), 0.25 + 0.0125 + 0.5);
 }
 
-TEST(Unit, EvaluateTanhNetwork) {
+TEST(Architecture, EvaluateTanhNetwork) {
   const Architecture arch = lpnn::test::xor_net("squared", "tanh");
   EXPECT_DOUBLE_EQ(eval1(arch, kX, kPhi), std::tanh(0.25) - std::tanh(-1.25) + 0.5);
 }
 
-TEST(Unit, EvaluateIdentityNetwork) {
+TEST(Architecture, EvaluateIdentityNetwork) {
   const Architecture arch = lpnn::test::xor_net("squared", "identity");
   EXPECT_DOUBLE_EQ(eval1(arch, kX, kPhi), 0.25 + 1.25 + 0.5);
 }
 
-TEST(Unit, EvaluateWithoutBias) {
+TEST(Architecture, EvaluateWithoutBias) {
   const Architecture arch = arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "relu"},
                                         {"units": 1, "activation": "identity"}], "bias": false, "loss": "squared"})");
   ASSERT_EQ(arch.parameters(), 6);
@@ -85,7 +85,7 @@ TEST(Unit, EvaluateWithoutBias) {
   for (const lpnn::Neuron& neuron : arch.neurons()) EXPECT_EQ(neuron.bias_parameter, -1);
 }
 
-TEST(Unit, LossesOfOneOutput) {
+TEST(Architecture, LossesOfOneOutput) {
   const std::vector<double> y{-0.5};
   // z = 0.75 from EvaluateReluNetwork.
   EXPECT_DOUBLE_EQ(lpnn::test::xor_net("squared").sample_loss(kX, kPhi, y), 1.5625);  // 1.25²
@@ -96,7 +96,7 @@ TEST(Unit, LossesOfOneOutput) {
   EXPECT_DOUBLE_EQ(lpnn::test::xor_net("hinge").sample_loss(kX, phi_big, std::vector<double>{1.0}), 0.0);
 }
 
-TEST(Unit, LossesSumOverOutputs) {
+TEST(Architecture, LossesSumOverOutputs) {
   const std::vector<double> z{0.25, -1.0}, y{0.5, -0.5};
   auto loss = [&](const char* kind) {
     nlohmann::json spec = nlohmann::json::parse(R"({"input": 1, "layers": [{"units": 2, "activation": "identity"}]})");
@@ -108,7 +108,7 @@ TEST(Unit, LossesSumOverOutputs) {
   EXPECT_DOUBLE_EQ(loss("hinge"), (1.0 - 0.125) + (1.0 - 0.5));
 }
 
-TEST(Unit, RegularizerWeights) {
+TEST(Architecture, RegularizerWeights) {
   // Σ|φ| = 5.75, Σφ² = 4.8125 for kPhi.
   const Architecture none = lpnn::test::xor_net();
   EXPECT_EQ(none.regularizer().kind, lpnn::RegularizerKind::None);
@@ -129,7 +129,7 @@ TEST(Unit, RegularizerWeights) {
 // Layout: layer by layer, weights row-major (output x input), then that layer's biases. Each parameter
 // is set alone (on top of a fixed background) and the output that moves, and by how much, tells
 // which weight or bias it is.
-TEST(Unit, ParameterLayoutByPerturbation) {
+TEST(Architecture, ParameterLayoutByPerturbation) {
   // 3 inputs -> 2 identity -> 2 identity. φ: W1 (2x3) at 0..5, b1 at 6..7, W2 (2x2) at 8..11, b2 at 12..13.
   const Architecture arch = arch_of(R"({"input": 3, "layers": [{"units": 2, "activation": "identity"},
                                         {"units": 2, "activation": "identity"}], "loss": "squared"})");
@@ -182,7 +182,7 @@ TEST(Unit, ParameterLayoutByPerturbation) {
   }
 }
 
-TEST(Unit, ParameterLayoutInTheGraph) {
+TEST(Architecture, ParameterLayoutInTheGraph) {
   const Architecture arch = arch_of(R"({"input": 3, "layers": [{"units": 2, "activation": "relu"},
                                         {"units": 4, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
                                         "loss": "absolute"})");
@@ -214,7 +214,7 @@ TEST(Unit, ParameterLayoutInTheGraph) {
   EXPECT_EQ(arch.neurons()[6].activation, Activation::Identity);
 }
 
-TEST(Unit, SpecRoundTripsWithDefaults) {
+TEST(Architecture, SpecRoundTripsWithDefaults) {
   const Architecture arch = arch_of(R"({"input": 2, "layers": [{"units": 3, "activation": "leaky_relu"},
                                         {"units": 1, "activation": "identity"}], "loss": "hinge",
                                         "regularizer": {"kind": "l1", "weight": 0.25}})");
@@ -231,13 +231,13 @@ TEST(Unit, SpecRoundTripsWithDefaults) {
 
 // ---- bad input -----------------------------------------------------------------------------------------
 
-TEST(Unit, MalformedJsonNamesOrigin) {
+TEST(Architecture, MalformedJsonNamesOrigin) {
   const std::string msg = error_of([] { Architecture::from_json_text(R"({"input": 2, "layers": [)", "net.json"); });
   EXPECT_MESSAGE_HAS(msg, "malformed JSON", "net.json");
   EXPECT_MESSAGE_HAS(error_of([] { Architecture::from_json_text("", "empty.json"); }), "malformed JSON", "empty.json");
 }
 
-TEST(Unit, ValidationErrorsNameOrigin) {
+TEST(Architecture, ValidationErrorsNameOrigin) {
   const std::string msg = error_of([] {
     Architecture::from_json_text(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "l0"})",
                                  "nets/x.json");
@@ -245,39 +245,41 @@ TEST(Unit, ValidationErrorsNameOrigin) {
   EXPECT_MESSAGE_HAS(msg, "l0", "nets/x.json");
 }
 
-TEST(Unit, MissingFileNamesPath) {
+TEST(Architecture, MissingFileNamesPath) {
   EXPECT_MESSAGE_HAS(error_of([] { Architecture::from_file("/nonexistent/dir/net.json"); }),
                      "/nonexistent/dir/net.json");
 }
 
-TEST(Unit, TopLevelMustBeObject) {
+TEST(Architecture, TopLevelMustBeObject) {
   EXPECT_MESSAGE_HAS(error_of([] { arch_of("[1, 2]"); }), "object");
 }
 
-TEST(Unit, UnknownActivation) {
+TEST(Architecture, UnknownActivation) {
   const std::string msg = error_of([] {
     arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "sigmoid"}],
                 "loss": "squared"})");
   });
   EXPECT_MESSAGE_HAS(msg, "activation", "sigmoid", "layers[1]");
-  EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": 3}], "loss": "squared"})"); }),
-                     "layers[0].activation");
+  EXPECT_MESSAGE_HAS(
+      error_of([] { arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": 3}], "loss": "squared"})"); }),
+      "layers[0].activation");
 }
 
-TEST(Unit, UnknownLoss) {
+TEST(Architecture, UnknownLoss) {
   const std::string msg = error_of(
       [] { arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "cross_entropy"})"); });
   EXPECT_MESSAGE_HAS(msg, "loss", "cross_entropy");
-  EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": 1})"); }),
-                     "loss");
+  EXPECT_MESSAGE_HAS(
+      error_of([] { arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": 1})"); }), "loss");
 }
 
-TEST(Unit, ZeroOrNegativeUnits) {
-  EXPECT_MESSAGE_HAS(error_of([] {
-                       arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 0, "activation": "identity"}],
+TEST(Architecture, ZeroOrNegativeUnits) {
+  EXPECT_MESSAGE_HAS(
+      error_of([] {
+        arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 0, "activation": "identity"}],
                                    "loss": "squared"})");
-                     }),
-                     "layers[1].units", "got 0");
+      }),
+      "layers[1].units", "got 0");
   EXPECT_MESSAGE_HAS(
       error_of([] { arch_of(R"({"input": 2, "layers": [{"units": -3, "activation": "relu"}], "loss": "squared"})"); }),
       "layers[0].units", "-3");
@@ -298,15 +300,16 @@ TEST(Unit, ZeroOrNegativeUnits) {
                      "layers[0].units", "18446744073709551615");
 }
 
-TEST(Unit, MissingFields) {
-  EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"layers": [{"units": 1, "activation": "relu"}], "loss": "squared"})"); }),
-                     "\"input\"");
+TEST(Architecture, MissingFields) {
+  EXPECT_MESSAGE_HAS(
+      error_of([] { arch_of(R"({"layers": [{"units": 1, "activation": "relu"}], "loss": "squared"})"); }), "\"input\"");
   EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"input": 2, "loss": "squared"})"); }), "\"layers\"");
   EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"input": 2, "layers": [], "loss": "squared"})"); }), "\"layers\"");
   EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}]})"); }),
                      "\"loss\"");
-  EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"input": 2, "layers": [{"activation": "relu"}], "loss": "squared"})"); }),
-                     "layers[0]", "\"units\"");
+  EXPECT_MESSAGE_HAS(
+      error_of([] { arch_of(R"({"input": 2, "layers": [{"activation": "relu"}], "loss": "squared"})"); }), "layers[0]",
+      "\"units\"");
   EXPECT_MESSAGE_HAS(error_of([] { arch_of(R"({"input": 2, "layers": [{"units": 2}], "loss": "squared"})"); }),
                      "layers[0]", "\"activation\"");
   EXPECT_MESSAGE_HAS(error_of([] {
@@ -321,7 +324,7 @@ TEST(Unit, MissingFields) {
                      "regularizer.kind");
 }
 
-TEST(Unit, UnknownKeys) {
+TEST(Architecture, UnknownKeys) {
   EXPECT_MESSAGE_HAS(error_of([] {
                        arch_of(R"({"input": 2, "layers": [{"units": 1, "activaton": "relu", "activation": "relu"}],
                                    "loss": "squared"})");
@@ -339,7 +342,7 @@ TEST(Unit, UnknownKeys) {
                      "lambda", "regularizer");
 }
 
-TEST(Unit, RegularizerValidation) {
+TEST(Architecture, RegularizerValidation) {
   EXPECT_MESSAGE_HAS(error_of([] {
                        arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "squared",
                                    "regularizer": {"kind": "l2", "weight": -0.1}})");
@@ -357,7 +360,7 @@ TEST(Unit, RegularizerValidation) {
                      "regularizer");
 }
 
-TEST(Unit, LeakySlopeOutsideUnitInterval) {
+TEST(Architecture, LeakySlopeOutsideUnitInterval) {
   EXPECT_MESSAGE_HAS(error_of([] {
                        arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 1.5}],
                                    "loss": "squared"})");
@@ -374,20 +377,23 @@ TEST(Unit, LeakySlopeOutsideUnitInterval) {
                      }),
                      "layers[0].slope", "relu");
   // The ends of [0, 1] are allowed.
-  EXPECT_NO_THROW(arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 0}], "loss": "squared"})"));
-  EXPECT_NO_THROW(arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 1}], "loss": "squared"})"));
+  EXPECT_NO_THROW(
+      arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 0}], "loss": "squared"})"));
+  EXPECT_NO_THROW(
+      arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 1}], "loss": "squared"})"));
 }
 
-TEST(Unit, BiasMustBeBoolean) {
-  EXPECT_MESSAGE_HAS(error_of([] {
-                       arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "squared", "bias": 1})");
-                     }),
-                     "bias");
+TEST(Architecture, BiasMustBeBoolean) {
+  EXPECT_MESSAGE_HAS(
+      error_of([] {
+        arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "squared", "bias": 1})");
+      }),
+      "bias");
 }
 
 // Widths whose parameter count overflows int64 (or is absurdly large) are refused up front, before
 // the graph is allocated, with a message naming the layer.
-TEST(Unit, HugeNetworksAreRefusedBeforeAllocation) {
+TEST(Architecture, HugeNetworksAreRefusedBeforeAllocation) {
   EXPECT_MESSAGE_HAS(error_of([] {
                        arch_of(R"({"input": 4000000000, "layers": [{"units": 4000000000, "activation": "relu"}],
                                    "loss": "squared"})");

@@ -49,14 +49,16 @@ const Case kCases[] = {
     {R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "absolute"})", {3, 2, 4}},
     {R"({"input": 1, "layers": [{"units": 2, "activation": "tanh"}], "bias": false, "loss": "hinge"})", {4, 3, 2}},
     {R"({"input": 1, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 0.3}, {"units": 1, "activation": "identity"}],
-        "loss": "squared"})", {2, 5, 3}},
+        "loss": "squared"})",
+     {2, 5, 3}},
     {R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
-        "loss": "squared"})", {2, 3, 3}},
+        "loss": "squared"})",
+     {2, 3, 3}},
 };
 
 }  // namespace
 
-TEST(Unit, CostTemplateMatchesDirectEvaluation) {
+TEST(CostTemplate, MatchesDirectEvaluation) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.spec);
     const Architecture arch = arch_of(c.spec);
@@ -68,7 +70,7 @@ TEST(Unit, CostTemplateMatchesDirectEvaluation) {
 }
 
 // Ranges starting and ending anywhere (inside an (a, s) run of t values too) equal the full template.
-TEST(Unit, CostTemplateRangesMatchFull) {
+TEST(CostTemplate, RangesMatchFull) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.spec);
     const Architecture arch = arch_of(c.spec);
@@ -86,7 +88,7 @@ TEST(Unit, CostTemplateRangesMatchFull) {
 }
 
 // Data independent: D does not enter the template.
-TEST(Unit, CostTemplateIndependentOfSamples) {
+TEST(CostTemplate, IndependentOfSamples) {
   const Architecture arch = arch_of(kCases[4].spec);
   const PolytopeLayout one = PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), {2, 3, 3}, 1);
   const PolytopeLayout many = PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), {2, 3, 3}, 7);
@@ -97,7 +99,7 @@ TEST(Unit, CostTemplateIndependentOfSamples) {
 }
 
 // A few entries by hand: f(x, φ) = w·x + b with φ = (w, b), squared loss, K = 3 everywhere (-1, 0, 1).
-TEST(Unit, CostTemplateByHand) {
+TEST(CostTemplate, ByHand) {
   const Architecture arch = arch_of(kCases[0].spec);
   const PolytopeLayout l = PolytopeLayout::make(2, 1, 1, GridSpec::uniform(3), 1);
   ASSERT_EQ(l.B, 81);
@@ -113,7 +115,7 @@ TEST(Unit, CostTemplateByHand) {
   EXPECT_EQ(c[j(2, 0, 2, 1)], 0.0);  // z = 1 - 1 = 0, y = 0
 }
 
-TEST(Unit, RegularizerCostsByHand) {
+TEST(CostTemplate, RegularizerCostsByHand) {
   // N = 2, K_param = 3: θ(a) = (-1 + digit0, -1 + digit1).
   const Architecture l1 = arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "identity"}], "loss": "squared",
                                      "regularizer": {"kind": "l1", "weight": 0.5}})");
@@ -140,7 +142,7 @@ TEST(Unit, RegularizerCostsByHand) {
   for (int k = 0; k < 4; ++k) EXPECT_EQ(part[k], c2[3 + k]);
 }
 
-TEST(Unit, RegularizerCostsMatchRegularization) {
+TEST(CostTemplate, RegularizerCostsMatchRegularization) {
   const Architecture arch = arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "relu"},
       {"units": 1, "activation": "identity"}], "loss": "squared", "regularizer": {"kind": "l2", "weight": 0.125}})");
   const PolytopeLayout l = PolytopeLayout::make(arch.parameters(), 2, 1, {3, 2, 2}, 1);  // M = 3^9

@@ -1,4 +1,4 @@
-// Grids (design doc §2): values, rounding (ends, ties up, clamping, NaN) and mixed-radix codes.
+// Grids (README, The polytope / ERM and grids): values, rounding (ends, ties up, clamping, NaN) and mixed-radix codes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +13,7 @@
 using lpnn::Grid;
 using lpnn::test::error_of;
 
-TEST(Unit, GridValuesByHand) {
+TEST(Grid, ValuesByHand) {
   EXPECT_EQ(Grid(2).values(), (std::vector<double>{-1.0, 1.0}));
   EXPECT_EQ(Grid(3).values(), (std::vector<double>{-1.0, 0.0, 1.0}));
   EXPECT_EQ(Grid(5).values(), (std::vector<double>{-1.0, -0.5, 0.0, 0.5, 1.0}));
@@ -26,7 +26,7 @@ TEST(Unit, GridValuesByHand) {
   EXPECT_EQ(Grid(3).points(), 3);
 }
 
-TEST(Unit, GridEndpointsAndSpacing) {
+TEST(Grid, EndpointsAndSpacing) {
   for (std::int64_t K : {2, 3, 4, 7, 10, 64, 1001}) {
     const Grid g(K);
     EXPECT_EQ(g.value(0), -1.0) << K;
@@ -37,14 +37,14 @@ TEST(Unit, GridEndpointsAndSpacing) {
   }
 }
 
-TEST(Unit, GridNeedsTwoPoints) {
+TEST(Grid, NeedsTwoPoints) {
   for (std::int64_t K : {1, 0, -5}) {
     const std::string msg = error_of([K] { Grid g(K); });
     EXPECT_MESSAGE_HAS(msg, "K", "at least 2", std::to_string(K));
   }
 }
 
-TEST(Unit, RoundingAtTheEnds) {
+TEST(Grid, RoundingAtTheEnds) {
   for (std::int64_t K : {2, 3, 5, 1000}) {
     const Grid g(K);
     EXPECT_EQ(g.round(-1.0), 0) << K;
@@ -54,7 +54,7 @@ TEST(Unit, RoundingAtTheEnds) {
   }
 }
 
-TEST(Unit, RoundingTiesGoUp) {
+TEST(Grid, RoundingTiesGoUp) {
   // K = 5: grid -1, -0.5, 0, 0.5, 1; the midpoints are exact in binary.
   const Grid g(5);
   EXPECT_EQ(g.round(-0.75), 1);
@@ -80,7 +80,7 @@ TEST(Unit, RoundingTiesGoUp) {
   EXPECT_EQ(Grid(101).round(0.01 - below), 50);
 }
 
-TEST(Unit, RoundingClampsOutOfBox) {
+TEST(Grid, RoundingClampsOutOfBox) {
   for (std::int64_t K : {2, 3, 9}) {
     const Grid g(K);
     EXPECT_EQ(g.round(-1.5), 0);
@@ -92,11 +92,11 @@ TEST(Unit, RoundingClampsOutOfBox) {
   }
 }
 
-TEST(Unit, RoundingNaNThrows) {
+TEST(Grid, RoundingNaNThrows) {
   EXPECT_MESSAGE_HAS(error_of([] { Grid(3).round(std::numeric_limits<double>::quiet_NaN()); }), "NaN");
 }
 
-TEST(Unit, RoundingIsNearestGridPoint) {
+TEST(Grid, RoundingIsNearestGridPoint) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   for (std::int64_t K : {2, 3, 4, 6, 11, 256}) {
@@ -115,7 +115,7 @@ TEST(Unit, RoundingIsNearestGridPoint) {
   }
 }
 
-TEST(Unit, MixedRadixByHand) {
+TEST(Grid, MixedRadixByHand) {
   const std::vector<std::int64_t> digits{1, 0, 2};
   EXPECT_EQ(lpnn::mixed_radix_encode(digits, 3), 11);  // 1·9 + 0·3 + 2: coordinate 0 most significant
   std::vector<std::int64_t> out(3);
@@ -129,7 +129,7 @@ TEST(Unit, MixedRadixByHand) {
 
 // Exhaustive on small radices and counts: decoding enumerates all digit tuples in lexicographic order
 // (coordinate 0 most significant), and encode inverts it.
-TEST(Unit, MixedRadixRoundTripExhaustive) {
+TEST(Grid, MixedRadixRoundTripExhaustive) {
   for (std::int64_t radix = 2; radix <= 5; ++radix)
     for (std::size_t count = 0; count <= 5; ++count) {
       std::int64_t size = 1;
@@ -148,7 +148,7 @@ TEST(Unit, MixedRadixRoundTripExhaustive) {
     }
 }
 
-TEST(Unit, GridPointIsGridValueOfDigits) {
+TEST(Grid, PointIsGridValueOfDigits) {
   const Grid g3(3);
   std::vector<double> v(2);
   lpnn::grid_point(g3, 5, v);  // digits (1, 2)
@@ -176,7 +176,7 @@ TEST(Unit, GridPointIsGridValueOfDigits) {
     }
 }
 
-TEST(Unit, GridSpecUniform) {
+TEST(Grid, SpecUniform) {
   const lpnn::GridSpec g = lpnn::GridSpec::uniform(7);
   EXPECT_EQ(g.param, 7);
   EXPECT_EQ(g.input, 7);

@@ -1,5 +1,5 @@
-// PolytopeLayout (design doc §3): the size formulas and index maps against a direct count of the rows
-// that generate_rows produces, and every row against an independent construction from the design doc.
+// PolytopeLayout (README, The polytope / Rows and columns): the size formulas and index maps against a direct count of
+// the rows that generate_rows produces, and every row against an independent construction from the README's formulas.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -38,7 +38,7 @@ const Case kCases[] = {
 // One row of the constraint matrix as (column, value) pairs.
 using Row = std::vector<std::pair<std::int64_t, double>>;
 
-// The rows written directly from the design doc, not from PolytopeLayout's helpers:
+// The rows written directly from the README's formulas, not from PolytopeLayout's helpers:
 //   column of X[a] = a; column of λ^d[(a,s,t)] = M + d·B + (a·Kx^n + s)·Ky^m + t;
 //   row d(1+M): Σ_j λ^d[j]; row d(1+M) + 1 + a: Σ_{s,t} λ^d[(a,s,t)] − X[a].
 std::vector<Row> rows_from_design(const Case& c) {
@@ -72,7 +72,7 @@ Row row_of(const lpnn::CsrBlock<Index>& block, std::int64_t local) {
 
 }  // namespace
 
-TEST(Unit, LayoutSizesByHand) {
+TEST(Layout, SizesByHand) {
   // N = 2, n = m = 1, K = 3, D = 2: M = 9, S = 9, B = 81.
   const PolytopeLayout l = PolytopeLayout::make(2, 1, 1, GridSpec::uniform(3), 2);
   EXPECT_EQ(l.M, 9);
@@ -80,8 +80,8 @@ TEST(Unit, LayoutSizesByHand) {
   EXPECT_EQ(l.Sy, 3);
   EXPECT_EQ(l.S, 9);
   EXPECT_EQ(l.B, 81);
-  EXPECT_EQ(l.rows, 20);          // D(1+M)
-  EXPECT_EQ(l.cols, 9 + 2 * 81);  // M + D·B
+  EXPECT_EQ(l.rows, 20);            // D(1+M)
+  EXPECT_EQ(l.cols, 9 + 2 * 81);    // M + D·B
   EXPECT_EQ(l.nnz, 2 * (162 + 9));  // D(2B+M)
   // Mixed grids: K_param = 2, K_input = 3, K_output = 4 with N = 3, n = 2, m = 1, D = 5.
   const PolytopeLayout g = PolytopeLayout::make(3, 2, 1, {2, 3, 4}, 5);
@@ -101,7 +101,7 @@ TEST(Unit, LayoutSizesByHand) {
 
 // Generate every row, count rows, nonzeros and columns directly, and compare each row with the
 // independent construction.
-TEST(Unit, LayoutFormulasMatchGeneratedRows) {
+TEST(Layout, FormulasMatchGeneratedRows) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(::testing::Message() << "N=" << c.N << " n=" << c.n << " m=" << c.m << " K=" << c.grid.param << "/"
                                       << c.grid.input << "/" << c.grid.output << " D=" << c.D);
@@ -141,7 +141,7 @@ TEST(Unit, LayoutFormulasMatchGeneratedRows) {
 }
 
 // Any row range generated alone equals the same rows of the whole matrix (what each rank does).
-TEST(Unit, LayoutRowRangesMatchWholeMatrix) {
+TEST(Layout, RowRangesMatchWholeMatrix) {
   for (const Case& c : kCases) {
     const PolytopeLayout l = PolytopeLayout::make(c.N, c.n, c.m, c.grid, c.D);
     const std::vector<Row> expected = rows_from_design(c);
@@ -162,7 +162,7 @@ TEST(Unit, LayoutRowRangesMatchWholeMatrix) {
   }
 }
 
-TEST(Unit, LayoutIndexMaps) {
+TEST(Layout, IndexMaps) {
   const PolytopeLayout l = PolytopeLayout::make(2, 2, 1, {2, 3, 4}, 3);  // M = 4, Sx = 9, Sy = 4, B = 144
   EXPECT_EQ(l.rows_per_sample(), 5);
   EXPECT_EQ(l.nnz_per_sample(), 2 * 144 + 4);
@@ -188,7 +188,7 @@ TEST(Unit, LayoutIndexMaps) {
   }
 }
 
-TEST(Unit, NnzBeforeRowClosedForm) {
+TEST(Layout, NnzBeforeRowClosedForm) {
   const PolytopeLayout l = PolytopeLayout::make(3, 1, 1, {2, 2, 3}, 4);  // M = 8, S = 6, B = 48
   std::int64_t running = 0;
   for (std::int64_t r = 0; r <= l.rows; ++r) {
@@ -198,7 +198,7 @@ TEST(Unit, NnzBeforeRowClosedForm) {
   EXPECT_EQ(running, l.nnz);
 }
 
-TEST(Unit, SampleRangeBalancedContiguousCovering) {
+TEST(SampleRange, BalancedContiguousCovering) {
   for (std::int64_t D = 0; D <= 40; ++D)
     for (int P = 1; P <= 9; ++P) {
       std::int64_t next = 0, min_count = D, max_count = 0;
@@ -214,7 +214,7 @@ TEST(Unit, SampleRangeBalancedContiguousCovering) {
         min_count = std::min(min_count, range.count);
         max_count = std::max(max_count, range.count);
       }
-      EXPECT_EQ(next, D) << "D=" << D << " P=" << P;  // covering
+      EXPECT_EQ(next, D) << "D=" << D << " P=" << P;                   // covering
       EXPECT_LE(max_count - min_count, 1) << "D=" << D << " P=" << P;  // balanced
       EXPECT_EQ(lpnn::SampleRange::of_rank(D, 0, P).count, (D + P - 1) / P);
     }
@@ -225,24 +225,24 @@ TEST(Unit, SampleRangeBalancedContiguousCovering) {
 
 // ---- bad sizes ------------------------------------------------------------------------------------------
 
-TEST(Unit, LayoutRejectsSmallGrids) {
+TEST(Layout, RejectsSmallGrids) {
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(2, 1, 1, GridSpec::uniform(1), 1); }), "K", "got 1");
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(2, 1, 1, {3, 0, 3}, 1); }), "K", "got 0");
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(2, 1, 1, {3, 3, -2}, 1); }), "K", "got -2");
 }
 
-TEST(Unit, LayoutRejectsNoSamples) {
+TEST(Layout, RejectsNoSamples) {
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(2, 1, 1, GridSpec::uniform(3), 0); }), "samples D", "got 0");
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(2, 1, 1, GridSpec::uniform(3), -4); }), "samples D", "-4");
 }
 
-TEST(Unit, LayoutRejectsEmptyGroups) {
+TEST(Layout, RejectsEmptyGroups) {
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(0, 1, 1, GridSpec::uniform(3), 1); }), "N=0");
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(1, 0, 1, GridSpec::uniform(3), 1); }), "n=0");
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(1, 1, 0, GridSpec::uniform(3), 1); }), "m=0");
 }
 
-TEST(Unit, LayoutRejects64BitOverflow) {
+TEST(Layout, Rejects64BitOverflow) {
   // K = 1000 with many parameters: M = 1000^9 overflows.
   EXPECT_MESSAGE_HAS(error_of([] { PolytopeLayout::make(9, 2, 1, GridSpec::uniform(1000), 1); }), "K_param^N",
                      "overflows 64-bit");

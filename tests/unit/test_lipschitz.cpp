@@ -77,11 +77,11 @@ double max_sampled_slope(const Architecture& arch, int pairs, std::uint64_t seed
   double best = 0.0;
   for (int i = 0; i < pairs; ++i) {
     const std::vector<double> p = random_point(), c = near_corner();
-    best = std::max(best, slope(arch, p, random_point()));        // anywhere in the box
-    best = std::max(best, slope(arch, p, perturb(p, 1e-3)));      // close together
-    best = std::max(best, slope(arch, p, perturb(p, 1e-6)));      // very close
-    best = std::max(best, slope(arch, c, near_corner()));         // corner to corner
-    best = std::max(best, slope(arch, c, perturb(c, 1e-3)));      // near a corner
+    best = std::max(best, slope(arch, p, random_point()));    // anywhere in the box
+    best = std::max(best, slope(arch, p, perturb(p, 1e-3)));  // close together
+    best = std::max(best, slope(arch, p, perturb(p, 1e-6)));  // very close
+    best = std::max(best, slope(arch, c, near_corner()));     // corner to corner
+    best = std::max(best, slope(arch, c, perturb(c, 1e-3)));  // near a corner
     if (i % 8 == 0) {
       best = std::max(best, slope(arch, c, steepest(c, 1e-4)));
       best = std::max(best, slope(arch, p, steepest(p, 1e-4)));
@@ -96,28 +96,34 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {"relu squared", R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+    {"relu squared",
+     R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
                          "loss": "squared"})"},
-    {"tanh squared", R"({"input": 2, "layers": [{"units": 3, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+    {"tanh squared",
+     R"({"input": 2, "layers": [{"units": 3, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
                          "loss": "squared"})"},
     {"leaky absolute", R"({"input": 2, "layers": [{"units": 2, "activation": "leaky_relu", "slope": 0.2},
                            {"units": 1, "activation": "identity"}], "loss": "absolute"})"},
-    {"relu hinge", R"({"input": 3, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+    {"relu hinge",
+     R"({"input": 3, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
                        "loss": "hinge"})"},
-    {"tanh hinge two outputs", R"({"input": 2, "layers": [{"units": 2, "activation": "tanh"}, {"units": 2, "activation": "tanh"}],
+    {"tanh hinge two outputs",
+     R"({"input": 2, "layers": [{"units": 2, "activation": "tanh"}, {"units": 2, "activation": "tanh"}],
                                    "loss": "hinge"})"},
     {"identity absolute no bias", R"({"input": 3, "layers": [{"units": 2, "activation": "identity"}], "bias": false,
                                       "loss": "absolute"})"},
-    {"deep relu squared", R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 2, "activation": "relu"},
+    {"deep relu squared",
+     R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 2, "activation": "relu"},
                               {"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}], "loss": "squared"})"},
-    {"deep mixed absolute", R"({"input": 2, "layers": [{"units": 3, "activation": "tanh"}, {"units": 2, "activation": "leaky_relu"},
+    {"deep mixed absolute",
+     R"({"input": 2, "layers": [{"units": 3, "activation": "tanh"}, {"units": 2, "activation": "leaky_relu"},
                                 {"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}], "loss": "absolute"})"},
     {"single relu output hinge", R"({"input": 1, "layers": [{"units": 1, "activation": "relu"}], "loss": "hinge"})"},
 };
 
 }  // namespace
 
-TEST(Unit, LipschitzBoundsAboveSampledSlopes) {
+TEST(Lipschitz, BoundsAboveSampledSlopes) {
   std::uint64_t seed = 1;
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
@@ -135,10 +141,10 @@ TEST(Unit, LipschitzBoundsAboveSampledSlopes) {
 
 // The BMP bound by hand for the 2-2-1 relu network: U1 = 2·1 + 1 = 3, G1 = 2·1 + 2·1 + 1 = 5,
 // U2 = 2·3 + 1 = 7, G2 = 2·5 + 2·3 + 1 = 17.
-TEST(Unit, BmpBoundByHand) {
+TEST(Lipschitz, BmpBoundByHand) {
   EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(lpnn::test::xor_net("squared")), 2.0 * 8.0 * 18.0);  // 2(U+1)(G+1)
-  EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(lpnn::test::xor_net("absolute")), 18.0);              // G+1
-  EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(lpnn::test::xor_net("hinge")), 24.0);                 // G+U
+  EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(lpnn::test::xor_net("absolute")), 18.0);             // G+1
+  EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(lpnn::test::xor_net("hinge")), 24.0);                // G+U
   // Without biases: U1 = 2, G1 = 4, U2 = 4, G2 = 2·4 + 2·2 = 12; two outputs double the loss factor.
   const Architecture nb = arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "relu"},
                                      {"units": 2, "activation": "identity"}], "bias": false, "loss": "absolute"})");
@@ -149,7 +155,7 @@ TEST(Unit, BmpBoundByHand) {
 
 // On the 2-2-1 relu network with squared loss the BMP bound is attained at the corner x = φ = 1,
 // y = -1, so the sampling must come close to it and the numeric bound cannot be lower.
-TEST(Unit, LipschitzTightOnReluNetwork) {
+TEST(Lipschitz, TightOnReluNetwork) {
   const Architecture arch = lpnn::test::xor_net("squared");
   const double bmp = lpnn::bmp_lipschitz_bound(arch);
   const double numeric = lpnn::numeric_lipschitz_bound(arch).bound;
@@ -165,7 +171,7 @@ TEST(Unit, LipschitzTightOnReluNetwork) {
 }
 
 // Refinement tightens the numeric bound where BMP's worst cases do not line up (tanh saturates).
-TEST(Unit, NumericBoundRefinesBelowBmp) {
+TEST(Lipschitz, NumericBoundRefinesBelowBmp) {
   const Architecture arch = arch_of(kCases[1].spec);
   const lpnn::NumericLipschitz coarse = lpnn::numeric_lipschitz_bound(arch, 1);
   const lpnn::NumericLipschitz fine = lpnn::numeric_lipschitz_bound(arch, 2000);
@@ -176,16 +182,16 @@ TEST(Unit, NumericBoundRefinesBelowBmp) {
   EXPECT_GE(fine.bound, max_sampled_slope(arch, 500, 5));
 }
 
-TEST(Unit, EpsilonOfGrid) {
+TEST(Lipschitz, EpsilonOfGrid) {
   EXPECT_DOUBLE_EQ(lpnn::epsilon_of_grid(2.0, GridSpec::uniform(11)), 0.4);  // 2·2·(1/10)
-  EXPECT_DOUBLE_EQ(lpnn::epsilon_of_grid(3.0, {5, 3, 9}), 3.0);               // the coarsest group, K = 3
+  EXPECT_DOUBLE_EQ(lpnn::epsilon_of_grid(3.0, {5, 3, 9}), 3.0);              // the coarsest group, K = 3
   EXPECT_DOUBLE_EQ(lpnn::epsilon_of_grid(3.0, {5, 9, 5}), 1.5);
   EXPECT_DOUBLE_EQ(lpnn::epsilon_of_grid(288.0, GridSpec::uniform(2)), 576.0);
   EXPECT_MESSAGE_HAS(error_of([] { lpnn::epsilon_of_grid(1.0, {3, 1, 3}); }), "K", "got 1");
 }
 
 // The K that grid_for_epsilon returns achieves ε; K - 1 does not (when it is still a grid).
-TEST(Unit, GridForEpsilonRoundTrip) {
+TEST(Lipschitz, GridForEpsilonRoundTrip) {
   int checked_smaller = 0;
   for (double L : {0.01, 0.5, 1.0, 3.0, 17.3, 288.0, 1234.5678})
     for (double eps : {0.001, 0.01, 0.1, 0.3, 0.5, 1.0, 2.0, 7.0, 100.0, 1e6}) {
@@ -206,7 +212,7 @@ TEST(Unit, GridForEpsilonRoundTrip) {
   EXPECT_EQ(lpnn::grid_for_epsilon(3.0, 0.1), 61);
 }
 
-TEST(Unit, GridForEpsilonRejectsBadEpsilon) {
+TEST(Lipschitz, GridForEpsilonRejectsBadEpsilon) {
   for (double eps : {0.0, -1.0, std::nan(""), HUGE_VAL}) {
     EXPECT_MESSAGE_HAS(error_of([eps] { lpnn::grid_for_epsilon(1.0, eps); }), "epsilon");
   }

@@ -30,7 +30,7 @@ BuildRequest request(std::int64_t samples, std::int64_t K, int ranks = 1) {
 
 }  // namespace
 
-TEST(Unit, PlanJsonMatchesLayout) {
+TEST(Planner, PlanJsonMatchesLayout) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   const Plan plan = lpnn::make_plan(arch, request(4, 3));
   const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 4);
@@ -73,8 +73,9 @@ TEST(Unit, PlanJsonMatchesLayout) {
   EXPECT_MESSAGE_HAS(plan.to_text(), "buildable", "78736", "2145447", "4330260");
 }
 
-TEST(Unit, PlanFromEpsilonDerivesGrid) {
-  const lpnn::Architecture arch = arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "identity"}], "loss": "absolute"})");
+TEST(Planner, PlanFromEpsilonDerivesGrid) {
+  const lpnn::Architecture arch =
+      arch_of(R"({"input": 1, "layers": [{"units": 1, "activation": "identity"}], "loss": "absolute"})");
   BuildRequest r;
   r.samples = 2;
   r.epsilon = 1.0;
@@ -91,7 +92,7 @@ TEST(Unit, PlanFromEpsilonDerivesGrid) {
   EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "epsilon", "-2");
 }
 
-TEST(Unit, PlanRefuses32BitPetscIndexOverflow) {
+TEST(Planner, PlanRefuses32BitPetscIndexOverflow) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   BuildRequest r = request(3000, 3);  // nnz = 3000·(2·3^12 + 3^9) ≈ 3.2e9 > 2^31 - 1
   r.petsc_index_bytes = 4;
@@ -112,7 +113,7 @@ TEST(Unit, PlanRefuses32BitPetscIndexOverflow) {
 }
 
 // Loading a stored matrix (lpnn-info, lpnn-train) is guarded like a build: PetscInt and memory budget.
-TEST(Unit, MatrixLoadRefusesIndexOverflowAndMemoryOverBudget) {
+TEST(Planner, MatrixLoadRefusesIndexOverflowAndMemoryOverBudget) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   const Plan big = lpnn::make_plan(arch, request(3000, 3));  // nnz ≈ 3.2e9 > 2^31 - 1
   const lpnn::LoadPlan on32 = lpnn::plan_matrix_load(big.layout, 64, 4, std::nullopt);
@@ -133,7 +134,7 @@ TEST(Unit, MatrixLoadRefusesIndexOverflowAndMemoryOverBudget) {
   EXPECT_TRUE(lpnn::plan_matrix_load(small.layout, 4, 8, 2.0 * four.memory_per_rank).refusal.empty());
 }
 
-TEST(Unit, PlanRefusesOverMemoryBudget) {
+TEST(Planner, PlanRefusesOverMemoryBudget) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   BuildRequest r = request(4, 3);
   const Plan unlimited = lpnn::make_plan(arch, r);
@@ -154,7 +155,7 @@ TEST(Unit, PlanRefusesOverMemoryBudget) {
   EXPECT_EQ(streaming.to_json().at("mode"), "streaming");
 }
 
-TEST(Unit, MoreRanksReduceMemoryPerRank) {
+TEST(Planner, MoreRanksReduceMemoryPerRank) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 8);
   std::int64_t previous = std::numeric_limits<std::int64_t>::max();
@@ -172,7 +173,7 @@ TEST(Unit, MoreRanksReduceMemoryPerRank) {
   EXPECT_EQ(lpnn::make_plan(arch, request(8, 3, 3)).max_local_nonzeros, 3 * l.nnz_per_sample());
 }
 
-TEST(Unit, PlanRejectsInvalidRequests) {
+TEST(Planner, PlanRejectsInvalidRequests) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(4, 3, 0)); }), "ranks", "got 0");
   EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(0, 3)); }), "samples D", "got 0");
@@ -186,7 +187,7 @@ TEST(Unit, PlanRejectsInvalidRequests) {
 
 // Sizes are validated before the (expensive) numeric Lipschitz bound: a network with many parameters
 // and K = 1000 is refused at once, also when the grid comes from ε.
-TEST(Unit, PlanOverflowWithManyParametersFailsFast) {
+TEST(Planner, PlanOverflowWithManyParametersFailsFast) {
   const lpnn::Architecture arch =
       arch_of(R"({"input": 30, "layers": [{"units": 30, "activation": "relu"}, {"units": 30, "activation": "relu"},
                   {"units": 1, "activation": "identity"}], "loss": "squared"})");
@@ -201,7 +202,7 @@ TEST(Unit, PlanOverflowWithManyParametersFailsFast) {
   EXPECT_LT(seconds, 5.0);
 }
 
-TEST(Unit, HumanBytes) {
+TEST(Units, HumanBytes) {
   EXPECT_EQ(lpnn::human_bytes(0), "0.0 B");
   EXPECT_EQ(lpnn::human_bytes(1023), "1023.0 B");
   EXPECT_EQ(lpnn::human_bytes(1536), "1.5 KiB");

@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "lpnn/build/write_steps.hpp"
 #include "lpnn/bags/layout.hpp"
+#include "lpnn/build/write_steps.hpp"
 
 using lpnn::PolytopeLayout;
 using lpnn::SampleInterval;
@@ -71,7 +71,8 @@ TEST(PlanWriteSteps, CoverRowsAndColumnsOnceAndCompleteSamplesOnlyAfterTheirLast
     const std::int64_t chunk_columns = 1 + static_cast<std::int64_t>(random() % 40);
     const std::vector<WriteStep> steps = lpnn::plan_write_steps(layout, samples, x_columns, chunk_rows, chunk_columns);
 
-    std::vector<int> row_seen(static_cast<std::size_t>(layout.rows)), column_seen(static_cast<std::size_t>(layout.cols));
+    std::vector<int> row_seen(static_cast<std::size_t>(layout.rows)),
+        column_seen(static_cast<std::size_t>(layout.cols));
     std::vector<int> completed(static_cast<std::size_t>(D));
     for (const WriteStep& s : steps) {
       ASSERT_LE(s.row_end - s.row_begin, chunk_rows);

@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/util/error.hpp"
@@ -30,13 +29,13 @@ inline std::string error_of(const std::function<void()>& body) {
 
 // Every needle occurs in the message. (The needles are copied first: a temporary such as
 // std::to_string(k).c_str() would not outlive a range-for's initializer before C++23.)
-#define EXPECT_MESSAGE_HAS(message, ...)                                                   \
-  do {                                                                                     \
-    const std::string lpnn_message_ = (message);                                           \
-    const std::vector<std::string> lpnn_needles_{__VA_ARGS__};                             \
-    for (const std::string& lpnn_needle_ : lpnn_needles_)                                  \
-      EXPECT_NE(lpnn_message_.find(lpnn_needle_), std::string::npos)                       \
-          << "message \"" << lpnn_message_ << "\" lacks \"" << lpnn_needle_ << "\"";       \
+#define EXPECT_MESSAGE_HAS(message, ...)                                             \
+  do {                                                                               \
+    const std::string lpnn_message_ = (message);                                     \
+    const std::vector<std::string> lpnn_needles_{__VA_ARGS__};                       \
+    for (const std::string& lpnn_needle_ : lpnn_needles_)                            \
+      EXPECT_NE(lpnn_message_.find(lpnn_needle_), std::string::npos)                 \
+          << "message \"" << lpnn_message_ << "\" lacks \"" << lpnn_needle_ << "\""; \
   } while (0)
 
 inline Architecture arch_of(const char* text) { return Architecture::from_json(nlohmann::json::parse(text)); }

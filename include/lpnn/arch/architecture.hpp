@@ -14,11 +14,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lpnn {
 
@@ -93,6 +92,8 @@ class Architecture {
   double sample_loss(std::span<const double> x, std::span<const double> phi, std::span<const double> y) const;
 
  private:
+  void build_dense_graph();  // neurons_, output_neurons_ and parameter_count_ from the layers
+
   std::int64_t input_ = 0;
   std::vector<LayerSpec> layers_;
   bool bias_ = true;
@@ -106,14 +107,17 @@ class Architecture {
 template <typename T>
 T apply_activation(Activation a, double slope, const T& v) {
   switch (a) {
-    case Activation::Identity: return v;
-    case Activation::Relu: return relu(v);
+    case Activation::Identity:
+      return v;
+    case Activation::Relu:
+      return relu(v);
     case Activation::LeakyRelu: {
       // leaky(v) = (1 - s)·relu(v) + s·v keeps one primitive (relu) for every scalar type.
       T r = relu(v);
       return r * T(1.0 - slope) + v * T(slope);
     }
-    case Activation::Tanh: return tanh_value(v);
+    case Activation::Tanh:
+      return tanh_value(v);
   }
   return v;
 }
@@ -141,8 +145,12 @@ T Architecture::loss_value(std::span<const T> z, std::span<const T> y) const {
         total = total + d * d;
         break;
       }
-      case LossKind::Absolute: total = total + abs_value(z[k] - y[k]); break;
-      case LossKind::Hinge: total = total + relu(T(1.0) - y[k] * z[k]); break;
+      case LossKind::Absolute:
+        total = total + abs_value(z[k] - y[k]);
+        break;
+      case LossKind::Hinge:
+        total = total + relu(T(1.0) - y[k] * z[k]);
+        break;
     }
   }
   return total;

@@ -1,4 +1,4 @@
-// Uniform grids on [-1, 1] (design doc §2) and the mixed-radix codes of bag assignments.
+// Uniform grids on [-1, 1] (README, The polytope / ERM and grids) and the mixed-radix codes of bag assignments.
 //   g_k = -1 + 2k/(K-1), k = 0..K-1, K >= 2;  rounding k = floor((r+1)(K-1)/2 + 1/2), clamped (ties up);
 //   maximum rounding error h = 1/(K-1).
 // Mixed radix: coordinate 0 is the most significant digit.

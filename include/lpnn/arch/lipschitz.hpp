@@ -1,5 +1,6 @@
 // Lipschitz constants of g(x, y, φ) = ℓ(f(x, φ), y) in the ∞-norm over the box [-1,1]^(n+m+N)
-// (design doc §1): L = sup ||∇g||_1, so rounding every coordinate by at most h moves g by at most L·h.
+// (README, The polytope / Error bound): L = sup ||∇g||_1, so rounding every coordinate by at most h moves g by at most
+// L·h.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +16,8 @@ namespace lpnn {
 double bmp_lipschitz_bound(const Architecture& arch);
 
 struct NumericLipschitz {
-  double bound = 0.0;          // a true upper bound on sup ||∇g||_1 over the box
-  std::int64_t boxes = 0;      // sub-boxes evaluated
+  double bound = 0.0;      // a true upper bound on sup ||∇g||_1 over the box
+  std::int64_t boxes = 0;  // sub-boxes evaluated
 };
 
 // Interval forward-mode enclosure of ∇g over sub-boxes, refined by bisection of the sub-box with the

@@ -1,5 +1,5 @@
-// The cost template c[j] = ℓ(f(ξ(s), θ(a)), η(t)) over the bag template (design doc §3), in the
-// canonical order j = (a·K_x^n + s)·K_y^m + t. Data independent: B evaluations of ℓ∘f whatever D is.
+// The cost template c[j] = ℓ(f(ξ(s), θ(a)), η(t)) over the bag template (README, The polytope / Rows and columns), in
+// the canonical order j = (a·K_x^n + s)·K_y^m + t. Data independent: B evaluations of ℓ∘f whatever D is.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Generation of the polytope's rows (design doc §3) as CSR blocks: pure, no MPI, no PETSc, so every
-// rank can produce any row range on its own and tests can check it without a cluster.
+// Generation of the polytope's rows (README, The polytope / Rows and columns) as CSR blocks: pure, no MPI, no PETSc, so
+// every rank can produce any row range on its own and tests can check it without a cluster.
 #pragma once
 
 #include <algorithm>

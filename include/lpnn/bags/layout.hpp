@@ -1,5 +1,5 @@
-// The canonical layout of the data-independent polytope (design doc §3). Plain sizes and index maps,
-// no storage: every builder, loader and checker derives positions from here.
+// The canonical layout of the data-independent polytope (README, The polytope / Rows and columns). Plain sizes and
+// index maps, no storage: every builder, loader and checker derives positions from here.
 //
 //   Bag template T = G_φ^N × G_x^n × G_y^m, B = K_φ^N·K_x^n·K_y^m, M = K_φ^N, S = B/M = K_x^n·K_y^m.
 //   Columns: X[a] at a (a < M), then λ^d[j] at M + d·B + j, all >= 0.
@@ -11,7 +11,6 @@
 #pragma once
 
 #include <cstdint>
-
 #include <nlohmann/json.hpp>
 
 #include "lpnn/arch/grid.hpp"
@@ -21,8 +20,8 @@ namespace lpnn {
 struct PolytopeLayout {
   std::int64_t N = 0, n = 0, m = 0;  // parameters, inputs, outputs
   GridSpec grid;
-  std::int64_t D = 0;  // samples (bags)
-  std::int64_t M = 0;  // parameter grid points K_φ^N
+  std::int64_t D = 0;   // samples (bags)
+  std::int64_t M = 0;   // parameter grid points K_φ^N
   std::int64_t Sx = 0;  // input grid points K_x^n
   std::int64_t Sy = 0;  // output grid points K_y^m
   std::int64_t S = 0;   // data grid points per parameter point, Sx·Sy

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/bags/layout.hpp"
@@ -14,13 +13,13 @@ namespace lpnn {
 
 struct BuildRequest {
   std::int64_t samples = 0;
-  GridSpec grid;                        // all groups set, or derived from epsilon
-  std::optional<double> epsilon;        // when set, grid is derived from the numeric Lipschitz bound
+  GridSpec grid;                  // all groups set, or derived from epsilon
+  std::optional<double> epsilon;  // when set, grid is derived from the numeric Lipschitz bound
   int ranks = 1;
   bool streaming = false;
   std::int64_t chunk_nonzeros = 1 << 24;  // streaming: nonzeros generated and written per chunk, per rank
-  std::optional<double> memory_budget;  // bytes per rank
-  int petsc_index_bytes = 8;            // sizeof(PetscInt) of the PETSc in use
+  std::optional<double> memory_budget;    // bytes per rank
+  int petsc_index_bytes = 8;              // sizeof(PetscInt) of the PETSc in use
 };
 
 struct Plan {
@@ -59,6 +58,5 @@ LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_ind
 
 // Throws lpnn::Error carrying plan.refusal when the plan is refused.
 void require_buildable(const Plan& plan);
-
 
 }  // namespace lpnn

@@ -6,13 +6,12 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "lpnn/arch/architecture.hpp"
-#include "lpnn/util/petsc.hpp"
 #include "lpnn/bags/planner.hpp"
+#include "lpnn/util/petsc.hpp"
 
 namespace lpnn {
 

@@ -20,8 +20,8 @@ struct AdamOptions {
 
 struct AdamResult {
   std::vector<double> best_parameters;
-  double best_loss = 0.0;                // data loss + regularization, best start
-  std::vector<double> start_losses;      // final loss of every start
+  double best_loss = 0.0;            // data loss + regularization, best start
+  std::vector<double> start_losses;  // final loss of every start
   double seconds = 0.0;
 };
 

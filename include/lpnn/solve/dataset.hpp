@@ -3,12 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lpnn {
 
@@ -17,8 +16,12 @@ struct Dataset {
   std::vector<double> x;                              // row-major samples x inputs
   std::vector<double> y;                              // row-major samples x outputs
   std::string origin;                                 // file name, for messages
-  std::span<const double> input(std::int64_t d) const { return {x.data() + d * inputs, static_cast<std::size_t>(inputs)}; }
-  std::span<const double> output(std::int64_t d) const { return {y.data() + d * outputs, static_cast<std::size_t>(outputs)}; }
+  std::span<const double> input(std::int64_t d) const {
+    return {x.data() + d * inputs, static_cast<std::size_t>(inputs)};
+  }
+  std::span<const double> output(std::int64_t d) const {
+    return {y.data() + d * outputs, static_cast<std::size_t>(outputs)};
+  }
 };
 
 // CSV: n input columns then m output columns, comma separated, optional header line (detected when
@@ -42,8 +45,8 @@ void require_in_box(const Dataset& data);
 struct MinMaxScaling {
   std::vector<double> input_min, input_max, output_min, output_max;
   static MinMaxScaling fit(const Dataset& data);
-  Dataset apply(const Dataset& data) const;                 // into the box (clamped)
-  void unscale_outputs(std::span<double> z) const;          // back to the data's units
+  Dataset apply(const Dataset& data) const;         // into the box (clamped)
+  void unscale_outputs(std::span<double> z) const;  // back to the data's units
   nlohmann::json to_json() const;
   static MinMaxScaling from_json(const nlohmann::json& j);
 };

@@ -1,6 +1,6 @@
-// A data set is a face of the polytope (design doc §4). Samples are rounded to grid indices
-// (s_d, t_d); on the face every λ^d[(a,s,t)] with (s,t) ≠ (s_d,t_d) is 0, so λ^d[(a,s_d,t_d)] = X[a] and
-// the LP optimum equals the best parameter grid point:
+// A data set is a face of the polytope (README, The polytope / Faces and exactness). Samples are rounded to grid
+// indices (s_d, t_d); on the face every λ^d[(a,s,t)] with (s,t) ≠ (s_d,t_d) is 0, so λ^d[(a,s_d,t_d)] = X[a] and the LP
+// optimum equals the best parameter grid point:
 //   min_a (1/D') Σ_{d<D'} c[(a, s_d, t_d)] + λ_R·R(θ(a)).
 // A polytope built for D samples serves any D' ≤ D: bags d ≥ D' get cost 0 and stay free.
 #pragma once
@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "lpnn/solve/dataset.hpp"
 #include "lpnn/bags/layout.hpp"
+#include "lpnn/solve/dataset.hpp"
 
 namespace lpnn {
 
@@ -40,7 +40,8 @@ struct FaceObjective {
   double penalty = 0.0;  // penalty mode: cost of an off-face λ
   static FaceObjective make(FaceMode mode, std::span<const double> cost_template, std::span<const double> x_costs);
   void columns(const PolytopeLayout& layout, const Face& face, std::span<const double> cost_template,
-               std::span<const double> x_costs, std::int64_t first, std::span<double> cost, std::span<double> upper) const;
+               std::span<const double> x_costs, std::int64_t first, std::span<double> cost,
+               std::span<double> upper) const;
 };
 
 }  // namespace lpnn

@@ -2,15 +2,14 @@
 // grids, optional min-max scaling, losses, solver statistics and provenance.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "lpnn/arch/architecture.hpp"
-#include "lpnn/solve/dataset.hpp"
 #include "lpnn/arch/grid.hpp"
+#include "lpnn/solve/dataset.hpp"
 
 namespace lpnn {
 

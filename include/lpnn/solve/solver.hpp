@@ -8,10 +8,9 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lpnn/solve/lp.hpp"
 #include "lpnn/util/petsc.hpp"
@@ -35,10 +34,10 @@ struct LpSolution {
 LpSolution solve_with_clp(const LinearProgram& lp, double tolerance = 1e-9);
 
 struct PdhgOptions {
-  double tolerance = 1e-6;               // relative residuals and gap, see LpSolution
+  double tolerance = 1e-6;  // relative residuals and gap, see LpSolution
   std::int64_t max_iterations = 200000;
-  std::int64_t check_every = 64;         // residuals and restart test frequency
-  bool verbose = false;                  // rank 0 prints the residual history to stderr
+  std::int64_t check_every = 64;  // residuals and restart test frequency
+  bool verbose = false;           // rank 0 prints the residual history to stderr
 };
 
 // Collective on A's communicator. lower is 0; upper entries are 0 or +inf. `keep`: how many leading

@@ -1,4 +1,5 @@
-// Training with a prebuilt polytope: HDF5 -> Mat -> face -> solver -> model (design doc §4).
+// Training with a prebuilt polytope: HDF5 -> Mat -> face -> solver -> model (README, The polytope / Faces and
+// exactness).
 #pragma once
 
 #include <mpi.h>
@@ -6,9 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "lpnn/solve/adam.hpp"
 #include "lpnn/solve/face.hpp"
 #include "lpnn/solve/model.hpp"
-#include "lpnn/solve/adam.hpp"
 #include "lpnn/solve/solver.hpp"
 
 namespace lpnn {
@@ -23,8 +24,8 @@ struct TrainOptions {
   LpSolverKind solver = LpSolverKind::Clp;
   FaceMode face = FaceMode::Bounds;
   bool scale_minmax = false;
-  bool verify = false;  // run the grid-search oracle beside the LP and fail if they disagree
-  bool verify_checksums = true;  // CRC-32 of every dataset against the file's record, in parallel
+  bool verify = false;                  // run the grid-search oracle beside the LP and fail if they disagree
+  bool verify_checksums = true;         // CRC-32 of every dataset against the file's record, in parallel
   std::optional<double> memory_budget;  // bytes per rank for loading /A (plan_matrix_load)
   double clp_tolerance = 1e-9;
   PdhgOptions pdhg;

@@ -2,10 +2,10 @@
 // says what is wrong, where, and how to fix it. Broken internal invariants are assertions instead.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace lpnn {
 
