@@ -11,24 +11,41 @@
 namespace lpnn {
 
 double bmp_lipschitz_bound(const Architecture& arch) {
-  const double b = arch.bias() ? 1.0 : 0.0;
-  double U = 1.0, G = 1.0;
-  std::int64_t width = arch.inputs();
-  for (const LayerSpec& layer : arch.layers()) {
-    const double w = static_cast<double>(width);
-    const double pre = w * U + b;
-    G = w * G + w * U + b;  // activations are 1-Lipschitz
-    U = layer.activation == Activation::Tanh ? std::min(pre, 1.0) : pre;
-    width = layer.units;
+  if (arch.has_sign_units()) return INFINITY;  // a jump: no Lipschitz constant
+  // Per value: U bounds its magnitude, G bounds the 1-norm of its gradient over (x, φ). Inputs: 1, 1.
+  const std::size_t n = static_cast<std::size_t>(arch.inputs());
+  std::vector<double> U(n, 1.0), G(n, 1.0);
+  for (const Neuron& neuron : arch.neurons()) {
+    const double b = neuron.bias_parameter >= 0 ? 1.0 : 0.0;
+    double pre_u = b, pre_g = b;
+    for (const Neuron::Edge& e : neuron.in) {
+      const bool parameter = e.parameter >= 0;
+      const double w = parameter ? 1.0 : std::fabs(e.weight);  // a parameter lives in [-1, 1]
+      pre_u += w * U[e.source];
+      pre_g += w * G[e.source] + (parameter ? U[e.source] : 0.0);  // ∂/∂w of w·value is the value
+    }
+    // Every activation here is 1-Lipschitz with a(0) = 0; |tanh| <= 1.
+    U.push_back(neuron.activation == Activation::Tanh ? std::min(pre_u, 1.0) : pre_u);
+    G.push_back(pre_g);
+  }
+  double u = 0.0, g = 0.0;
+  for (const std::int64_t k : arch.output_neurons()) {
+    u = std::max(u, U[n + static_cast<std::size_t>(k)]);
+    g = std::max(g, G[n + static_cast<std::size_t>(k)]);
   }
   const double m = static_cast<double>(arch.outputs());
   switch (arch.loss()) {
     case LossKind::Squared:
-      return m * 2.0 * (U + 1.0) * (G + 1.0);
+      return m * 2.0 * (u + 1.0) * (g + 1.0);
     case LossKind::Absolute:
-      return m * (G + 1.0);
+      return m * (g + 1.0);
     case LossKind::Hinge:
-      return m * (G + U);
+    case LossKind::Logistic:  // |∂ℓ/∂z_k| <= |y_k| <= 1, |∂ℓ/∂y_k| <= |z_k| <= U
+      return m * (g + u);
+    case LossKind::CrossEntropy:
+      // Σ_j |∂ℓ/∂z_j| = Σ_j |P·softmax_j − p_j| <= 2P <= 2m (P = Σ p_k); ∂ℓ/∂y_k = (LSE(z) − z_k)/2
+      // lies in [0, U + ln(m)/2].
+      return 2.0 * m * g + m * (u + 0.5 * std::log(m));
   }
   return 0.0;
 }
@@ -60,6 +77,7 @@ double gradient_bound(const Architecture& arch, const std::vector<Interval>& ran
 }  // namespace
 
 NumericLipschitz numeric_lipschitz_bound(const Architecture& arch, std::int64_t max_boxes) {
+  if (arch.has_sign_units()) return {INFINITY, 0};
   const std::size_t V = arch.inputs() + arch.outputs() + arch.parameters();
   std::priority_queue<Box> leaves;
   Box whole{std::vector<Interval>(V, Interval{-1, 1}), 0.0};
@@ -90,6 +108,11 @@ NumericLipschitz numeric_lipschitz_bound(const Architecture& arch, std::int64_t 
   return result;
 }
 
+double guaranteed_epsilon(const Architecture& arch, double lipschitz, const GridSpec& grid) {
+  if (arch.binary()) return 0.0;  // ±1 data on a K = 2 grid: nothing is rounded
+  return epsilon_of_grid(lipschitz, grid);
+}
+
 double epsilon_of_grid(double lipschitz, const GridSpec& grid) {
   const std::int64_t coarsest = std::min({grid.param, grid.input, grid.output});
   return 2.0 * lipschitz * Grid(coarsest).max_rounding_error();
@@ -97,6 +120,10 @@ double epsilon_of_grid(double lipschitz, const GridSpec& grid) {
 
 std::int64_t grid_for_epsilon(double lipschitz, double epsilon) {
   if (!(epsilon > 0.0) || !std::isfinite(epsilon)) fail("--epsilon must be a positive number, got {}", epsilon);
+  if (!std::isfinite(lipschitz))
+    fail(
+        "--epsilon cannot be met: the network has sign units, which are not Lipschitz, so no grid bounds the "
+        "error; give the grid with --grid K (or make the network binary, where the LP is exact)");
   const double k = std::ceil(2.0 * lipschitz / epsilon) + 1.0;
   if (k > 9.0e18) fail("--epsilon {} needs a grid of {:.3g} points, beyond 64-bit arithmetic", epsilon, k);
   std::int64_t K = std::max<std::int64_t>(2, static_cast<std::int64_t>(k));

@@ -39,15 +39,28 @@ std::string index_overflow(const PolytopeLayout& l, int petsc_index_bytes) {
       8 * petsc_index_bytes, l.rows, l.cols, l.nnz, index_max);
 }
 
+// A binarized network lives on the K = 2 grid: parameters, inputs and labels are ±1 (README,
+// Architecture spec). A grid given explicitly must be that one; --epsilon is met by it (ε = 0).
+GridSpec binary_grid(const BuildRequest& request) {
+  const GridSpec& g = request.grid;
+  const bool given = g.param != 0 || g.input != 0 || g.output != 0;
+  if (given && (g.param != 2 || g.input != 2 || g.output != 2))
+    fail(
+        "the network is binary (\"binary\": true): its parameters, inputs and labels are ±1, so the grid is "
+        "K = 2 for every group, not {} / {} / {}; pass --grid 2 or leave the grid out",
+        g.param, g.input, g.output);
+  return GridSpec::uniform(2);
+}
+
 }  // namespace
 
 Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   if (request.ranks < 1) fail("the number of ranks must be at least 1, got {}", request.ranks);
   // Sizes first: the numeric Lipschitz bound costs O(boxes·N²), minutes for a network whose polytope
   // overflows 64-bit arithmetic anyway. The coarsest grid (K = 2) overflows whenever any grid does.
-  if (request.epsilon) {
-    if (!(*request.epsilon > 0.0) || !std::isfinite(*request.epsilon))
-      fail("--epsilon must be a positive number, got {}", *request.epsilon);
+  if (request.epsilon && !(*request.epsilon > 0.0 && std::isfinite(*request.epsilon)))
+    fail("--epsilon must be a positive number, got {}", *request.epsilon);
+  if (request.epsilon || arch.binary()) {
     PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), GridSpec::uniform(2), request.samples);
   } else {
     PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), request.grid, request.samples);
@@ -58,11 +71,15 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   plan.lipschitz_bmp = bmp_lipschitz_bound(arch);
   plan.lipschitz_numeric = numeric_lipschitz_bound(arch).bound;
   GridSpec grid = request.grid;
-  if (request.epsilon) grid = GridSpec::uniform(grid_for_epsilon(plan.lipschitz_numeric, *request.epsilon));
+  if (arch.binary())
+    grid = binary_grid(request);
+  else if (request.epsilon)
+    grid = GridSpec::uniform(grid_for_epsilon(plan.lipschitz_numeric, *request.epsilon));
   plan.layout = PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), grid, request.samples);
   const PolytopeLayout& l = plan.layout;
-  plan.epsilon_bmp = epsilon_of_grid(plan.lipschitz_bmp, grid);
-  plan.epsilon_numeric = epsilon_of_grid(plan.lipschitz_numeric, grid);
+  plan.exact = arch.binary();
+  plan.epsilon_bmp = guaranteed_epsilon(arch, plan.lipschitz_bmp, grid);
+  plan.epsilon_numeric = guaranteed_epsilon(arch, plan.lipschitz_numeric, grid);
   plan.bmp_size_bound = 2.0 * static_cast<double>(l.D) *
                         std::pow(2.0 * plan.lipschitz_bmp / plan.epsilon_bmp, static_cast<double>(l.N + l.n + l.m));
   plan.bytes_on_disk = polytope_file_bytes(l);
@@ -123,19 +140,22 @@ void require_buildable(const Plan& plan) {
 }
 
 nlohmann::json Plan::to_json() const {
+  // No finite bound (sign units) is null, as JSON has no infinity.
+  const auto bound = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json j = layout_to_json(layout);
   j.update({{"bytes_on_disk", bytes_on_disk},
             {"ranks", ranks},
             {"mode", streaming ? "streaming" : "assembled"},
             {"max_local_nonzeros", max_local_nonzeros},
             {"memory_per_rank_bytes", memory_per_rank},
-            {"lipschitz_bmp", lipschitz_bmp},
-            {"lipschitz_numeric", lipschitz_numeric},
-            {"epsilon_bmp", epsilon_bmp},
-            {"epsilon_numeric", epsilon_numeric},
-            {"bmp_size_bound", bmp_size_bound},
+            {"lipschitz_bmp", bound(lipschitz_bmp)},
+            {"lipschitz_numeric", bound(lipschitz_numeric)},
+            {"epsilon_bmp", bound(epsilon_bmp)},
+            {"epsilon_numeric", bound(epsilon_numeric)},
+            {"bmp_size_bound", bound(bmp_size_bound)},
             {"exact_size", static_cast<double>(layout.cols)},
             {"template_seconds", template_seconds},
+            {"exact", exact},
             {"buildable", refusal.empty()},
             {"refusal", refusal.empty() ? nlohmann::json(nullptr) : nlohmann::json(refusal)}});
   return j;
@@ -156,8 +176,14 @@ std::string Plan::to_text() const {
                    human_bytes(static_cast<double>(bytes_on_disk)));
   s += fmt::format("  memory per rank ({} on {})   {}\n", streaming ? "streaming" : "assembled", ranks,
                    human_bytes(static_cast<double>(memory_per_rank)));
-  s += fmt::format("  Lipschitz L: BMP bound       {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_bmp, epsilon_bmp);
-  s += fmt::format("  Lipschitz L: numeric bound   {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_numeric, epsilon_numeric);
+  if (exact) {
+    s += "  guarantee                    exact: binary network, nothing is rounded (ε = 0)\n";
+  } else if (!std::isfinite(lipschitz_numeric)) {
+    s += "  guarantee                    none: sign units are not Lipschitz, so no ε bounds the grid's error\n";
+  } else {
+    s += fmt::format("  Lipschitz L: BMP bound       {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_bmp, epsilon_bmp);
+    s += fmt::format("  Lipschitz L: numeric bound   {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_numeric, epsilon_numeric);
+  }
   s += fmt::format("  BMP size bound 2D(2L/ε)^(N+n+m) {:.4g} vs exact columns {}\n", bmp_size_bound, l.cols);
   s += fmt::format("  cost template time (est.)    {:.3g} s on {} rank(s)\n", template_seconds, ranks);
   s += refusal.empty() ? std::string("  verdict                      buildable\n")

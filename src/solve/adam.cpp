@@ -68,11 +68,16 @@ AdamResult train_adam(const Architecture& arch, const Dataset& data, const AdamO
         phi[i] = std::clamp(phi[i], -1.0, 1.0);  // stay in the box the LP optimizes over
       }
     }
-    const double final_loss = evaluate_losses(arch, phi, data).total();
+    // A binarized network keeps real latent weights while training (the straight-through estimator)
+    // and is the network of their signs.
+    std::vector<double> trained = phi;
+    if (arch.binary())
+      for (double& p : trained) p = p >= 0 ? 1.0 : -1.0;
+    const double final_loss = evaluate_losses(arch, trained, data).total();
     result.start_losses.push_back(final_loss);
     if (final_loss < result.best_loss) {
       result.best_loss = final_loss;
-      result.best_parameters = phi;
+      result.best_parameters = trained;
     }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

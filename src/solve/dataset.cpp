@@ -158,6 +158,19 @@ void require_in_box(const Dataset& data) {
   if (data.outputs > 0) check(data.y, data.outputs, data.inputs);
 }
 
+void require_binary(const Dataset& data) {
+  auto check = [&](const std::vector<double>& values, std::int64_t width, std::int64_t column_offset) {
+    for (std::size_t k = 0; k < values.size(); ++k)
+      if (values[k] != -1.0 && values[k] != 1.0)
+        fail(
+            "{}: sample {}, column {} is {}, but a binary network takes inputs and labels in {{-1, +1}} only; "
+            "binarize the data (e.g. x >= threshold ? 1 : -1) before training",
+            data.origin, k / width + 1, k % width + 1 + column_offset, values[k]);
+  };
+  check(data.x, data.inputs, 0);
+  if (data.outputs > 0) check(data.y, data.outputs, data.inputs);
+}
+
 MinMaxScaling MinMaxScaling::fit(const Dataset& data) {
   MinMaxScaling s;
   auto fit_columns = [](const std::vector<double>& v, std::int64_t width, std::vector<double>& lo,

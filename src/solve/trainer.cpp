@@ -258,6 +258,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
   } else {
     require_in_box(data);
   }
+  if (meta.arch.binary()) require_binary(data);
   const Face face = Face::of(layout, data);
 
   // 2. The method.
@@ -274,10 +275,17 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
   nlohmann::json losses{{"grid_loss", grid_losses.total()},
                         {"train_loss", train_losses.data_loss},
                         {"regularization", train_losses.regularization},
-                        {"epsilon_bound", epsilon_of_grid(meta.lipschitz_numeric, layout.grid)},
+                        {"epsilon_bound", nullptr},
                         {"lipschitz_numeric", meta.lipschitz_numeric},
                         {"lipschitz_bmp", meta.lipschitz_bmp}};
   if (!std::isnan(outcome.lp_objective)) losses["lp_objective"] = outcome.lp_objective;
+  // null: no guarantee (sign units are not Lipschitz).
+  const double epsilon = guaranteed_epsilon(meta.arch, meta.lipschitz_numeric, layout.grid);
+  if (std::isfinite(epsilon)) losses["epsilon_bound"] = epsilon;
+  // The LP and the grid search find the optimum over the grid; for a binary network that grid is the
+  // whole (binary) parameter space and the data are not rounded.
+  if (meta.arch.binary() && options.method != TrainMethod::Adam)
+    losses["guarantee"] = "exact: the trained network is the ERM optimum over binary parameters";
 
   // 4. --verify: the oracle beside the LP.
   if (options.verify)

@@ -68,7 +68,7 @@ Arguments parse(int argc, char** argv) {
 }
 
 // The build request of the arguments; throws lpnn::Error for an incomplete grid.
-lpnn::BuildRequest request_of(const Arguments& a, int ranks) {
+lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch, int ranks) {
   lpnn::BuildRequest request;
   request.samples = a.samples;
   if (a.epsilon_given) {
@@ -77,7 +77,7 @@ lpnn::BuildRequest request_of(const Arguments& a, int ranks) {
     request.grid = lpnn::GridSpec::uniform(a.grid);
   } else if (a.groups_given) {
     request.grid = {a.grid_param, a.grid_input, a.grid_output};
-  } else {
+  } else if (!arch.binary()) {  // a binary network's grid is K = 2
     lpnn::fail("give the grid as --grid K, as all of --grid-param/--grid-input/--grid-output, or as --epsilon E");
   }
   request.ranks = a.plan_ranks > 0 ? a.plan_ranks : ranks;
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     lpnn::Architecture arch;
     try {
       arch = lpnn::Architecture::from_file(a.arch_path);
-      plan = lpnn::make_plan(arch, request_of(a, ranks));
+      plan = lpnn::make_plan(arch, request_of(a, arch, ranks));
       if (!a.plan_only && a.output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
     } catch (const lpnn::CollectiveError&) {
       throw;

@@ -14,6 +14,33 @@
 #include "lpnn/util/error.hpp"
 #include "tool_common.hpp"
 
+namespace {
+
+// The human-readable summary of a trained model.
+void print_summary(const nlohmann::json& j, const lpnn::Model& model, const std::string& output) {
+  const auto& losses = j.at("losses");
+  std::cout << fmt::format("trained with {} ({}) on {} samples; model written to {}\n",
+                           j.at("method").get<std::string>(), j.at("solver").value("name", "?"),
+                           j.at("provenance").at("samples").get<std::int64_t>(), output);
+  std::cout << "  parameters  " << j.at("parameters").dump() << "\n";
+  if (losses.contains("lp_objective"))
+    std::cout << fmt::format("  LP objective        {:.10g}\n", losses.at("lp_objective").get<double>());
+  std::cout << fmt::format("  grid-data loss      {:.10g}\n", losses.at("grid_loss").get<double>())
+            << fmt::format("  training loss       {:.10g} (unrounded data{})\n", losses.at("train_loss").get<double>(),
+                           model.scaling ? ", scaled into the box" : "")
+            << (losses.contains("guarantee")
+                    ? fmt::format("  guarantee           {}\n", losses.at("guarantee").get<std::string>())
+                : losses.at("epsilon_bound").is_null()
+                    ? std::string("  ε bound             none: sign units are not Lipschitz\n")
+                    : fmt::format("  ε bound (2·L·h)     {:.6g}\n", losses.at("epsilon_bound").get<double>()));
+  if (losses.contains("oracle_objective"))
+    std::cout << fmt::format("  verified            grid search optimum {:.10g} (tolerance {:.3g})\n",
+                             losses.at("oracle_objective").get<double>(), losses.at("verify_tolerance").get<double>());
+  std::cout << "  solver              " << j.at("solver").dump() << std::endl;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   return lpnn::tool::run(argc, argv, "lpnn-train", [](int ac, char** av) {
     // 1. Arguments.
@@ -79,22 +106,7 @@ int main(int argc, char** argv) {
       std::cout << j.dump(2) << std::endl;
       return 0;
     }
-    const auto& losses = j.at("losses");
-    std::cout << fmt::format("trained with {} ({}) on {} samples; model written to {}\n",
-                             j.at("method").get<std::string>(), j.at("solver").value("name", "?"),
-                             j.at("provenance").at("samples").get<std::int64_t>(), output);
-    std::cout << "  parameters  " << j.at("parameters").dump() << "\n";
-    if (losses.contains("lp_objective"))
-      std::cout << fmt::format("  LP objective        {:.10g}\n", losses.at("lp_objective").get<double>());
-    std::cout << fmt::format("  grid-data loss      {:.10g}\n", losses.at("grid_loss").get<double>())
-              << fmt::format("  training loss       {:.10g} (unrounded data{})\n",
-                             losses.at("train_loss").get<double>(), model.scaling ? ", scaled into the box" : "")
-              << fmt::format("  ε bound (2·L·h)     {:.6g}\n", losses.at("epsilon_bound").get<double>());
-    if (losses.contains("oracle_objective"))
-      std::cout << fmt::format("  verified            grid search optimum {:.10g} (tolerance {:.3g})\n",
-                               losses.at("oracle_objective").get<double>(),
-                               losses.at("verify_tolerance").get<double>());
-    std::cout << "  solver              " << j.at("solver").dump() << std::endl;
+    print_summary(j, model, output);
     return 0;
   });
 }

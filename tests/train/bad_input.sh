@@ -113,6 +113,24 @@ expect_failure 2 "has polytope format version 2" -p version2.h5 -d good.csv
 expect_failure 2 "is an incomplete build" -p incomplete.h5 -d good.csv
 expect_failure 2 "the polytope file missing.h5 does not exist" -p missing.h5 -d good.csv
 
+# A binarized network takes ±1 data only: anything else is refused, sample and column named, never
+# rounded; ±1 data train and the model says the result is exact.
+cat > binary.json <<'J'
+{"input": 2, "binary": true, "bias": false, "loss": "hinge", "layers": [{"units": 1, "activation": "sign"}]}
+J
+run 2 "$BUILD" --arch binary.json --samples 3 -o binary.h5 >/dev/null
+printf 'x1,x2,y\n1,-1,1\n-1,0.5,-1\n' > not_binary.csv
+expect_failure 2 "sample 2, column 2 is 0.5, but a binary network takes inputs and labels in {-1, +1} only" \
+  -p binary.h5 -d not_binary.csv
+printf 'x1,x2,y\n1,-1,1\n-1,1,-1\n1,1,1\n' > binary.csv
+run 2 "$TRAIN" -p binary.h5 -d binary.csv -o binary_model.json >binary_stdout.txt
+if ! grep -qF "exact: the trained network is the ERM optimum over binary parameters" binary_stdout.txt binary_model.json; then
+  echo "FAIL: a binary network's model does not say it is exact" >&2
+  failures=$((failures + 1))
+else
+  echo "ok   [np 2] binary network trained, exact"
+fi
+
 # An unwritable output path: the directory does not exist (the model would go to no_such_dir/).
 status=0
 run 2 "$TRAIN" -p poly.h5 -d good.csv -o no_such_dir/model.json >stdout.txt 2>stderr.txt || status=$?

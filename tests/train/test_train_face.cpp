@@ -107,10 +107,35 @@ std::vector<Instance> suite() {
       {"leaky21_sq_K2", dense(2, {{1, "leaky_relu"}}, true, "squared"), G::uniform(2), 6, 6, 20},
       // Different grids per coordinate group: K_φ = 4, K_x = 5, K_y = 3.
       {"tanh11_sq_mixedK", dense(1, {{1, "tanh"}}, true, "squared"), G{4, 5, 3}, 5, 5, 21},
+      // Beyond dense: a 1-D and a 2-D CNN (tied kernels), average pooling, a residual skip, a binarized
+      // network (exact), elu, and the logistic and cross-entropy losses.
+      {"cnn1d_sq", json::parse(R"({"input": 4, "input_shape": [1, 4], "bias": false, "loss": "squared",
+         "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
+                    {"units": 1, "activation": "identity"}]})"),
+       G{3, 2, 3}, 3, 3, 31},
+      {"cnn2d_abs", json::parse(R"({"input": 6, "input_shape": [1, 2, 3], "bias": false, "loss": "absolute",
+         "layers": [{"type": "conv2d", "channels": 1, "kernel": [2, 2], "activation": "relu"},
+                    {"units": 1, "activation": "identity"}]})"),
+       G{2, 2, 3}, 3, 3, 32},
+      {"pool1d_sq", json::parse(R"({"input": 4, "input_shape": [1, 4], "loss": "squared",
+         "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
+                    {"type": "avgpool1d", "size": 2}, {"units": 1, "activation": "identity"}]})"),
+       G{3, 2, 3}, 3, 2, 33},
+      {"resnet_sq", json::parse(R"({"input": 2, "bias": false, "loss": "squared",
+         "layers": [{"units": 2, "activation": "relu"},
+                    {"units": 2, "activation": "identity", "skip": "input"}]})"),
+       G{2, 3, 2}, 3, 3, 34},
+      {"binary_hinge", json::parse(R"({"input": 3, "binary": true, "bias": false, "loss": "hinge",
+         "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})"),
+       G::uniform(2), 4, 4, 35},
+      {"elu21_abs", dense(2, {{1, "elu"}}, true, "absolute"), G::uniform(3), 4, 4, 36},
+      {"logistic21", dense(2, {{1, "identity"}}, true, "logistic"), G::uniform(3), 4, 4, 37},
+      {"cross_entropy22", dense(2, {{2, "identity"}}, false, "cross_entropy"), G{3, 3, 2}, 4, 4, 38},
   };
 }
 
-// Deterministic data in the box, the same on every rank. Hinge labels are mostly ±1.
+// Deterministic data in the box, the same on every rank. Hinge and logistic labels are mostly ±1;
+// a binary network's data are ±1.
 struct Data {
   std::vector<double> x, y;
 };
@@ -121,13 +146,23 @@ Data make_data(const Instance& inst, std::int64_t n, std::int64_t m) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return static_cast<double>(state >> 11) / static_cast<double>(1ULL << 53) * 2.0 - 1.0;  // [-1, 1)
   };
-  const bool hinge = inst.spec.at("loss") == "hinge";
+  const std::string loss = inst.spec.at("loss");
+  const bool hinge = loss == "hinge" || loss == "logistic", binary = inst.spec.value("binary", false);
+  const auto sign = [](double u) { return u < 0 ? -1.0 : 1.0; };
   Data data;
   for (std::int64_t d = 0; d < inst.data_samples; ++d) {
-    for (std::int64_t i = 0; i < n; ++i) data.x.push_back(uniform());
+    for (std::int64_t i = 0; i < n; ++i) data.x.push_back(binary ? sign(uniform()) : uniform());
+    // Cross-entropy labels are one-hot: +1 for the class, -1 elsewhere.
+    const std::int64_t label =
+        loss == "cross_entropy" ? static_cast<std::int64_t>((uniform() + 1.0) / 2.0 * static_cast<double>(m)) : -1;
     for (std::int64_t k = 0; k < m; ++k) {
       const double u = uniform();
-      data.y.push_back(hinge ? (d % 3 == 2 ? 0.3 * u : (u < 0 ? -1.0 : 1.0)) : u);
+      if (binary)
+        data.y.push_back(sign(u));
+      else if (loss == "cross_entropy")
+        data.y.push_back(k == label ? 1.0 : -1.0);
+      else
+        data.y.push_back(hinge ? (d % 3 == 2 ? 0.3 * u : sign(u)) : u);
     }
   }
   return data;

@@ -43,7 +43,7 @@ spec malformed '{"input": 2, "layers": [{"units": 2, "activation": "relu"}'
 spec activation '{"input": 2, "layers": [{"units": 2, "activation": "sigmoid"}], "loss": "squared"}'
 spec units0 '{"input": 2, "layers": [{"units": 0, "activation": "relu"}], "loss": "squared"}'
 spec regneg '{"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "squared", "regularizer": {"kind": "l2", "weight": -0.5}}'
-spec loss '{"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "logistic"}'
+spec loss '{"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "poisson"}'
 spec slope '{"input": 2, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 2}], "loss": "squared"}'
 spec typo '{"input": 2, "layers": [{"units": 1, "activation": "relu", "unitz": 3}], "loss": "squared"}'
 # N = 9 parameters, n = 2, m = 1 with K = 316: B = 316^12 ≈ 10^30 columns per sample.
@@ -51,7 +51,7 @@ spec many '{"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units":
 
 expect_error malformed_json   "malformed JSON"                --plan --arch "$tmp/malformed.json" --samples 4 --grid 3
 expect_error unknown_act      'unknown activation "sigmoid"'   --plan --arch "$tmp/activation.json" --samples 4 --grid 3
-expect_error unknown_loss     'unknown loss "logistic"'        --plan --arch "$tmp/loss.json" --samples 4 --grid 3
+expect_error unknown_loss     'unknown loss "poisson"'        --plan --arch "$tmp/loss.json" --samples 4 --grid 3
 expect_error units_zero       "layers[0].units must be at least 1, got 0" --plan --arch "$tmp/units0.json" --samples 4 --grid 3
 expect_error reg_negative     "regularizer.weight"             --plan --arch "$tmp/regneg.json" --samples 4 --grid 3
 expect_error reg_negative_val "-0.5"                           --plan --arch "$tmp/regneg.json" --samples 4 --grid 3

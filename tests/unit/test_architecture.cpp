@@ -267,8 +267,8 @@ TEST(Architecture, UnknownActivation) {
 
 TEST(Architecture, UnknownLoss) {
   const std::string msg = error_of(
-      [] { arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "cross_entropy"})"); });
-  EXPECT_MESSAGE_HAS(msg, "loss", "cross_entropy");
+      [] { arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": "kl_divergence"})"); });
+  EXPECT_MESSAGE_HAS(msg, "loss", "kl_divergence");
   EXPECT_MESSAGE_HAS(
       error_of([] { arch_of(R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}], "loss": 1})"); }), "loss");
 }

@@ -218,3 +218,71 @@ TEST(Lipschitz, GridForEpsilonRejectsBadEpsilon) {
   }
   EXPECT_MESSAGE_HAS(error_of([] { lpnn::grid_for_epsilon(1e300, 1e-300); }), "epsilon", "64-bit");
 }
+
+namespace {
+
+// Networks with the layer types, activations and losses beyond dense: both bounds must hold against
+// sampled slopes (the numeric one need not stay below BMP's for every loss).
+const Case kGraphCases[] = {
+    {"elu logistic", R"({"input": 2, "layers": [{"units": 2, "activation": "elu"}, {"units": 1, "activation":
+                        "identity"}], "loss": "logistic"})"},
+    {"cross entropy", R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 2, "activation":
+                         "identity"}], "loss": "cross_entropy"})"},
+    {"cross entropy three classes", R"({"input": 1, "layers": [{"units": 3, "activation": "identity"}],
+                                       "loss": "cross_entropy"})"},
+    {"conv1d squared", R"({"input": 3, "input_shape": [1, 3], "layers": [{"type": "conv1d", "channels": 1,
+                          "kernel": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+                          "loss": "squared"})"},
+    {"avgpool residual absolute", R"({"input": 4, "input_shape": [1, 4], "layers": [{"type": "avgpool1d", "size": 2},
+                                     {"units": 2, "activation": "relu"}, {"units": 2, "activation": "identity",
+                                     "skip": 1}], "loss": "absolute"})"},
+    {"conv2d tanh hinge", R"({"input": 4, "input_shape": [1, 2, 2], "layers": [{"type": "conv2d", "channels": 1,
+                             "kernel": [1, 2], "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+                             "loss": "hinge"})"},
+};
+
+}  // namespace
+
+TEST(Lipschitz, GraphNetworksBoundsAboveSampledSlopes) {
+  std::uint64_t seed = 100;
+  for (const Case& c : kGraphCases) {
+    SCOPED_TRACE(c.name);
+    const Architecture arch = arch_of(c.spec);
+    const double bmp = lpnn::bmp_lipschitz_bound(arch);
+    const double numeric = lpnn::numeric_lipschitz_bound(arch).bound;
+    const double sampled = max_sampled_slope(arch, 3000, seed++);
+    EXPECT_GT(sampled, 0.0);
+    EXPECT_TRUE(std::isfinite(numeric));
+    EXPECT_LE(sampled, numeric * (1 + kRel)) << "sampled " << sampled << " numeric " << numeric;
+    EXPECT_LE(sampled, bmp * (1 + kRel)) << "sampled " << sampled << " bmp " << bmp;
+  }
+}
+
+// BMP's recursion on the graph, by hand. Conv1d [1, 3], kernel 2, relu, then dense 1 (with biases):
+// conv units U = 2·1 + 1 = 3, G = 2·1 + 2·1 + 1 = 5 (fan-in Δ = 2); output U = 2·3 + 1 = 7,
+// G = 2·(5 + 3) + 1 = 17; squared: 2(U+1)(G+1) = 288. Pooling has constant weights 1/2 and no
+// parameter: [1, 2] -> avgpool 2: U = 1, G = 1; then dense 1 without bias: U = 1, G = 1 + 1 = 2;
+// absolute: G + 1 = 3. Cross-entropy with m = 2: 2mG + m(U + ln(m)/2).
+TEST(Lipschitz, BmpBoundOnGraphsByHand) {
+  EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(arch_of(kGraphCases[3].spec)), 288.0);
+  EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(arch_of(R"({"input": 2, "input_shape": [1, 2], "bias": false,
+      "layers": [{"type": "avgpool1d", "size": 2}, {"units": 1, "activation": "identity"}], "loss": "absolute"})")),
+                   3.0);
+  // Identity 1 -> 2 with biases: U = 2, G = 1 + 1 + 1 = 3 per output.
+  const Architecture ce = arch_of(R"({"input": 1, "layers": [{"units": 2, "activation": "identity"}],
+                                      "loss": "cross_entropy"})");
+  EXPECT_DOUBLE_EQ(lpnn::bmp_lipschitz_bound(ce), 2.0 * 2.0 * 3.0 + 2.0 * (2.0 + 0.5 * std::log(2.0)));
+}
+
+TEST(Lipschitz, SignUnitsHaveNoBoundAndBinaryNetworksAreExact) {
+  const Architecture sign = arch_of(R"({"input": 2, "layers": [{"units": 2, "activation": "sign"},
+                                        {"units": 1, "activation": "identity"}], "loss": "squared"})");
+  EXPECT_TRUE(std::isinf(lpnn::bmp_lipschitz_bound(sign)));
+  EXPECT_TRUE(std::isinf(lpnn::numeric_lipschitz_bound(sign).bound));
+  EXPECT_TRUE(std::isinf(lpnn::guaranteed_epsilon(sign, lpnn::bmp_lipschitz_bound(sign), GridSpec::uniform(3))));
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::grid_for_epsilon(lpnn::bmp_lipschitz_bound(sign), 0.1); }), "sign units",
+                     "not Lipschitz", "--grid");
+  const Architecture binary = arch_of(R"({"input": 2, "binary": true, "layers": [{"units": 2, "activation": "sign"},
+                                          {"units": 1, "activation": "sign"}], "loss": "squared"})");
+  EXPECT_EQ(lpnn::guaranteed_epsilon(binary, lpnn::bmp_lipschitz_bound(binary), GridSpec::uniform(2)), 0.0);
+}

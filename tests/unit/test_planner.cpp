@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -208,4 +209,54 @@ TEST(Units, HumanBytes) {
   EXPECT_EQ(lpnn::human_bytes(1536), "1.5 KiB");
   EXPECT_EQ(lpnn::human_bytes(1024.0 * 1024 * 1024), "1.0 GiB");
   EXPECT_EQ(lpnn::human_bytes(3.0 * 1024 * 1024 * 1024 * 1024 * 1024), "3.0 PiB");
+}
+
+// A binarized network is planned on the K = 2 grid whatever is asked, except an explicit other grid,
+// which is refused; its ε is 0.
+TEST(Planner, BinaryNetworksAreExactOnTheTwoPointGrid) {
+  const lpnn::Architecture arch = arch_of(R"({"input": 3, "binary": true, "bias": false, "loss": "squared",
+      "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})");
+  BuildRequest r;
+  r.samples = 4;
+  const Plan plan = lpnn::make_plan(arch, r);  // no grid given
+  EXPECT_EQ(plan.layout.grid.param, 2);
+  EXPECT_EQ(plan.layout.grid.input, 2);
+  EXPECT_EQ(plan.layout.grid.output, 2);
+  EXPECT_TRUE(plan.exact);
+  EXPECT_EQ(plan.epsilon_numeric, 0.0);
+  EXPECT_EQ(plan.epsilon_bmp, 0.0);
+  EXPECT_NE(plan.to_text().find("exact"), std::string::npos);
+  r.epsilon = 0.5;
+  EXPECT_EQ(lpnn::make_plan(arch, r).layout.grid.param, 2);
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, request(4, 3)); }), "binary", "K = 2", "3 / 3 / 3");
+}
+
+TEST(Planner, SignUnitsGetNoFiniteEpsilon) {
+  const lpnn::Architecture arch = arch_of(R"({"input": 2, "loss": "squared",
+      "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "identity"}]})");
+  const Plan plan = lpnn::make_plan(arch, request(2, 3));
+  EXPECT_FALSE(plan.exact);
+  EXPECT_TRUE(std::isinf(plan.epsilon_numeric));
+  EXPECT_TRUE(plan.to_json().at("epsilon_numeric").is_null());
+  EXPECT_NE(plan.to_text().find("not Lipschitz"), std::string::npos);
+  BuildRequest r = request(2, 3);
+  r.epsilon = 0.5;
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "not Lipschitz");
+}
+
+// Weight tying: a 1-D CNN on 8 inputs (kernel 3, 2 channels) against the same connectivity untied
+// (every output position with its own kernel copy). The column count is M = K^N times the data grid,
+// so the tied network's polytope is K^(untied N - tied N) times smaller.
+TEST(Planner, WeightTyingShrinksThePolytope) {
+  const lpnn::Architecture cnn = arch_of(R"({"input": 8, "input_shape": [1, 8], "bias": false, "loss": "squared",
+      "layers": [{"type": "conv1d", "channels": 2, "kernel": 3, "stride": 3, "activation": "relu"},
+                 {"units": 1, "activation": "identity"}]})");
+  ASSERT_EQ(cnn.parameters(), 2 * 3 + 4);  // 2 kernels of 3, then 2 channels x 2 positions
+  // Untied: stride 3 windows [0, 3) and [3, 6) do not overlap, so each (channel, position) unit is a dense
+  // unit on its own 3 inputs; written as dense over all 8 inputs it would be larger still. Count the
+  // distinct weights of the untied convolution: 2 channels x 2 positions x 3.
+  const std::int64_t untied = 2 * 2 * 3 + 4;
+  const Plan tied_plan = lpnn::make_plan(cnn, request(1, 2));
+  const PolytopeLayout untied_layout = PolytopeLayout::make(untied, 8, 1, GridSpec::uniform(2), 1);
+  EXPECT_EQ(untied_layout.cols / tied_plan.layout.cols, 64);  // 2^(16 - 10), the data grid alike
 }

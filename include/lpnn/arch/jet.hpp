@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -103,6 +104,29 @@ inline std::pair<Interval, Interval> tanh_parts(Interval v) {
   return {{std::tanh(v.lo), std::tanh(v.hi)}, {1.0 - tf * tf, 1.0 - tn * tn}};
 }
 
+// elu(v) = v for v > 0, e^v - 1 otherwise: increasing, with a non-decreasing derivative.
+inline double elu_derivative(double v) { return v > 0 ? 1.0 : std::exp(v); }
+inline std::pair<double, double> elu_parts(double v) { return {v > 0 ? v : std::expm1(v), elu_derivative(v)}; }
+inline std::pair<Interval, Interval> elu_parts(Interval v) {
+  return {{elu_parts(v.lo).first, elu_parts(v.hi).first}, {elu_derivative(v.lo), elu_derivative(v.hi)}};
+}
+// softplus(v) = log(1 + e^v): increasing, derivative the logistic sigmoid, also increasing.
+inline double sigmoid(double v) { return v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v)); }
+inline double softplus_of(double v) { return std::max(v, 0.0) + std::log1p(std::exp(-std::fabs(v))); }
+inline std::pair<double, double> softplus_parts(double v) { return {softplus_of(v), sigmoid(v)}; }
+inline std::pair<Interval, Interval> softplus_parts(Interval v) {
+  return {{softplus_of(v.lo), softplus_of(v.hi)}, {sigmoid(v.lo), sigmoid(v.hi)}};
+}
+// sign(v) = +1 for v >= 0, -1 otherwise. A point jet uses the straight-through estimator (derivative 1
+// on [-1, 1], 0 outside): a heuristic for gradient descent, not a derivative. An interval that
+// contains 0 has no finite derivative bound: sign is not Lipschitz.
+inline std::pair<double, double> sign_parts(double v) { return {v >= 0 ? 1.0 : -1.0, std::fabs(v) <= 1.0 ? 1.0 : 0.0}; }
+inline std::pair<Interval, Interval> sign_parts(Interval v) {
+  if (v.lo >= 0) return {{1, 1}, {0, 0}};
+  if (v.hi < 0) return {{-1, -1}, {0, 0}};
+  return {{-1, 1}, {-INFINITY, INFINITY}};
+}
+
 template <typename Scalar>
 Jet<Scalar> relu(const Jet<Scalar>& a) {
   const auto [value, derivative] = relu_parts(a.v);
@@ -117,6 +141,62 @@ template <typename Scalar>
 Jet<Scalar> tanh_value(const Jet<Scalar>& a) {
   const auto [value, derivative] = tanh_parts(a.v);
   return chain(a, value, derivative);
+}
+
+template <typename Scalar>
+Jet<Scalar> elu_value(const Jet<Scalar>& a) {
+  const auto [value, derivative] = elu_parts(a.v);
+  return chain(a, value, derivative);
+}
+template <typename Scalar>
+Jet<Scalar> sign_value(const Jet<Scalar>& a) {
+  const auto [value, derivative] = sign_parts(a.v);
+  return chain(a, value, derivative);
+}
+template <typename Scalar>
+Jet<Scalar> softplus(const Jet<Scalar>& a) {
+  const auto [value, derivative] = softplus_parts(a.v);
+  return chain(a, value, derivative);
+}
+
+// log Σ_j e^{z_j} and its partial derivatives softmax(z)_j, for points and enclosures. On a box the
+// function is increasing in every z_j, and softmax_j is smallest with z_j low and the others high.
+inline double log_sum_exp_of(const std::vector<double>& z) {
+  double top = z[0];
+  for (double v : z) top = std::max(top, v);
+  double sum = 0.0;
+  for (double v : z) sum += std::exp(v - top);
+  return top + std::log(sum);
+}
+inline std::pair<double, std::vector<double>> log_sum_exp_parts(const std::vector<double>& z) {
+  const double lse = log_sum_exp_of(z);
+  std::vector<double> softmax(z.size());
+  for (std::size_t j = 0; j < z.size(); ++j) softmax[j] = std::exp(z[j] - lse);
+  return {lse, softmax};
+}
+inline std::pair<Interval, std::vector<Interval>> log_sum_exp_parts(const std::vector<Interval>& z) {
+  std::vector<double> lo(z.size()), hi(z.size());
+  for (std::size_t j = 0; j < z.size(); ++j) {
+    lo[j] = z[j].lo;
+    hi[j] = z[j].hi;
+  }
+  std::vector<Interval> softmax(z.size());
+  for (std::size_t j = 0; j < z.size(); ++j) {
+    std::vector<double> low = hi, high = lo;  // the others at their opposite ends
+    low[j] = lo[j];
+    high[j] = hi[j];
+    softmax[j] = {std::exp(lo[j] - log_sum_exp_of(low)), std::exp(hi[j] - log_sum_exp_of(high))};
+  }
+  return {{log_sum_exp_of(lo), log_sum_exp_of(hi)}, softmax};
+}
+template <typename Scalar>
+Jet<Scalar> log_sum_exp(std::span<const Jet<Scalar>> z) {
+  std::vector<Scalar> values(z.size());
+  for (std::size_t j = 0; j < z.size(); ++j) values[j] = z[j].v;
+  const auto [value, softmax] = log_sum_exp_parts(values);
+  Jet<Scalar> result(value, {});
+  for (std::size_t j = 0; j < z.size(); ++j) result.g = combine(result.g, constant<Scalar>(1.0), z[j].g, softmax[j]);
+  return result;
 }
 
 }  // namespace lpnn

@@ -10,9 +10,13 @@
 
 namespace lpnn {
 
-// The BMP bound (Sec. 4, App. G): pre-activation bounds U_i = w_i·U_{i-1} + 1 (U_0 = 1, w_i the
-// fan-in, +1 only with biases), carried through the gradient: G_i = w_i·G_{i-1} + w_i·U_{i-1} + 1
-// (G_0 = 1). Loss factors per output: squared 2(U_k+1)(G_k+1), absolute G_k+1, hinge G_k+U_k.
+// The BMP bound (Sec. 4, App. G), neuron by neuron on the graph: a neuron's pre-activation bound is
+// U_v = b_v + Σ_e |w_e|·U_source (b_v = 1 with a bias, |w_e| = 1 for a parameter, |c| for a constant
+// weight; inputs have U = 1), carried through the gradient: G_v = b_v + Σ_e (|w_e|·G_source + U_source
+// for parameter edges) (inputs G = 1); tanh caps U at 1. With U, G the largest over the outputs, the
+// loss factors are: squared 2m(U+1)(G+1), absolute m(G+1), hinge and logistic m(G+U), cross-entropy
+// 2mG + m(U + ln(m)/2). Dense layers give BMP's U_i = w·U_{i-1} + 1 with the width w; convolutions
+// their fan-in Δ. Infinite for a network with sign units (not Lipschitz).
 double bmp_lipschitz_bound(const Architecture& arch);
 
 struct NumericLipschitz {
@@ -23,10 +27,14 @@ struct NumericLipschitz {
 // Interval forward-mode enclosure of ∇g over sub-boxes, refined by bisection of the sub-box with the
 // largest bound until `max_boxes` enclosures were computed. Every leaf's enclosure bounds ||∇g||_1 on
 // that leaf (Clarke gradients at the kinks of relu/abs included), so the maximum over leaves bounds L.
+// Infinite for a network with sign units.
 NumericLipschitz numeric_lipschitz_bound(const Architecture& arch, std::int64_t max_boxes = 2000);
 
 // ε guaranteed by a grid: 2·L·h with h = 1/(K-1) of the coarsest group (data + parameter rounding).
 double epsilon_of_grid(double lipschitz, const GridSpec& grid);
+// The ε lpnn reports for a polytope of `arch`: 0 for a binary network (the LP is exact), else
+// epsilon_of_grid (infinite, i.e. no guarantee, with sign units).
+double guaranteed_epsilon(const Architecture& arch, double lipschitz, const GridSpec& grid);
 // Smallest K with 2·L/(K-1) <= ε. Throws for ε <= 0.
 std::int64_t grid_for_epsilon(double lipschitz, double epsilon);
 

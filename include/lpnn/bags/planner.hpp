@@ -26,7 +26,8 @@ struct Plan {
   PolytopeLayout layout;
   double lipschitz_bmp = 0.0;
   double lipschitz_numeric = 0.0;
-  double epsilon_bmp = 0.0;      // 2·L·h from the BMP bound
+  bool exact = false;            // a binary network: the LP is exact, ε = 0
+  double epsilon_bmp = 0.0;      // 2·L·h from the BMP bound (infinite with sign units: no guarantee)
   double epsilon_numeric = 0.0;  // 2·L·h from the numeric bound
   double bmp_size_bound = 0.0;   // 2D(2L/ε)^{N+n+m} with the BMP L and ε = epsilon_bmp
   std::int64_t bytes_on_disk = 0;

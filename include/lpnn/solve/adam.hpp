@@ -1,6 +1,8 @@
 // The baseline users would reach for instead of the LP: Adam on the continuous box [-1,1]^N (projected),
-// from several random starts, on the unrounded data. Gradients are exact (forward-mode dual numbers
-// through the same Architecture::evaluate the LP's cost template uses).
+// from several random starts, on the unrounded data. Gradients are exact (forward-mode jets through the
+// same Architecture::evaluate the LP's cost template uses), except through sign units, which use the
+// straight-through estimator (derivative 1 on [-1, 1]): a heuristic. A binarized network's result is
+// the sign of its trained latent weights.
 #pragma once
 
 #include <cstdint>

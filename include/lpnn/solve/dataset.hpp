@@ -40,6 +40,9 @@ Dataset read_dataset(const std::string& path, std::int64_t inputs, std::int64_t 
 // Throws lpnn::Error naming the first value outside [-1, 1] (row and column, 1-based as in the file),
 // with the hint to pass --scale minmax.
 void require_in_box(const Dataset& data);
+// Throws lpnn::Error naming the first sample and column that is not exactly -1 or +1 (binary networks
+// are never trained on silently rounded data).
+void require_binary(const Dataset& data);
 
 // Per-column affine maps into [-1, 1], fitted on training data.
 struct MinMaxScaling {
