@@ -1,0 +1,58 @@
+#include "lpnn/build/write_steps.hpp"
+
+#include <algorithm>
+#include <span>
+
+#include "lpnn/bags/cost_template.hpp"
+
+namespace lpnn {
+
+std::vector<WriteStep> plan_write_steps(const PolytopeLayout& layout, const std::vector<SampleInterval>& samples,
+                                        bool with_x_columns, std::int64_t chunk_rows, std::int64_t chunk_columns) {
+  chunk_rows = std::max<std::int64_t>(1, chunk_rows);
+  chunk_columns = std::max<std::int64_t>(1, chunk_columns);
+  std::vector<WriteStep> steps;
+  if (with_x_columns)
+    for (std::int64_t c = 0; c < layout.M; c += chunk_columns)
+      steps.push_back({0, 0, c, std::min(c + chunk_columns, layout.M), {}});
+  const std::int64_t per_sample = layout.rows_per_sample();
+  for (const SampleInterval& interval : samples) {
+    std::int64_t row = interval.first * per_sample, column = layout.lambda_column(interval.first, 0);
+    std::int64_t completed = interval.first;
+    const std::int64_t row_end = interval.end * per_sample, column_end = layout.lambda_column(interval.end, 0);
+    while (row < row_end || column < column_end) {
+      WriteStep step;
+      step.row_begin = row;
+      step.row_end = row = std::min(row + chunk_rows, row_end);
+      // Objective entries only of samples whose rows are all written: a sample is complete with its
+      // last objective entry.
+      const std::int64_t rows_complete = row / per_sample;
+      step.column_begin = column;
+      step.column_end = column = std::min(column + chunk_columns, layout.lambda_column(rows_complete, 0));
+      const std::int64_t now_complete = (column - layout.M) / layout.B;
+      step.completes = {completed, now_complete};
+      completed = now_complete;
+      steps.push_back(step);
+    }
+  }
+  return steps;
+}
+
+void objective_entries(const Architecture& arch, const PolytopeLayout& layout, const std::vector<double>& cost,
+                       std::int64_t begin, std::int64_t end, std::vector<double>& out) {
+  out.resize(static_cast<std::size_t>(end - begin));
+  const double weight = 1.0 / static_cast<double>(layout.D);
+  for (std::int64_t column = begin; column < end;) {
+    const std::int64_t k = column - begin;
+    if (column < layout.M) {
+      const std::int64_t stop = std::min(end, layout.M);
+      compute_regularizer_costs(arch, layout, column, std::span<double>(out).subspan(k, stop - column));
+      column = stop;
+    } else {
+      out[k] = cost[(column - layout.M) % layout.B] * weight;
+      ++column;
+    }
+  }
+}
+
+}  // namespace lpnn
