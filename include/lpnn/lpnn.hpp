@@ -9,6 +9,7 @@
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
+#include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
 #include "lpnn/util/units.hpp"
 

@@ -32,10 +32,13 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
         } catch (const Error& e) {
           fail("{} exists but is not a complete polytope ({}); pass --force to replace it", output, e.what());
         }
-        if (meta.arch.to_json() != arch.to_json() || meta.layout.D != layout.D || meta.layout.grid.param != layout.grid.param ||
-            meta.layout.grid.input != layout.grid.input || meta.layout.grid.output != layout.grid.output)
-          fail("{} already exists and holds another polytope (spec, samples or grid differ); pass --force to replace "
-               "it, or choose another path", output);
+        if (meta.arch.to_json() != arch.to_json() || meta.layout.D != layout.D ||
+            meta.layout.grid.param != layout.grid.param || meta.layout.grid.input != layout.grid.input ||
+            meta.layout.grid.output != layout.grid.output)
+          fail(
+              "{} already exists and holds another polytope (spec, samples or grid differ); pass --force to replace "
+              "it, or choose another path",
+              output);
         start = static_cast<int>(BuildStart::AlreadyComplete);
       } else {
         check_output_path(output, force);
@@ -58,7 +61,9 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
 FaultInjection FaultInjection::from_options() {
   FaultInjection f;
   char kind[16] = "";
-  PetscBool set = PETSC_FALSE;
+  PetscBool set = PETSC_FALSE, phase = PETSC_FALSE;
+  LPNN_PETSC(PetscOptionsHasName(nullptr, nullptr, "-lpnn_fault_phase", &phase));
+  if (phase) return f;  // a fault at a named phase (util/phase.hpp), not after a write step
   LPNN_PETSC(PetscOptionsGetString(nullptr, nullptr, "-lpnn_fault", kind, sizeof kind, &set));
   if (!set) return f;
   const std::string k = kind;
