@@ -6,6 +6,7 @@
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
 
@@ -22,7 +23,13 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
       namespace fs = std::filesystem;
       std::error_code ec;
       const std::string partial = partial_path(output);
-      const bool partial_exists = fs::exists(partial, ec);
+      // A link at the temporary name is never followed: refused unless --force replaces the link.
+      if (is_symlink(partial) && !force)
+        fail(
+            "{} is a symbolic link, not an unfinished build; lpnn never writes through links at its temporary "
+            "names. Remove it, or pass --force to replace the link (its target is left alone)",
+            partial);
+      const bool partial_exists = fs::exists(fs::symlink_status(partial, ec));
       if (resume && !partial_exists && fs::exists(output, ec) && !force) {
         // Rerunning a finished build (e.g. a requeued job whose build had completed): nothing to do if
         // the file there is this very polytope.

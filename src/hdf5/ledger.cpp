@@ -3,6 +3,7 @@
 
 #include "lpnn/hdf5/writer.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
@@ -13,6 +14,8 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
   const std::string how = "pass --force without --resume to start over (this discards it)";
   const std::string error = capture_failure([&] {
     std::error_code ec;
+    if (is_symlink(partial_))
+      fail("{} is a symbolic link, not an unfinished build; lpnn never writes through links. Remove it", partial_);
     if (!std::filesystem::exists(partial_, ec))
       fail("there is no unfinished build of {} to resume ({} does not exist)", path_, partial_);
     if (H5Fis_hdf5(partial_.c_str()) <= 0)

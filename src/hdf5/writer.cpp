@@ -7,6 +7,7 @@
 
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
@@ -86,6 +87,10 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
       const std::string reserved = reserve_file_space(partial_, file_bytes_bound(meta), true);
       if (!reserved.empty()) throw Error(reserved);
     });
+  throw_if_root_failed(comm_, error);
+  // The name is this build's regular file now; HDF5 truncates it, so make sure it was not swapped for
+  // a link in between (in a sticky shared directory no other user can).
+  if (rank_ == 0 && is_symlink(partial_)) error = fmt::format("{} was replaced by a symbolic link; refusing", partial_);
   throw_if_root_failed(comm_, error);
 
   // 2. Create the file, its groups, datasets and attributes (collective metadata operations).

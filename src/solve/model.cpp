@@ -8,6 +8,7 @@
 
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 
 namespace lpnn {
 
@@ -59,24 +60,7 @@ Model Model::from_file(const std::string& path) {
   return from_json(j, path);
 }
 
-void Model::write(const std::string& path) const {
-  const std::string temporary = path + ".partial";
-  {
-    std::ofstream out(temporary);
-    if (!out) fail("cannot write the model file {}: {}", temporary, std::strerror(errno));
-    out << to_json().dump(2) << '\n';
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      fail("writing the model file {} failed (disk full?)", temporary);
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    fail("cannot move the model into place at {}: {}", path, reason);
-  }
-}
+void Model::write(const std::string& path) const { write_file_replacing(path, to_json().dump(2) + '\n', "model file"); }
 
 std::vector<double> Model::predict(const Dataset& raw) const {
   const Dataset data = scaling ? scaling->apply(raw) : raw;
