@@ -290,12 +290,13 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
   // 3. Losses: on the grid data (what the LP optimizes) and on the data as given.
   const Losses grid_losses = evaluate_losses(meta.arch, model.parameters, round_to_grid(data, layout.grid));
   const Losses train_losses = evaluate_losses(meta.arch, model.parameters, data);
-  nlohmann::json losses{{"grid_loss", grid_losses.total()},
-                        {"train_loss", train_losses.data_loss},
-                        {"regularization", train_losses.regularization},
-                        {"epsilon_bound", epsilon_of_grid(meta.lipschitz_numeric, layout.grid)},
-                        {"lipschitz_numeric", meta.lipschitz_numeric},
-                        {"lipschitz_bmp", meta.lipschitz_bmp}};
+  nlohmann::json losses{
+      {"grid_loss", grid_losses.total()},
+      {"train_loss", train_losses.data_loss},
+      {"regularization", train_losses.regularization},
+      {"epsilon_bound", epsilon_of_grid(std::min(meta.lipschitz_numeric, meta.lipschitz_bmp), layout.grid)},
+      {"lipschitz_numeric", meta.lipschitz_numeric},
+      {"lipschitz_bmp", meta.lipschitz_bmp}};
   if (!std::isnan(outcome.lp_objective)) losses["lp_objective"] = outcome.lp_objective;
 
   // 4. --verify: the oracle beside the LP.
