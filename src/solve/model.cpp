@@ -23,6 +23,24 @@ nlohmann::json Model::to_json() const {
   return j;
 }
 
+namespace {
+
+// A damaged model's scaling vectors would be read out of bounds by predict(): their lengths must be
+// the architecture's input and output counts.
+void check_scaling_lengths(const MinMaxScaling& s, const Architecture& arch, const std::string& origin) {
+  const std::pair<const std::vector<double>*, std::pair<const char*, std::int64_t>> vectors[] = {
+      {&s.input_min, {"input_min", arch.inputs()}},
+      {&s.input_max, {"input_max", arch.inputs()}},
+      {&s.output_min, {"output_min", arch.outputs()}},
+      {&s.output_max, {"output_max", arch.outputs()}}};
+  for (const auto& [values, expected] : vectors)
+    if (static_cast<std::int64_t>(values->size()) != expected.second)
+      fail("{}: scaling.{} has {} entries, but the architecture needs {}; the model file is damaged, train it again",
+           origin, expected.first, values->size(), expected.second);
+}
+
+}  // namespace
+
 Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
   if (!j.is_object() || j.value("format", "") != kModelFormat)
     fail("{} is not an lpnn model file (no \"format\": \"{}\")", origin, kModelFormat);
@@ -41,6 +59,7 @@ Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
   }
   if (static_cast<std::int64_t>(model.parameters.size()) != model.arch.parameters())
     fail("{}: {} parameters, but the architecture has {}", origin, model.parameters.size(), model.arch.parameters());
+  if (model.scaling) check_scaling_lengths(*model.scaling, model.arch, origin);
   for (const char* key : {"method", "losses", "solver", "provenance"})
     if (j.contains(key)) model.report[key] = j.at(key);
   return model;

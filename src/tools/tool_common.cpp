@@ -81,7 +81,7 @@ void report_unagreed(const char* name, int size) {
     message = capture_failure([] { throw; });
   }
   const std::string& phase = current_phase();
-  message = fmt::format("rank {} failed while {}: {}", rank(), phase.empty() ? "running" : phase, message);
+  if (!phase.empty()) message = fmt::format("rank {} failed while {}: {}", rank(), phase, message);
   if (size > 1) abort_job(MPI_COMM_WORLD, message);
   std::fprintf(stderr, "%s: error: %s\n", name, message.c_str());
 }
