@@ -6,9 +6,11 @@
 
 // Errors, MPI agreement, PETSc handles, logging.
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
+#include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
 #include "lpnn/util/units.hpp"
 

@@ -50,6 +50,21 @@ double bmp_lipschitz_bound(const Architecture& arch) {
   return 0.0;
 }
 
+double regularizer_lipschitz_bound(const Architecture& arch) {
+  // sup over the box of ||∇(λ_R·R)||_1: |∂/∂φ_i λ|φ_i|| = λ, |∂/∂φ_i λφ_i²| = 2λ|φ_i| <= 2λ.
+  const Regularizer& r = arch.regularizer();
+  const double N = static_cast<double>(arch.parameters());
+  switch (r.kind) {
+    case RegularizerKind::L1:
+      return r.weight * N;
+    case RegularizerKind::L2:
+      return 2.0 * r.weight * N;
+    case RegularizerKind::None:
+      break;
+  }
+  return 0.0;
+}
+
 namespace {
 
 using IntervalJet = Jet<Interval>;  // enclosures of a value and its gradient over (x, y, φ)

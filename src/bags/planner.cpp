@@ -54,6 +54,56 @@ GridSpec binary_grid(const BuildRequest& request) {
 
 }  // namespace
 
+namespace {
+
+// BMP's size bound with their grid of 2L/ε + 1 points per coordinate, 2D(2L/ε + 1)^(N+n+m); with
+// ε = 2Lh, 2L/ε + 1 = K, and per group it is 2D·K_φ^N·K_x^n·K_y^m = 2D·B >= M + D·B, the column count.
+double size_bound(const PolytopeLayout& l) {
+  return 2.0 * static_cast<double>(l.D) * std::pow(static_cast<double>(l.grid.param), static_cast<double>(l.N)) *
+         std::pow(static_cast<double>(l.grid.input), static_cast<double>(l.n)) *
+         std::pow(static_cast<double>(l.grid.output), static_cast<double>(l.m));
+}
+
+// The grid --epsilon asks for, from the smaller of the two Lipschitz bounds; a grid too large for
+// 64-bit arithmetic or the PetscInt in use is refused with what it would take and what would fit.
+GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest& request, const Plan& plan) {
+  const double eps = *request.epsilon;
+  const bool numeric = plan.lipschitz_numeric <= plan.lipschitz_bmp;
+  const double L = std::min(plan.lipschitz_numeric, plan.lipschitz_bmp);
+  const auto fits = [&](std::int64_t K) {
+    try {
+      const PolytopeLayout l =
+          PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), GridSpec::uniform(K), request.samples);
+      polytope_file_bytes(l);  // the other sizes make_plan computes must fit too
+      checked_mul(SampleRange::of_rank(l.D, 0, request.ranks).count, l.nnz_per_sample(), "local nonzeros");
+      return index_overflow(l, request.petsc_index_bytes).empty();
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  if (!std::isfinite(L)) grid_for_epsilon(L, eps);  // throws: sign units are not Lipschitz
+  const double needed = std::ceil(2.0 * L / eps) + 1.0;
+  if (needed <= 9.0e18 && fits(grid_for_epsilon(L, eps))) return GridSpec::uniform(grid_for_epsilon(L, eps));
+  const double N = static_cast<double>(arch.parameters()), V = N + arch.inputs() + arch.outputs();
+  std::string message = fmt::format(
+      "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/ε with L = {:.6g}, the {} bound); "
+      "the polytope would have {:.3g} columns and {:.3g} nonzeros (K^N = {:.3g} parameter grid points), beyond "
+      "the {}-bit indices of this build",
+      eps, needed, L, numeric ? "numeric" : "BMP", static_cast<double>(request.samples) * std::pow(needed, V),
+      2.0 * static_cast<double>(request.samples) * std::pow(needed, V), std::pow(needed, N),
+      8 * request.petsc_index_bytes);
+  std::int64_t K = 1;
+  while (K < 1000000 && fits(K + 1)) ++K;
+  if (K < 2)
+    message += "; not even K = 2 fits: use fewer samples or a smaller network";
+  else
+    message += fmt::format("; the largest grid that fits is K = {} (--grid {}), which gives ε = 2L/(K-1) = {:.6g}", K,
+                           K, 2.0 * L / static_cast<double>(K - 1));
+  fail("{}", message);
+}
+
+}  // namespace
+
 Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   if (request.ranks < 1) fail("the number of ranks must be at least 1, got {}", request.ranks);
   // Sizes first: the numeric Lipschitz bound costs O(boxes·N²), minutes for a network whose polytope
@@ -68,20 +118,20 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   Plan plan;
   plan.ranks = request.ranks;
   plan.streaming = request.streaming;
-  plan.lipschitz_bmp = bmp_lipschitz_bound(arch);
-  plan.lipschitz_numeric = numeric_lipschitz_bound(arch).bound;
+  plan.lipschitz_bmp = bmp_lipschitz_bound(arch) + regularizer_lipschitz_bound(arch);
+  plan.lipschitz_numeric = numeric_lipschitz_bound(arch).bound + regularizer_lipschitz_bound(arch);
   GridSpec grid = request.grid;
+  // Both bounds are valid: the smaller gives the coarser grid.
   if (arch.binary())
     grid = binary_grid(request);
   else if (request.epsilon)
-    grid = GridSpec::uniform(grid_for_epsilon(plan.lipschitz_numeric, *request.epsilon));
+    grid = grid_for_epsilon_or_refuse(arch, request, plan);
   plan.layout = PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), grid, request.samples);
   const PolytopeLayout& l = plan.layout;
   plan.exact = arch.binary();
   plan.epsilon_bmp = guaranteed_epsilon(arch, plan.lipschitz_bmp, grid);
   plan.epsilon_numeric = guaranteed_epsilon(arch, plan.lipschitz_numeric, grid);
-  plan.bmp_size_bound = 2.0 * static_cast<double>(l.D) *
-                        std::pow(2.0 * plan.lipschitz_bmp / plan.epsilon_bmp, static_cast<double>(l.N + l.n + l.m));
+  plan.bmp_size_bound = size_bound(l);
   plan.bytes_on_disk = polytope_file_bytes(l);
 
   // The busiest rank holds ceil(D/P) samples (and rank 0 the X columns of c).
@@ -184,7 +234,7 @@ std::string Plan::to_text() const {
     s += fmt::format("  Lipschitz L: BMP bound       {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_bmp, epsilon_bmp);
     s += fmt::format("  Lipschitz L: numeric bound   {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_numeric, epsilon_numeric);
   }
-  s += fmt::format("  BMP size bound 2D(2L/ε)^(N+n+m) {:.4g} vs exact columns {}\n", bmp_size_bound, l.cols);
+  s += fmt::format("  size bound 2D(2L/ε+1)^(N+n+m)  {:.4g} >= exact columns {}\n", bmp_size_bound, l.cols);
   s += fmt::format("  cost template time (est.)    {:.3g} s on {} rank(s)\n", template_seconds, ranks);
   s += refusal.empty() ? std::string("  verdict                      buildable\n")
                        : fmt::format("  verdict                      REFUSED: {}\n", refusal);

@@ -13,6 +13,7 @@
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
 
 namespace lpnn {
@@ -76,30 +77,34 @@ class PolytopeBuild {
   // 3. What this rank writes: its own samples in a fresh build; its share of the missing ones when
   // resuming, and its share of those already on disk, regenerated only for the checksums.
   void plan_work(const PolytopeWriter& writer) {
-    to_write_ = {{part_.samples.first, part_.samples.first + part_.samples.count}};
-    if (report_.resumed) {
-      const std::vector<std::uint8_t> done = writer.samples_done();
-      report_.resumed_samples = std::count(done.begin(), done.end(), std::uint8_t{1});
-      to_write_ = share_of_samples(done, 0, rank_, ranks_);
-      on_disk_ = share_of_samples(done, 1, rank_, ranks_);
-    }
-    steps_ = plan_write_steps(layout_, to_write_, rank_ == 0, chunk_rows_, chunk_columns_);
+    run_phase(comm_, "plan", "planning its writes", [&] {
+      to_write_ = {{part_.samples.first, part_.samples.first + part_.samples.count}};
+      if (report_.resumed) {
+        const std::vector<std::uint8_t> done = writer.samples_done();
+        report_.resumed_samples = std::count(done.begin(), done.end(), std::uint8_t{1});
+        to_write_ = share_of_samples(done, 0, rank_, ranks_);
+        on_disk_ = share_of_samples(done, 1, rank_, ranks_);
+      }
+      steps_ = plan_write_steps(layout_, to_write_, rank_ == 0, chunk_rows_, chunk_columns_);
+    });
   }
 
   // 4. Assembled mode: the rank's rows generated once, straight into the arrays PETSc's MATMPIAIJ
   // uses in place (no copy, no MatSetValues); the file is then written from the matrix.
   void generate_and_assemble() {
     if (report_.streaming) return;
-    {
+    run_phase(comm_, "generate", "generating the rows of its samples", [&] {
       StageScope scope(stages_.generate, report_.generate_seconds);
       generate_split_rows(layout_, part_.row_begin, part_.row_end, part_.column_begin, part_.column_end,
                           assembled_.storage);
-    }
-    StageScope scope(stages_.assemble, report_.assemble_seconds);
-    assemble_in_place(comm_, layout_, assembled_);
-    MatInfo info;
-    LPNN_PETSC(MatGetInfo(assembled_.matrix, MAT_GLOBAL_SUM, &info));
-    report_.assembly_mallocs = info.mallocs;
+    });
+    run_phase(comm_, "assemble", "assembling the PETSc matrix", [&] {
+      StageScope scope(stages_.assemble, report_.assemble_seconds);
+      assemble_in_place(comm_, layout_, assembled_);
+      MatInfo info;
+      LPNN_PETSC(MatGetInfo(assembled_.matrix, MAT_GLOBAL_SUM, &info));
+      report_.assembly_mallocs = info.mallocs;
+    });
   }
 
   // 5-6. The steps, then the samples already on disk (resume: checksums only) and the template. A
@@ -109,17 +114,16 @@ class PolytopeBuild {
       write_steps(writer);
       block_ = CsrBlock<PetscInt>();
       assembled_ = AssembledMatrix();
-      for (const WriteStep& s : plan_write_steps(layout_, on_disk_, false, chunk_rows_, chunk_columns_))
-        emit_step(writer, s, Emit::ChecksumOnly);
+      // No communication here (rank-local checksums): one agreement for the whole loop.
+      run_phase(comm_, "regenerate", "regenerating the samples on disk for their checksums", [&] {
+        for (const WriteStep& s : plan_write_steps(layout_, on_disk_, false, chunk_rows_, chunk_columns_))
+          emit_step(writer, s, Emit::ChecksumOnly);
+      });
       StageScope scope(stages_.write, report_.write_seconds);
       const SampleRange share = SampleRange::of_rank(layout_.B, rank_, ranks_);
       writer.write_template(share.first, std::span<const double>(cost_).subspan(share.first, share.count));
     } catch (const CollectiveError& e) {
-      if (!writer.resumable()) throw;
-      throw CollectiveError(fmt::format(
-          "{}\n  the unfinished build is kept: {} of {} samples are on disk in {}; rerun with --resume (on any number "
-          "of ranks) to finish it",
-          e.what(), samples_on_disk(writer), layout_.D, writer.temporary_path()));
+      rethrow_kept(writer, e);
     }
   }
 
@@ -129,7 +133,7 @@ class PolytopeBuild {
     LPNN_MPI(MPI_Allreduce(&local_bytes, &report_.bytes_written, 1, MPI_INT64_T, MPI_SUM, comm_));
     double seconds = seconds_since(start);
     LPNN_MPI(MPI_Bcast(&seconds, 1, MPI_DOUBLE, 0, comm_));
-    {
+    try {
       StageScope scope(stages_.write, report_.write_seconds);
       writer.commit({{"lpnn_version", LPNN_VERSION},
                      {"ranks", static_cast<std::int64_t>(ranks_)},
@@ -139,6 +143,8 @@ class PolytopeBuild {
                      {"resumed_samples", report_.resumed_samples},
                      {"created_utc", utc_timestamp()},
                      {"build_seconds", seconds}});
+    } catch (const CollectiveError& e) {
+      rethrow_kept(writer, e);
     }
     report_.total_seconds = seconds_since(start);
     report_.hdf5_write_seconds = writer.seconds().hdf5_write;
@@ -169,7 +175,7 @@ class PolytopeBuild {
     auto last_checkpoint = Clock::now();
     for (std::int64_t k = 0; k < max_steps; ++k) {
       const WriteStep step = k < step_count ? steps_[k] : WriteStep{};
-      emit_step(writer, step, Emit::Write);
+      emit_step(writer, step, Emit::Write, k);
       if (step.completes.count() > 0) pending.emplace_back(step.completes.first, step.completes.end);
       rows_done += step.row_end - step.row_begin;
       progress.update(rows_done);
@@ -191,27 +197,45 @@ class PolytopeBuild {
   // Rows from the matrix (assembled) or generated on the fly (streaming), right-hand sides, objective
   // entries. The buffers keep their capacity from step to step: fresh pages cost a fault and a
   // zeroing each, as much as the write itself on some machines.
-  void emit_step(PolytopeWriter& writer, const WriteStep& s, Emit emit) {
-    block_.row_begin = 0;
-    block_.row_pointer.assign(1, 0);
-    block_.columns.clear();
-    block_.values.clear();
-    if (s.row_end > s.row_begin) {
-      if (report_.streaming) {
-        StageScope scope(stages_.generate, report_.generate_seconds);
-        generate_rows(layout_, s.row_begin, s.row_end, block_);
-      } else {
-        StageScope scope(stages_.write, report_.write_seconds);
-        extract_rows(assembled_.matrix, s.row_begin, s.row_end, block_);
+  // A written step's rows are prepared rank-locally and agreed on before its collective writes.
+  void emit_step(PolytopeWriter& writer, const WriteStep& s, Emit emit, std::int64_t step = -1) {
+    const auto prepare = [&] {
+      block_.row_begin = 0;
+      block_.row_pointer.assign(1, 0);
+      block_.columns.clear();
+      block_.values.clear();
+      if (s.row_end > s.row_begin) {
+        if (report_.streaming) {
+          StageScope scope(stages_.generate, report_.generate_seconds);
+          generate_rows(layout_, s.row_begin, s.row_end, block_);
+        } else {
+          StageScope scope(stages_.write, report_.write_seconds);
+          extract_rows(assembled_.matrix, s.row_begin, s.row_end, block_);
+        }
       }
-    }
+      rhs_.resize(static_cast<std::size_t>(s.row_end - s.row_begin));
+      generate_rhs(layout_, s.row_begin, rhs_);
+      objective_entries(arch_, layout_, cost_, s.column_begin, s.column_end, objective_);
+    };
+    if (emit == Emit::Write)
+      run_phase(comm_, report_.streaming ? "generate" : "extract",
+                fmt::format("{} the rows of write step {}", report_.streaming ? "generating" : "extracting", step),
+                prepare, step);
+    else
+      prepare();
     StageScope scope(stages_.write, report_.write_seconds);
     writer.write_rows(block_, emit);
-    rhs_.resize(static_cast<std::size_t>(s.row_end - s.row_begin));
-    generate_rhs(layout_, s.row_begin, rhs_);
     writer.write_rhs(s.row_begin, rhs_, emit);
-    objective_entries(arch_, layout_, cost_, s.column_begin, s.column_end, objective_);
     writer.write_objective(s.column_begin, objective_, emit);
+  }
+
+  // An agreed failure after samples were recorded keeps the unfinished file: say how to finish it.
+  [[noreturn]] void rethrow_kept(const PolytopeWriter& writer, const CollectiveError& e) const {
+    if (!writer.resumable()) throw e;
+    throw CollectiveError(fmt::format(
+        "{}\n  the unfinished build is kept: {} of {} samples are on disk in {}; rerun with --resume (on any number "
+        "of ranks) to finish it",
+        e.what(), samples_on_disk(writer), layout_.D, writer.temporary_path()));
   }
 
   // Rank 0's count of the samples the ledger records, as text ("some" if the ledger cannot be read).

@@ -5,6 +5,7 @@
 
 #include "lpnn/bags/cost_template.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn {
 
@@ -22,9 +23,12 @@ std::vector<double> build_cost_template(MPI_Comm comm, const Architecture& arch,
   int rank = 0, ranks = 1;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LPNN_MPI(MPI_Comm_size(comm, &ranks));
-  std::vector<double> cost(static_cast<std::size_t>(layout.B));
+  std::vector<double> cost;
   const SampleRange mine = SampleRange::of_rank(layout.B, rank, ranks);  // the same balanced split, over j
-  compute_cost_template(arch, layout, mine.first, std::span<double>(cost).subspan(mine.first, mine.count));
+  run_phase(comm, "template", "computing its share of the cost template", [&] {
+    cost.resize(static_cast<std::size_t>(layout.B));
+    compute_cost_template(arch, layout, mine.first, std::span<double>(cost).subspan(mine.first, mine.count));
+  });
   std::vector<MPI_Count> counts(ranks), displs(ranks);
   for (int r = 0; r < ranks; ++r) {
     const SampleRange range = SampleRange::of_rank(layout.B, r, ranks);
@@ -70,7 +74,8 @@ std::vector<SampleInterval> share_of_samples(const std::vector<std::uint8_t>& do
   std::vector<SampleInterval> out;
   std::int64_t position = 0;
   for (const SampleInterval& run : matching) {
-    const std::int64_t lo = std::max(position, mine.first), hi = std::min(position + run.count(), mine.first + mine.count);
+    const std::int64_t lo = std::max(position, mine.first),
+                       hi = std::min(position + run.count(), mine.first + mine.count);
     if (lo < hi) out.push_back({run.first + (lo - position), run.first + (hi - position)});
     position += run.count();
   }

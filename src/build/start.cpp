@@ -6,6 +6,7 @@
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
 
@@ -22,7 +23,13 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
       namespace fs = std::filesystem;
       std::error_code ec;
       const std::string partial = partial_path(output);
-      const bool partial_exists = fs::exists(partial, ec);
+      // A link at the temporary name is never followed: refused unless --force replaces the link.
+      if (is_symlink(partial) && !force)
+        fail(
+            "{} is a symbolic link, not an unfinished build; lpnn never writes through links at its temporary "
+            "names. Remove it, or pass --force to replace the link (its target is left alone)",
+            partial);
+      const bool partial_exists = fs::exists(fs::symlink_status(partial, ec));
       if (resume && !partial_exists && fs::exists(output, ec) && !force) {
         // Rerunning a finished build (e.g. a requeued job whose build had completed): nothing to do if
         // the file there is this very polytope.
@@ -32,10 +39,13 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
         } catch (const Error& e) {
           fail("{} exists but is not a complete polytope ({}); pass --force to replace it", output, e.what());
         }
-        if (meta.arch.to_json() != arch.to_json() || meta.layout.D != layout.D || meta.layout.grid.param != layout.grid.param ||
-            meta.layout.grid.input != layout.grid.input || meta.layout.grid.output != layout.grid.output)
-          fail("{} already exists and holds another polytope (spec, samples or grid differ); pass --force to replace "
-               "it, or choose another path", output);
+        if (meta.arch.to_json() != arch.to_json() || meta.layout.D != layout.D ||
+            meta.layout.grid.param != layout.grid.param || meta.layout.grid.input != layout.grid.input ||
+            meta.layout.grid.output != layout.grid.output)
+          fail(
+              "{} already exists and holds another polytope (spec, samples or grid differ); pass --force to replace "
+              "it, or choose another path",
+              output);
         start = static_cast<int>(BuildStart::AlreadyComplete);
       } else {
         check_output_path(output, force);
@@ -58,7 +68,9 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
 FaultInjection FaultInjection::from_options() {
   FaultInjection f;
   char kind[16] = "";
-  PetscBool set = PETSC_FALSE;
+  PetscBool set = PETSC_FALSE, phase = PETSC_FALSE;
+  LPNN_PETSC(PetscOptionsHasName(nullptr, nullptr, "-lpnn_fault_phase", &phase));
+  if (phase) return f;  // a fault at a named phase (util/phase.hpp), not after a write step
   LPNN_PETSC(PetscOptionsGetString(nullptr, nullptr, "-lpnn_fault", kind, sizeof kind, &set));
   if (!set) return f;
   const std::string k = kind;

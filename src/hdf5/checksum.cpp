@@ -9,6 +9,7 @@
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn {
 
@@ -58,51 +59,62 @@ std::uint32_t combine_pieces(MPI_Comm comm, const std::vector<CrcPiece>& mine, s
   return static_cast<std::uint32_t>(crc);
 }
 
+namespace {
+
+// This rank's slice of one dataset as CRC pieces, and the checksum the file records for the dataset.
+std::vector<CrcPiece> checksum_slice(hid_t file, const std::string& path, const DatasetSpec& dataset, int rank,
+                                     int ranks, std::int64_t& stored) {
+  const std::string& name = dataset.name;
+  h5::Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  if (H5Aexists(set, "crc32") <= 0) fail("{}: the dataset {} has no crc32 attribute; rebuild the file", path, name);
+  stored = h5::read_int_attribute(set, "crc32");
+  h5::Handle type(H5Dget_type(set), H5Tclose, "H5Dget_type");
+  const hid_t memory_type = H5Tget_class(type) == H5T_INTEGER ? H5T_STD_I64LE : H5T_IEEE_F64LE;
+  // This rank's slice, read in pieces of at most 8 Mi elements.
+  const SampleRange slice = SampleRange::of_rank(dataset.size, rank, ranks);
+  std::vector<CrcPiece> pieces;
+  std::vector<std::uint8_t> buffer;
+  h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
+  for (std::int64_t done = 0; done < slice.count;) {
+    const std::int64_t n = std::min<std::int64_t>(slice.count - done, std::int64_t{1} << 23);
+    const hsize_t start = static_cast<hsize_t>(slice.first + done), size = static_cast<hsize_t>(n);
+    buffer.resize(static_cast<std::size_t>(n * 8));
+    h5::Handle memspace(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+    h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, &start, nullptr, &size, nullptr), "selecting " + name);
+    if (H5Dread(set, memory_type, memspace, filespace, H5P_DEFAULT, buffer.data()) < 0)
+      fail("{}: reading {} failed; the file is damaged or truncated", path, name);
+    pieces.push_back({(slice.first + done) * 8, n * 8, crc32_of(buffer.data(), n * 8)});
+    done += n;
+  }
+  return pieces;
+}
+
+}  // namespace
+
 void verify_polytope_checksums(MPI_Comm comm, const std::string& path) {
   int rank = 0, ranks = 1;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LPNN_MPI(MPI_Comm_size(comm, &ranks));
-  const PolytopeMetadata meta = read_polytope_metadata(path);
-  h5::quiet_errors();
-  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
-  std::vector<std::uint8_t> buffer;
+  // Every read is rank-local (each rank opens the file alone); a damaged slice may fail on some ranks
+  // only, so each dataset's reads are agreed on before the collective combine.
+  PolytopeMetadata meta;
+  h5::Handle file;
+  run_phase(comm, "checksum", "opening " + path + " to verify its checksums", [&] {
+    meta = read_polytope_metadata(path);
+    h5::quiet_errors();
+    file = h5::Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
+  });
   for (const DatasetSpec& dataset : polytope_datasets(meta.layout)) {
-    const std::string& name = dataset.name;
-    const std::int64_t elements = dataset.size;
-    h5::Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
-    if (H5Aexists(set, "crc32") <= 0)
-      throw CollectiveError(fmt::format("{}: the dataset {} has no crc32 attribute; rebuild the file", path, name));
-    const std::int64_t stored = h5::read_int_attribute(set, "crc32");
-    h5::Handle type(H5Dget_type(set), H5Tclose, "H5Dget_type");
-    const hid_t memory_type = H5Tget_class(type) == H5T_INTEGER ? H5T_STD_I64LE : H5T_IEEE_F64LE;
-    // This rank's slice, read in pieces of at most 8 Mi elements.
-    const SampleRange slice = SampleRange::of_rank(elements, rank, ranks);
     std::vector<CrcPiece> pieces;
-    std::string error;
-    try {
-      h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
-      for (std::int64_t done = 0; done < slice.count;) {
-        const std::int64_t n = std::min<std::int64_t>(slice.count - done, std::int64_t{1} << 23);
-        const hsize_t start = static_cast<hsize_t>(slice.first + done), size = static_cast<hsize_t>(n);
-        buffer.resize(static_cast<std::size_t>(n * 8));
-        h5::Handle memspace(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
-        h5::check(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, &start, nullptr, &size, nullptr), "selecting " + name);
-        if (H5Dread(set, memory_type, memspace, filespace, H5P_DEFAULT, buffer.data()) < 0)
-          fail("{}: reading {} failed; the file is damaged or truncated", path, name);
-        pieces.push_back({(slice.first + done) * 8, n * 8, crc32_of(buffer.data(), n * 8)});
-        done += n;
-      }
-    } catch (const Error& e) {
-      error = e.what();
-    }
-    // A damaged slice may fail on some ranks only: agree before the collective combine.
-    throw_if_any_failed(comm, error, fmt::format("reading {} of {}", name, path));
-    const std::uint32_t actual = combine_pieces(comm, pieces, elements * 8);
+    std::int64_t stored = 0;
+    run_phase(comm, "checksum", fmt::format("reading {} of {}", dataset.name, path),
+              [&] { pieces = checksum_slice(file, path, dataset, rank, ranks, stored); });
+    const std::uint32_t actual = combine_pieces(comm, pieces, dataset.size * 8);
     if (static_cast<std::int64_t>(actual) != stored)
       throw CollectiveError(
           fmt::format("{}: the checksum of {} is {:08x}, the file records {:08x}: the data is "
                       "corrupt; rebuild the file",
-                      path, name, actual, static_cast<std::uint32_t>(stored)));
+                      path, dataset.name, actual, static_cast<std::uint32_t>(stored)));
   }
 }
 

@@ -3,16 +3,19 @@
 
 #include "lpnn/hdf5/writer.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn {
 
 void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
   const std::string how = "pass --force without --resume to start over (this discards it)";
-  std::string error;
-  try {
+  const std::string error = capture_failure([&] {
     std::error_code ec;
+    if (is_symlink(partial_))
+      fail("{} is a symbolic link, not an unfinished build; lpnn never writes through links. Remove it", partial_);
     if (!std::filesystem::exists(partial_, ec))
       fail("there is no unfinished build of {} to resume ({} does not exist)", path_, partial_);
     if (H5Fis_hdf5(partial_.c_str()) <= 0)
@@ -46,9 +49,7 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
             "or {}",
             partial_, name, stored, expected, how);
     }
-  } catch (const Error& e) {
-    error = e.what();
-  }
+  });
   throw_if_any_failed(comm_, error, "resuming " + partial_);
   resumable_ = true;  // whatever happens now, the file keeps the samples it already holds
 }
@@ -63,9 +64,8 @@ std::vector<std::uint8_t> PolytopeWriter::samples_done() const {
 }
 
 void PolytopeWriter::record_samples_done(const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges) {
-  std::string error;
   std::int64_t count = 0;
-  try {
+  run_phase(comm_, "ledger", "recording progress in " + partial_, [&] {
     // Data before the ledger: the flags must never reach the disk ahead of the bytes they vouch for.
     {
       EventScope event(log_event("lpnnSync"), seconds_.sync);
@@ -86,10 +86,7 @@ void PolytopeWriter::record_samples_done(const std::vector<std::pair<std::int64_
     const std::vector<std::uint8_t> ones(static_cast<std::size_t>(n), 1);
     if (H5Dwrite(set, H5T_NATIVE_UINT8, memspace, filespace, transfer_, ones.data()) < 0)
       fail("writing the ledger {} of {} failed", kLedger, partial_);
-  } catch (const Error& e) {
-    error = e.what();
-  }
-  throw_if_any_failed(comm_, error, "recording progress in " + partial_);
+  });
   std::int64_t total = 0;
   LPNN_MPI(MPI_Allreduce(&count, &total, 1, MPI_INT64_T, MPI_SUM, comm_));
   if (total > 0) resumable_ = true;

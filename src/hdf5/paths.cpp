@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/units.hpp"
 
 namespace lpnn {
@@ -37,8 +38,10 @@ void check_output_path(const std::string& path, bool force, const char* force_fl
     fail("the output {} already exists; pass {} to replace it, or choose another path", path, force_flag);
   // access() answers yes to root whatever the permission bits, and knows nothing of file systems that
   // refuse new files (/proc, /sys): creating a file is the only real test.
-  const fs::path probe = dir / fmt::format(".lpnn-write-test-{}", ::getpid());
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  // A fresh random name (mkstemp): a name planted in a shared directory can neither be written
+  // through nor make the probe fail.
+  std::string probe = (dir / ".lpnn-write-test-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
   if (fd < 0)
     fail("the output directory {} is not writable: creating a file there failed ({}); choose another -o path",
          dir.string(), std::strerror(errno));
@@ -70,8 +73,17 @@ std::string reserve(int fd, std::int64_t bytes) {
 }  // namespace
 
 std::string reserve_file_space(const std::string& path, std::int64_t bytes, bool create) {
-  const int fd = ::open(path.c_str(), create ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY, 0644);
-  if (fd < 0) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
+  int fd = -1;
+  if (create) {
+    try {
+      fd = create_exclusively(path);  // never through a link planted at the temporary name
+    } catch (const Error& e) {
+      return e.what();
+    }
+  } else {
+    fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return fmt::format("cannot open {}: {}", path, std::strerror(errno));
+  }
   std::string error = reserve(fd, bytes);
   ::close(fd);
   if (!error.empty())

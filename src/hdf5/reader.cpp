@@ -97,7 +97,13 @@ OwnedMat load_constraint_matrix(MPI_Comm comm, const std::string& path, const Po
   LPNN_PETSC(MatCreate(comm, A.out()));
   LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(A.get()), "A"));
   LPNN_PETSC(MatSetType(A, MATAIJ));
-  LPNN_PETSC(MatLoad(A, viewer));
+  if (const PetscErrorCode code = MatLoad(A, viewer)) {
+    // A failed MatLoad may be this rank's alone: closing the viewer (H5Fclose, collective) would wait
+    // for peers still inside MatLoad. Leave both to the process's end.
+    viewer.release();
+    A.release();
+    LPNN_PETSC(code);
+  }
   PetscInt rows = 0, cols = 0;
   LPNN_PETSC(MatGetSize(A, &rows, &cols));
   if (rows != layout.rows || cols != layout.cols)

@@ -3,11 +3,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 #include "lpnn/util/units.hpp"
 
 namespace lpnn {
@@ -39,12 +42,26 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   try {
     create(meta);
     write_grids();
-  } catch (...) {
+  } catch (const CollectiveError&) {
     // The destructor never runs for a constructor that throws: remove the temporary file here.
-    file_.close();
+    close_agreed();
     if (rank_ == 0) std::remove(partial_.c_str());
     throw;
+  } catch (...) {
+    file_.release();  // this rank alone failed: no collective close (the tool aborts the job)
+    throw;
   }
+}
+
+void PolytopeWriter::close_agreed() {
+  // Every rank unwinds the same error here, but creation may have failed on some ranks only: close
+  // collectively only when every rank holds the file open.
+  int open = file_.get() >= 0 ? 1 : 0, all_open = 0;
+  if (MPI_Allreduce(&open, &all_open, 1, MPI_INT, MPI_MIN, comm_) != MPI_SUCCESS || !all_open) {
+    file_.release();
+    return;
+  }
+  file_.close();
 }
 
 void PolytopeWriter::write_grids() {
@@ -64,17 +81,21 @@ void PolytopeWriter::write_grids() {
 // file-size limits fail here, cleanly, on every rank) and again, exactly, once the datasets exist.
 void PolytopeWriter::create(const PolytopeMetadata& meta) {
   // 1. Reserve an upper bound of the file's size under the temporary name, before HDF5 touches it.
-  throw_if_root_failed(comm_, rank_ == 0 ? reserve_file_space(partial_, file_bytes_bound(meta), true) : std::string());
+  std::string error;
+  if (rank_ == 0)
+    error = capture_failure([&] {
+      const std::string reserved = reserve_file_space(partial_, file_bytes_bound(meta), true);
+      if (!reserved.empty()) throw Error(reserved);
+    });
+  throw_if_root_failed(comm_, error);
+  // The name is this build's regular file now; HDF5 truncates it, so make sure it was not swapped for
+  // a link in between (in a sticky shared directory no other user can).
+  if (rank_ == 0 && is_symlink(partial_)) error = fmt::format("{} was replaced by a symbolic link; refusing", partial_);
+  throw_if_root_failed(comm_, error);
 
   // 2. Create the file, its groups, datasets and attributes (collective metadata operations).
-  std::string error;
-  try {
-    file_ = h5::open_parallel(comm_, partial_, true);
-  } catch (const Error& e) {
-    error = e.what();
-  }
-  throw_if_any_failed(comm_, error, "creating " + partial_);
-  try {
+  run_phase(comm_, "create", "creating " + partial_, [&] { file_ = h5::open_parallel(comm_, partial_, true); });
+  run_phase(comm_, "datasets", "creating the datasets of " + partial_, [&] {
     transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
     h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
     for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance", "/build"})
@@ -96,36 +117,40 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
       h5::write_attribute(a, "MATLAB_sparse", layout_.cols);
     }
     write_polytope_attributes(file_, meta);
-  } catch (const Error& e) {
-    error = e.what();
-  }
-  throw_if_any_failed(comm_, error, "creating the datasets of " + partial_);
+  });
 
   // 3. The datasets are allocated now (parallel HDF5 allocates early): reserve the exact end of the
   // file, so that the close never has to extend it and, where fallocate works, no write runs out of
   // space.
-  {
+  run_phase(comm_, "reserve", "reserving space for " + partial_, [&] {
     // H5Fget_filesize is max(end of file, end of allocation); H5Fget_eoa wants a SWMR-capable driver.
     hsize_t eoa = 0;
-    if (H5Fget_filesize(file_, &eoa) < 0)
-      error = "HDF5: H5Fget_filesize failed";
-    else if (rank_ == 0)
-      error = reserve_file_space(partial_, static_cast<std::int64_t>(eoa), false);
-    throw_if_any_failed(comm_, error, "reserving space for " + partial_);
-  }
+    if (H5Fget_filesize(file_, &eoa) < 0) fail("HDF5: H5Fget_filesize failed");
+    if (rank_ != 0) return;
+    const std::string reserved = reserve_file_space(partial_, static_cast<std::int64_t>(eoa), false);
+    if (!reserved.empty()) throw Error(reserved);
+  });
 
   // 4. An empty ledger (no sample done), then every piece of metadata to disk: from here on only raw
   // data is written until commit(), so a build killed at any moment leaves a file HDF5 can reopen.
   const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(rank_ == 0 ? layout_.D : 0));
   write_slab(kLedger, H5T_NATIVE_UINT8, 0, rank_ == 0 ? layout_.D : 0, zeros.data(), 1);
   pieces_.erase(kLedger);
-  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) error = "HDF5: H5Fflush failed";
-  throw_if_any_failed(comm_, error, "flushing " + partial_);
+  run_phase(comm_, "flush", "flushing " + partial_, [&] {
+    if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("HDF5: H5Fflush failed");
+  });
 }
 
 PolytopeWriter::~PolytopeWriter() {
   if (committed_) return;
-  file_.close();
+  // H5Fclose is collective under MPI-IO: never while this rank unwinds a failure its peers do not
+  // share (they may wait in another collective); the tool then aborts the job, leaving the temporary
+  // file, which is never taken for a complete one.
+  if (std::uncaught_exceptions() > 0 && !agreed_error_in_flight) {
+    file_.release();
+    return;
+  }
+  close_agreed();
   if (rank_ == 0 && !resumable_) std::remove(partial_.c_str());
 }
 
@@ -144,8 +169,7 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
   }
   // Every rank runs the same sequence of collective calls; failures are agreed on afterwards so that
   // all ranks throw together instead of some waiting in the next collective.
-  std::string error;
-  try {
+  run_phase(comm_, dataset, fmt::format("writing {} to {}", dataset, partial_), [&] {
     h5::Handle set(H5Dopen2(file_, dataset, H5P_DEFAULT), H5Dclose, std::string("opening ") + dataset);
     h5::Handle filespace(H5Dget_space(set), H5Sclose, "H5Dget_space");
     const hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count), one = 1;
@@ -164,10 +188,7 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
     }
     bytes_written_ += bytes;
     checksum();
-  } catch (const Error& e) {
-    error = e.what();
-  }
-  throw_if_any_failed(comm_, error, fmt::format("writing {} to {}", dataset, partial_));
+  });
 }
 
 template <typename Index>
@@ -203,41 +224,50 @@ void PolytopeWriter::commit(const nlohmann::json& provenance) {
   // The last row pointer (= nnz) closes /A/jc.
   const std::int64_t nnz = layout_.nnz;
   write_slab("/A/jc", h5::native_type<std::int64_t>(), layout_.rows, rank_ == 0 ? 1 : 0, &nnz, 8);
-  {
-    h5::Handle group(H5Gopen2(file_, "/provenance", H5P_DEFAULT), H5Gclose, "opening /provenance");
-    for (const auto& item : provenance.items()) {
-      if (item.value().is_number_integer())
-        h5::write_attribute(group, item.key(), item.value().get<std::int64_t>());
-      else if (item.value().is_number())
-        h5::write_attribute(group, item.key(), item.value().get<double>());
-      else
-        h5::write_attribute(group, item.key(),
-                            item.value().is_string() ? item.value().get<std::string>() : item.value().dump());
+  // Attribute writes are collective and must carry the same values on every rank: rank 0's.
+  std::string text = provenance.dump();
+  broadcast_string(comm_, text);
+  run_phase(comm_, "commit", "writing the provenance of " + partial_,
+            [&] { write_provenance(nlohmann::json::parse(text)); });
+  // Each dataset's CRC-32 from the pieces every rank wrote, combined in order (the same on every rank).
+  std::vector<std::pair<std::string, std::uint32_t>> crcs;
+  run_phase(comm_, "checksums", "combining the checksums of " + partial_, [&] {
+    for (const DatasetSpec& d : polytope_datasets(layout_))
+      crcs.emplace_back(d.name, combine_pieces(comm_, pieces_[d.name], d.size * 8));
+  });
+  run_phase(comm_, "complete", "marking " + partial_ + " complete", [&] {
+    // From here the ledger goes: a failure leaves nothing to resume, and the file is removed.
+    resumable_ = false;
+    for (const auto& [name, crc] : crcs) {
+      h5::Handle set(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+      h5::write_attribute(set, "crc32", static_cast<std::int64_t>(crc));
     }
-  }
-  // Each dataset's CRC-32 from the pieces every rank wrote, combined in order.
-  for (const DatasetSpec& d : polytope_datasets(layout_)) {
-    const std::uint32_t crc = combine_pieces(comm_, pieces_[d.name], d.size * 8);
-    h5::Handle set(H5Dopen2(file_, d.name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + d.name);
-    h5::write_attribute(set, "crc32", static_cast<std::int64_t>(crc));
-  }
-  // The ledger has served its purpose; the finished file holds the polytope only.
-  if (h5::exists(file_, "/build") && H5Ldelete(file_, "/build", H5P_DEFAULT) < 0)
-    fail("removing the build ledger from {} failed", partial_);
-  h5::write_attribute(file_, "complete", std::int64_t{1});
-  if (file_.close() < 0) fail("closing {} failed (disk full?)", partial_);
-  LPNN_MPI(MPI_Barrier(comm_));
-  int renamed = 1;
+    // The ledger has served its purpose; the finished file holds the polytope only.
+    if (h5::exists(file_, "/build") && H5Ldelete(file_, "/build", H5P_DEFAULT) < 0)
+      fail("removing the build ledger from {} failed", partial_);
+    h5::write_attribute(file_, "complete", std::int64_t{1});
+  });
+  run_phase(comm_, "close", "closing " + partial_, [&] {
+    if (file_.close() < 0) fail("closing {} failed (disk full?)", partial_);
+  });
   std::string error;
-  if (rank_ == 0 && std::rename(partial_.c_str(), path_.c_str()) != 0) {
-    renamed = 0;
-    error = std::strerror(errno);
-  }
-  LPNN_MPI(MPI_Bcast(&renamed, 1, MPI_INT, 0, comm_));
+  if (rank_ == 0 && std::rename(partial_.c_str(), path_.c_str()) != 0)
+    error = fmt::format("renaming {} to {} failed: {}", partial_, path_, std::strerror(errno));
   committed_ = true;
-  if (!renamed)
-    throw CollectiveError(
-        fmt::format("renaming {} to {} failed: {}", partial_, path_, error.empty() ? "see rank 0" : error));
+  throw_if_root_failed(comm_, error);
+}
+
+void PolytopeWriter::write_provenance(const nlohmann::json& provenance) {
+  h5::Handle group(H5Gopen2(file_, "/provenance", H5P_DEFAULT), H5Gclose, "opening /provenance");
+  for (const auto& item : provenance.items()) {
+    if (item.value().is_number_integer())
+      h5::write_attribute(group, item.key(), item.value().get<std::int64_t>());
+    else if (item.value().is_number())
+      h5::write_attribute(group, item.key(), item.value().get<double>());
+    else
+      h5::write_attribute(group, item.key(),
+                          item.value().is_string() ? item.value().get<std::string>() : item.value().dump());
+  }
 }
 
 }  // namespace lpnn

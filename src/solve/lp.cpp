@@ -4,6 +4,7 @@
 
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn {
 
@@ -31,13 +32,11 @@ void LinearProgram::validate() const {
 namespace {
 
 std::vector<double> gather_vector(Vec v) {
-  VecScatter scatter;
-  Vec gathered;
-  LPNN_PETSC(VecScatterCreateToZero(v, &scatter, &gathered));
-  OwnedVec owned(gathered);
+  PetscOwner<VecScatter, VecScatterDestroy> scatter;
+  OwnedVec gathered;
+  LPNN_PETSC(VecScatterCreateToZero(v, scatter.out(), gathered.out()));
   LPNN_PETSC(VecScatterBegin(scatter, v, gathered, INSERT_VALUES, SCATTER_FORWARD));
   LPNN_PETSC(VecScatterEnd(scatter, v, gathered, INSERT_VALUES, SCATTER_FORWARD));
-  LPNN_PETSC(VecScatterDestroy(&scatter));
   PetscInt n = 0;
   LPNN_PETSC(VecGetLocalSize(gathered, &n));
   const PetscScalar* data = nullptr;
@@ -45,6 +44,42 @@ std::vector<double> gather_vector(Vec v) {
   std::vector<double> out(data, data + n);
   LPNN_PETSC(VecRestoreArrayRead(gathered, &data));
   return out;
+}
+
+}  // namespace
+
+namespace {
+
+// The array MatCreateSubMatrices returns, destroyed on every path (rank 0's copy may throw).
+struct SubMatrices {
+  Mat* parts = nullptr;
+  SubMatrices() = default;
+  SubMatrices(const SubMatrices&) = delete;
+  SubMatrices& operator=(const SubMatrices&) = delete;
+  ~SubMatrices() {
+    if (parts) (void)MatDestroySubMatrices(1, &parts);
+  }
+};
+
+// Rank 0's gathered block as CSR (local: no communication).
+void copy_csr(Mat part, PetscInt rows, PetscInt cols, LinearProgram& lp) {
+  PetscInt n = 0;
+  const PetscInt *ia = nullptr, *ja = nullptr;
+  PetscBool done = PETSC_FALSE;
+  LPNN_PETSC(MatGetRowIJ(part, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  if (!done) fail("MatGetRowIJ could not expose the gathered matrix as CSR");
+  const PetscScalar* values = nullptr;
+  const PetscErrorCode code = MatSeqAIJGetArrayRead(part, &values);
+  if (code == 0) {
+    lp.rows = rows;
+    lp.cols = cols;
+    lp.row_start.assign(ia, ia + n + 1);
+    lp.column.assign(ja, ja + ia[n]);
+    lp.value.assign(values, values + ia[n]);
+    LPNN_PETSC(MatSeqAIJRestoreArrayRead(part, &values));
+  }
+  LPNN_PETSC(MatRestoreRowIJ(part, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  LPNN_PETSC(code);
 }
 
 }  // namespace
@@ -59,26 +94,16 @@ LinearProgram gather_to_root(Mat A, Vec b, Vec c, Vec lower, Vec upper) {
   LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, rank == 0 ? rows : 0, 0, 1, row_set.out()));
   LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, rank == 0 ? cols : 0, 0, 1, col_set.out()));
   IS rs = row_set.get(), cs = col_set.get();
-  Mat* parts = nullptr;
-  LPNN_PETSC(MatCreateSubMatrices(A, 1, &rs, &cs, MAT_INITIAL_MATRIX, &parts));
   LinearProgram lp;
-  if (rank == 0) {
-    PetscInt n = 0;
-    const PetscInt *ia = nullptr, *ja = nullptr;
-    PetscBool done = PETSC_FALSE;
-    LPNN_PETSC(MatGetRowIJ(parts[0], 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-    if (!done) fail("MatGetRowIJ could not expose the gathered matrix as CSR");
-    const PetscScalar* values = nullptr;
-    LPNN_PETSC(MatSeqAIJGetArrayRead(parts[0], &values));
-    lp.rows = rows;
-    lp.cols = cols;
-    lp.row_start.assign(ia, ia + n + 1);
-    lp.column.assign(ja, ja + ia[n]);
-    lp.value.assign(values, values + ia[n]);
-    LPNN_PETSC(MatSeqAIJRestoreArrayRead(parts[0], &values));
-    LPNN_PETSC(MatRestoreRowIJ(parts[0], 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  {
+    SubMatrices sub;
+    LPNN_PETSC(MatCreateSubMatrices(A, 1, &rs, &cs, MAT_INITIAL_MATRIX, &sub.parts));
+    // Rank 0 copies alone (a failed allocation there is likely: it holds the whole LP); the others
+    // learn of a failure before the vector gathers below, which they would otherwise wait in.
+    std::string error;
+    if (rank == 0) error = capture_failure([&] { copy_csr(sub.parts[0], rows, cols, lp); });
+    throw_if_root_failed(comm, error, "copying the gathered matrix on rank 0");
   }
-  LPNN_PETSC(MatDestroySubMatrices(1, &parts));
   lp.b = gather_vector(b);
   lp.c = gather_vector(c);
   lp.lower = gather_vector(lower);

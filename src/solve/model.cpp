@@ -8,6 +8,7 @@
 
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 
 namespace lpnn {
 
@@ -21,6 +22,24 @@ nlohmann::json Model::to_json() const {
   for (const auto& item : report.items()) j[item.key()] = item.value();
   return j;
 }
+
+namespace {
+
+// A damaged model's scaling vectors would be read out of bounds by predict(): their lengths must be
+// the architecture's input and output counts.
+void check_scaling_lengths(const MinMaxScaling& s, const Architecture& arch, const std::string& origin) {
+  const std::pair<const std::vector<double>*, std::pair<const char*, std::int64_t>> vectors[] = {
+      {&s.input_min, {"input_min", arch.inputs()}},
+      {&s.input_max, {"input_max", arch.inputs()}},
+      {&s.output_min, {"output_min", arch.outputs()}},
+      {&s.output_max, {"output_max", arch.outputs()}}};
+  for (const auto& [values, expected] : vectors)
+    if (static_cast<std::int64_t>(values->size()) != expected.second)
+      fail("{}: scaling.{} has {} entries, but the architecture needs {}; the model file is damaged, train it again",
+           origin, expected.first, values->size(), expected.second);
+}
+
+}  // namespace
 
 Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
   if (!j.is_object() || j.value("format", "") != kModelFormat)
@@ -40,6 +59,7 @@ Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
   }
   if (static_cast<std::int64_t>(model.parameters.size()) != model.arch.parameters())
     fail("{}: {} parameters, but the architecture has {}", origin, model.parameters.size(), model.arch.parameters());
+  if (model.scaling) check_scaling_lengths(*model.scaling, model.arch, origin);
   for (const char* key : {"method", "losses", "solver", "provenance"})
     if (j.contains(key)) model.report[key] = j.at(key);
   return model;
@@ -59,24 +79,7 @@ Model Model::from_file(const std::string& path) {
   return from_json(j, path);
 }
 
-void Model::write(const std::string& path) const {
-  const std::string temporary = path + ".partial";
-  {
-    std::ofstream out(temporary);
-    if (!out) fail("cannot write the model file {}: {}", temporary, std::strerror(errno));
-    out << to_json().dump(2) << '\n';
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      fail("writing the model file {} failed (disk full?)", temporary);
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    fail("cannot move the model into place at {}: {}", path, reason);
-  }
-}
+void Model::write(const std::string& path) const { write_file_replacing(path, to_json().dump(2) + '\n', "model file"); }
 
 std::vector<double> Model::predict(const Dataset& raw) const {
   const Dataset data = scaling ? scaling->apply(raw) : raw;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <optional>
 
 #include "lpnn/arch/lipschitz.hpp"
 #include "lpnn/bags/cost_template.hpp"
@@ -16,6 +17,7 @@
 #include "lpnn/solve/grid_search.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
 
 namespace lpnn {
@@ -80,20 +82,15 @@ FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
 // throws it together instead of the others waiting forever in the broadcasts below.
 LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, const PolytopeLayout& layout,
                                  const FaceLpData& data) {
-  const LinearProgram lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper);
+  LinearProgram lp;
+  run_phase(comm, "gather", "gathering the LP on rank 0",
+            [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper); });
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LpOutcome outcome;
-  std::string clp_error;
-  if (rank == 0) {
-    try {
-      outcome.solution = solve_with_clp(lp, options.clp_tolerance);
-    } catch (const std::exception& e) {
-      clp_error = e.what();
-      if (clp_error.empty()) clp_error = "Clp failed";
-    }
-  }
-  throw_if_root_failed(comm, clp_error);
+  run_phase(comm, "solve", "solving the LP with Clp", [&] {
+    if (rank == 0) outcome.solution = solve_with_clp(lp, options.clp_tolerance);
+  });
   LpSolution& solution = outcome.solution;
   double scalars[6] = {solution.objective,     static_cast<double>(solution.iterations),
                        solution.seconds,       solution.primal_residual,
@@ -116,10 +113,14 @@ LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, con
 // The face LP on the loaded matrix, solved by the chosen path.
 LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
                         std::span<const double> cost_template, std::span<const double> x_costs) {
-  const FaceLpData data = load_face_lp(comm, options, meta, face, cost_template, x_costs);
+  FaceLpData data;
+  run_phase(comm, "load", "loading the LP of " + options.polytope,
+            [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
   if (options.solver == LpSolverKind::Clp) return solve_with_clp_on_root(comm, options, meta.layout, data);
   LpOutcome outcome;
-  outcome.solution = solve_with_pdhg(data.A, data.b, data.c, data.upper, options.pdhg, meta.layout.M);
+  run_phase(comm, "solve", "solving the LP with PDHG", [&] {
+    outcome.solution = solve_with_pdhg(data.A, data.b, data.c, data.upper, options.pdhg, meta.layout.M);
+  });
   outcome.x_weights = std::move(outcome.solution.x);
   return outcome;
 }
@@ -163,9 +164,12 @@ struct MethodOutcome {
 
 MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face) {
   const PolytopeLayout& layout = meta.layout;
-  const std::vector<double> cost_template = read_double_dataset(options.polytope, "/template/cost");
-  std::vector<double> x_costs(static_cast<std::size_t>(layout.M));
-  compute_regularizer_costs(meta.arch, layout, 0, x_costs);
+  std::vector<double> cost_template, x_costs;
+  run_phase(comm, "read", "reading the cost template of " + options.polytope, [&] {
+    cost_template = read_double_dataset(options.polytope, "/template/cost");
+    x_costs.resize(static_cast<std::size_t>(layout.M));
+    compute_regularizer_costs(meta.arch, layout, 0, x_costs);
+  });
   const LpOutcome outcome = solve_face_lp(comm, options, meta, face, cost_template, x_costs);
   if (!outcome.solution.optimal)
     throw CollectiveError(
@@ -187,7 +191,9 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
   if (options.method == TrainMethod::Lp) return run_lp(comm, options, meta, face);
   MethodOutcome result;
   if (options.method == TrainMethod::GridSearch) {
-    const GridSearchResult search = grid_search(comm, meta.arch, meta.layout.grid, data);
+    GridSearchResult search;
+    run_phase(comm, "solve", "searching the parameter grid",
+              [&] { search = grid_search(comm, meta.arch, meta.layout.grid, data); });
     result.grid_point_index = search.best_point;
     result.solver_report = {{"name", "grid"}, {"evaluations", search.evaluations}, {"seconds", search.seconds}};
     return result;
@@ -197,10 +203,11 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   AdamResult adam;
   result.parameters.resize(static_cast<std::size_t>(meta.arch.parameters()));
-  if (rank == 0) {
+  run_phase(comm, "solve", "training with Adam", [&] {
+    if (rank != 0) return;
     adam = train_adam(meta.arch, data, options.adam);
     result.parameters = adam.best_parameters;
-  }
+  });
   LPNN_MPI(MPI_Bcast(result.parameters.data(), static_cast<int>(result.parameters.size()), MPI_DOUBLE, 0, comm));
   result.solver_report = {{"name", "adam"},
                           {"starts", options.adam.starts},
@@ -216,7 +223,9 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
 // differs from exhaustive grid search by more than the solver's tolerance.
 void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta,
                            const Dataset& data, double lp_objective, double achieved, nlohmann::json& losses) {
-  const GridSearchResult oracle = grid_search(comm, meta.arch, meta.layout.grid, data);
+  GridSearchResult oracle;
+  run_phase(comm, "verify", "searching the parameter grid for --verify",
+            [&] { oracle = grid_search(comm, meta.arch, meta.layout.grid, data); });
   const double tolerance = verification_tolerance(options, oracle.objective);
   losses["oracle_objective"] = oracle.objective;
   if (!std::isnan(lp_objective) && std::fabs(lp_objective - oracle.objective) > tolerance)
@@ -240,26 +249,36 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
   int ranks = 1;
   LPNN_MPI(MPI_Comm_size(comm, &ranks));
 
-  // 1. The polytope's metadata and the data set, checked against each other.
-  const PolytopeMetadata meta = read_polytope_metadata(options.polytope);
+  // 1. The polytope's metadata and the data set, checked against each other. Each step reads files
+  // on every rank alone, so a failure may be one rank's: each is agreed on before what follows.
+  PolytopeMetadata meta;
+  run_phase(comm, "metadata", "reading the metadata of " + options.polytope, [&] {
+    meta = read_polytope_metadata(options.polytope);
+    if (options.method == TrainMethod::Lp) {  // only the LP loads /A
+      const LoadPlan load =
+          plan_matrix_load(meta.layout, ranks, static_cast<int>(sizeof(PetscInt)), options.memory_budget);
+      if (!load.refusal.empty()) fail("refused: {}", load.refusal);
+    }
+  });
   const PolytopeLayout& layout = meta.layout;
-  if (options.method == TrainMethod::Lp) {  // only the LP loads /A
-    const LoadPlan load = plan_matrix_load(layout, ranks, static_cast<int>(sizeof(PetscInt)), options.memory_budget);
-    if (!load.refusal.empty()) fail("refused: {}", load.refusal);
-  }
   if (options.verify_checksums) verify_polytope_checksums(comm, options.polytope);
-  Dataset data = read_dataset(options.data, layout.n, layout.m);
+  Dataset data;
   Model model;
   model.arch = meta.arch;
   model.grid = layout.grid;
-  if (options.scale_minmax) {
-    model.scaling = MinMaxScaling::fit(data);
-    data = model.scaling->apply(data);
-  } else {
-    require_in_box(data);
-  }
-  if (meta.arch.binary()) require_binary(data);
-  const Face face = Face::of(layout, data);
+  std::optional<Face> face_of_data;
+  run_phase(comm, "face", "reading " + options.data + " and forming its face", [&] {
+    data = read_dataset(options.data, layout.n, layout.m);
+    if (options.scale_minmax) {
+      model.scaling = MinMaxScaling::fit(data);
+      data = model.scaling->apply(data);
+    } else {
+      require_in_box(data);
+    }
+    if (meta.arch.binary()) require_binary(data);
+    face_of_data = Face::of(layout, data);
+  });
+  const Face& face = *face_of_data;
 
   // 2. The method.
   MethodOutcome outcome = run_method(comm, options, meta, face, data);
@@ -280,7 +299,8 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
                         {"lipschitz_bmp", meta.lipschitz_bmp}};
   if (!std::isnan(outcome.lp_objective)) losses["lp_objective"] = outcome.lp_objective;
   // null: no guarantee (sign units are not Lipschitz).
-  const double epsilon = guaranteed_epsilon(meta.arch, meta.lipschitz_numeric, layout.grid);
+  const double epsilon =
+      guaranteed_epsilon(meta.arch, std::min(meta.lipschitz_numeric, meta.lipschitz_bmp), layout.grid);
   if (std::isfinite(epsilon)) losses["epsilon_bound"] = epsilon;
   // The LP and the grid search find the optimum over the grid; for a binary network that grid is the
   // whole (binary) parameter space and the data are not rounded.

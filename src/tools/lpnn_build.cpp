@@ -17,6 +17,7 @@
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/build/builder.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/phase.hpp"
 #include "tool_common.hpp"
 
 namespace {
@@ -121,18 +122,14 @@ int main(int argc, char** argv) {
     // 1. Arguments.
     const Arguments a = parse(ac, av);
 
-    // 2. Validate spec and sizes (deterministic: every rank fails alike).
+    // 2. Validate spec and sizes (each rank alone, then agreed).
     lpnn::Plan plan;
     lpnn::Architecture arch;
-    try {
+    lpnn::run_phase(MPI_COMM_WORLD, "spec", "reading the spec and planning the build", [&] {
       arch = lpnn::Architecture::from_file(a.arch_path);
       plan = lpnn::make_plan(arch, request_of(a, arch, ranks));
       if (!a.plan_only && a.output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
-    } catch (const lpnn::CollectiveError&) {
-      throw;
-    } catch (const lpnn::Error& err) {
-      throw lpnn::CollectiveError(err.what());
-    }
+    });
 
     // 3. Plan only: print and stop; a refused plan is an error exit.
     if (a.plan_only) {

@@ -10,6 +10,7 @@
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 #include "tool_common.hpp"
 
 int main(int argc, char** argv) {
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
 
     // 1. Metadata and consistency checks (every rank reads the same file: errors are collective).
     lpnn::PolytopeMetadata meta;
-    try {
+    lpnn::run_phase(MPI_COMM_WORLD, "metadata", "reading the metadata of " + path, [&] {
       meta = lpnn::read_polytope_metadata(path);
       if (!no_load) {
         std::optional<double> limit;
@@ -38,9 +39,7 @@ int main(int argc, char** argv) {
             lpnn::plan_matrix_load(meta.layout, ranks, static_cast<int>(sizeof(PetscInt)), limit);
         if (!load.refusal.empty()) lpnn::fail("refused: {} (or pass --no-load)", load.refusal);
       }
-    } catch (const lpnn::Error& e) {
-      throw lpnn::CollectiveError(e.what());
-    }
+    });
     const lpnn::PolytopeLayout& l = meta.layout;
     if (verify) lpnn::verify_polytope_checksums(MPI_COMM_WORLD, path);  // throws CollectiveError on damage
 
@@ -48,9 +47,11 @@ int main(int argc, char** argv) {
     PetscInt rows = 0, cols = 0;
     MatInfo info{};
     if (!no_load) {
-      lpnn::OwnedMat A = lpnn::load_constraint_matrix(MPI_COMM_WORLD, path, l);
-      LPNN_PETSC(MatGetSize(A, &rows, &cols));
-      LPNN_PETSC(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
+      lpnn::run_phase(MPI_COMM_WORLD, "load", "loading /A of " + path, [&] {
+        lpnn::OwnedMat A = lpnn::load_constraint_matrix(MPI_COMM_WORLD, path, l);
+        LPNN_PETSC(MatGetSize(A, &rows, &cols));
+        LPNN_PETSC(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
+      });
       if (static_cast<std::int64_t>(info.nz_used) != l.nnz)
         throw lpnn::CollectiveError(fmt::format("{}: MatLoad found {} nonzeros, the layout says {}", path,
                                                 static_cast<std::int64_t>(info.nz_used), l.nnz));

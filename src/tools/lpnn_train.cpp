@@ -12,6 +12,7 @@
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/solve/trainer.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/phase.hpp"
 #include "tool_common.hpp"
 
 namespace {
@@ -85,22 +86,18 @@ int main(int argc, char** argv) {
     options.scale_minmax = scale == "minmax";
     options.verify_checksums = !skip_checksums;
 
-    // 2. Refuse an unwritable output before any work; inputs are checked inside train() on every rank.
-    lpnn::Model model;
-    try {
+    // 2. Refuse an unwritable output before any work; train() agrees on each of its phases.
+    lpnn::run_phase(MPI_COMM_WORLD, "output", "checking the options and the output " + output, [&] {
       if (!budget.empty()) options.memory_budget = lpnn::tool::parse_bytes(budget, "--memory-budget");
       lpnn::check_output_path(output, /*force=*/true);
-      model = lpnn::train(MPI_COMM_WORLD, options);
-    } catch (const lpnn::CollectiveError&) {
-      throw;
-    } catch (const lpnn::Error& e) {
-      // Spec, data and file checks run identically on every rank.
-      throw lpnn::CollectiveError(e.what());
-    }
+    });
+    const lpnn::Model model = lpnn::train(MPI_COMM_WORLD, options);
 
     // 3. Rank 0 writes the model and reports.
+    lpnn::run_phase(MPI_COMM_WORLD, "model", "writing the model " + output, [&] {
+      if (lpnn::tool::is_root()) model.write(output);
+    });
     if (!lpnn::tool::is_root()) return 0;
-    model.write(output);
     const nlohmann::json j = model.to_json();
     if (json) {
       std::cout << j.dump(2) << std::endl;

@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn::tool {
 
@@ -65,6 +67,27 @@ double parse_bytes(const std::string& text, const char* option) {
   fail("{}: unknown unit \"{}\" in \"{}\" (use K, M, G or T)", option, unit, text);
 }
 
+namespace {
+
+// Called inside a catch handler: prints "NAME: error: rank R failed while PHASE: MESSAGE" on this rank
+// and, with other ranks, aborts the job.
+void report_unagreed(const char* name, int size) {
+  std::string message;
+  try {
+    throw;
+  } catch (const UnagreedFault& e) {
+    message = e.message;
+  } catch (...) {
+    message = capture_failure([] { throw; });
+  }
+  const std::string& phase = current_phase();
+  if (!phase.empty()) message = fmt::format("rank {} failed while {}: {}", rank(), phase, message);
+  if (size > 1) abort_job(MPI_COMM_WORLD, message);
+  std::fprintf(stderr, "%s: error: %s\n", name, message.c_str());
+}
+
+}  // namespace
+
 int run(int argc, char** argv, const char* name, const std::function<int(int, char**)>& body) {
   // A file-size limit must surface as a write error we report, not as a silent SIGXFSZ death.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -92,11 +115,10 @@ int run(int argc, char** argv, const char* name, const std::function<int(int, ch
     } catch (const CollectiveError& e) {
       if (is_root()) std::fprintf(stderr, "%s: error: %s\n", name, e.what());
       code = 1;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s: error: %s\n", name, e.what());
-      std::fflush(stderr);
-      // Other ranks may be waiting in a collective; stop them rather than hang.
-      if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    } catch (...) {
+      // A failure no agreement caught: this rank alone knows it, the others may wait in a collective.
+      // Say where it happened and stop them rather than hang.
+      report_unagreed(name, size);
       code = 1;
     }
   } catch (const std::exception& e) {

@@ -2,10 +2,14 @@
 // of more ranks, and invalid requests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
+#include <span>
+#include <vector>
 
 #include "lpnn/arch/lipschitz.hpp"
 #include "lpnn/bags/planner.hpp"
@@ -65,8 +69,8 @@ TEST(Planner, PlanJsonMatchesLayout) {
   EXPECT_DOUBLE_EQ(j.at("lipschitz_numeric").get<double>(), lpnn::numeric_lipschitz_bound(arch).bound);
   EXPECT_DOUBLE_EQ(j.at("epsilon_bmp").get<double>(), lpnn::bmp_lipschitz_bound(arch));
   EXPECT_DOUBLE_EQ(plan.epsilon_numeric, plan.lipschitz_numeric);
-  // 2D(2L/ε)^(N+n+m) = 2·4·2^12.
-  EXPECT_DOUBLE_EQ(j.at("bmp_size_bound").get<double>(), 8.0 * 4096.0);
+  // 2D(2L/ε + 1)^(N+n+m) with 2L/ε + 1 = K = 3: 2·4·3^12.
+  EXPECT_DOUBLE_EQ(j.at("bmp_size_bound").get<double>(), 8.0 * 531441.0);
   EXPECT_EQ(j.at("max_local_nonzeros").get<std::int64_t>(), l.nnz);
   EXPECT_GT(j.at("memory_per_rank_bytes").get<std::int64_t>(), 16 * l.nnz);
   EXPECT_GE(j.at("template_seconds").get<double>(), 0.0);
@@ -81,11 +85,13 @@ TEST(Planner, PlanFromEpsilonDerivesGrid) {
   r.samples = 2;
   r.epsilon = 1.0;
   const Plan plan = lpnn::make_plan(arch, r);
-  const std::int64_t K = lpnn::grid_for_epsilon(lpnn::numeric_lipschitz_bound(arch).bound, 1.0);
+  // Both bounds hold: K comes from the smaller.
+  const double L = std::min(lpnn::numeric_lipschitz_bound(arch).bound, lpnn::bmp_lipschitz_bound(arch));
+  const std::int64_t K = lpnn::grid_for_epsilon(L, 1.0);
   EXPECT_EQ(plan.layout.grid.param, K);
   EXPECT_EQ(plan.layout.grid.input, K);
   EXPECT_EQ(plan.layout.grid.output, K);
-  EXPECT_LE(plan.epsilon_numeric, 1.0);
+  EXPECT_LE(std::min(plan.epsilon_numeric, plan.epsilon_bmp), 1.0);
   EXPECT_EQ(plan.layout.cols, PolytopeLayout::make(2, 1, 1, GridSpec::uniform(K), 2).cols);
   r.epsilon = 0.0;
   EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "epsilon");
@@ -259,4 +265,98 @@ TEST(Planner, WeightTyingShrinksThePolytope) {
   const Plan tied_plan = lpnn::make_plan(cnn, request(1, 2));
   const PolytopeLayout untied_layout = PolytopeLayout::make(untied, 8, 1, GridSpec::uniform(2), 1);
   EXPECT_EQ(untied_layout.cols / tied_plan.layout.cols, 64);  // 2^(16 - 10), the data grid alike
+}
+
+// The printed size bound is a true upper bound of the column count M + D·B on every spec and grid.
+TEST(Planner, SizeBoundIsAboveTheColumnCount) {
+  const char* specs[] = {
+      R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+          "loss": "squared"})",
+      R"({"input": 1, "layers": [{"units": 1, "activation": "identity"}], "loss": "absolute"})",
+      R"({"input": 1, "layers": [{"units": 1, "activation": "tanh"}, {"units": 2, "activation": "identity"}],
+          "bias": false, "loss": "hinge"})"};
+  const GridSpec grids[] = {GridSpec::uniform(2), GridSpec::uniform(3), {3, 2, 5}, {2, 4, 3}};
+  for (const char* spec : specs)
+    for (const GridSpec& g : grids)
+      for (std::int64_t D : {1, 7}) {
+        BuildRequest r;
+        r.samples = D;
+        r.grid = g;
+        const Plan plan = lpnn::make_plan(arch_of(spec), r);
+        // The exact count, independently: K_φ^N + D·K_φ^N·K_x^n·K_y^m.
+        const auto power = [](double k, std::int64_t e) {
+          double p = 1;
+          for (std::int64_t i = 0; i < e; ++i) p *= k;
+          return p;
+        };
+        const double M = power(g.param, plan.layout.N);
+        const double exact = M + D * M * power(g.input, plan.layout.n) * power(g.output, plan.layout.m);
+        EXPECT_EQ(static_cast<double>(plan.layout.cols), exact) << spec;
+        EXPECT_GE(plan.bmp_size_bound, exact) << spec << " K " << g.param << "/" << g.input << "/" << g.output;
+      }
+}
+
+// A regularizer adds λ·N (l1) or 2λ·N (l2) to both bounds, and --epsilon derives K from that L.
+TEST(Planner, RegularizerEntersTheLipschitzBounds) {
+  for (const char* kind : {"l1", "l2"}) {
+    const lpnn::Architecture plain = lpnn::test::xor_net();
+    const lpnn::Architecture reg =
+        arch_of(fmt::format(R"({{"input": 2, "layers": [{{"units": 2, "activation": "relu"}}, {{"units": 1,
+        "activation": "identity"}}], "loss": "squared", "regularizer": {{"kind": "{}", "weight": 0.5}}}})",
+                            kind)
+                    .c_str());
+    const double extra = (std::string(kind) == "l1" ? 1.0 : 2.0) * 0.5 * 9;
+    const Plan a = lpnn::make_plan(plain, request(1, 2)), b = lpnn::make_plan(reg, request(1, 2));
+    EXPECT_DOUBLE_EQ(b.lipschitz_bmp, a.lipschitz_bmp + extra) << kind;
+    EXPECT_NEAR(b.lipschitz_numeric, a.lipschitz_numeric + extra, 1e-9 * b.lipschitz_numeric) << kind;
+    EXPECT_DOUBLE_EQ(b.epsilon_numeric, 2.0 * b.lipschitz_numeric) << kind;  // 2·L·h, h = 1 at K = 2
+    // Sampled slopes of g + λR between nearby points of the box stay below the regularized bound.
+    std::mt19937_64 random(7);
+    std::uniform_real_distribution<double> unit(-1.0, 1.0), step(-0.01, 0.01);
+    const auto g = [&](const std::vector<double>& p) {  // p = (x, y, φ)
+      std::vector<double> z(1);
+      reg.evaluate<double>(std::span<const double>(p).subspan(0, 2), std::span<const double>(p).subspan(3), z);
+      return reg.loss_value<double>(z, std::span<const double>(p).subspan(2, 1)) +
+             reg.regularization(std::span<const double>(p).subspan(3));
+    };
+    double steepest = 0;
+    for (int trial = 0; trial < 20000; ++trial) {
+      std::vector<double> p(12), q(12);
+      double distance = 0;
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        p[i] = unit(random);
+        q[i] = std::clamp(p[i] + step(random), -1.0, 1.0);
+        distance = std::max(distance, std::fabs(q[i] - p[i]));
+      }
+      if (distance > 0) steepest = std::max(steepest, std::fabs(g(p) - g(q)) / distance);
+    }
+    EXPECT_LE(steepest, b.lipschitz_numeric) << kind;
+    EXPECT_LE(steepest, b.lipschitz_bmp) << kind;
+    // The regularizer's own slope reaches its share: φ moved along sign(φ) by h moves λR by about λNh (l1).
+    EXPECT_GT(steepest, extra * 0.5) << kind;
+  }
+}
+
+// --epsilon beyond the index width: the refusal names the K it needs, from which L, the size, and the
+// largest K that fits.
+TEST(Planner, EpsilonRefusalSaysWhatWouldWork) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  BuildRequest r;
+  r.samples = 4;
+  r.epsilon = 0.5;
+  const std::string message = error_of([&] { lpnn::make_plan(arch, r); });
+  const double L = std::min(lpnn::numeric_lipschitz_bound(arch).bound, lpnn::bmp_lipschitz_bound(arch));
+  const double K = std::ceil(2 * L / 0.5) + 1;
+  EXPECT_MESSAGE_HAS(message, "--epsilon 0.5 needs K = " + fmt::format("{:.6g}", K), fmt::format("L = {:.6g}", L),
+                     "columns", "largest grid that fits is K = ");
+  // The suggested K builds, K + 1 does not.
+  const std::size_t at = message.find("fits is K = ") + 12;
+  const std::int64_t fit = std::stoll(message.substr(at));
+  r.epsilon.reset();
+  r.grid = GridSpec::uniform(fit);
+  EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
+  r.grid = GridSpec::uniform(fit + 1);
+  std::string refusal;
+  const std::string error = error_of([&] { refusal = lpnn::make_plan(arch, r).refusal; });
+  EXPECT_FALSE(error.empty() && refusal.empty());
 }

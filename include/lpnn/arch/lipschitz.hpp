@@ -19,6 +19,11 @@ namespace lpnn {
 // their fan-in Δ. Infinite for a network with sign units (not Lipschitz).
 double bmp_lipschitz_bound(const Architecture& arch);
 
+// The regularizer's share of L: sup over the box of ||∇(λ_R·R(φ))||_1, λ_R·N for R = ||φ||_1 and
+// 2·λ_R·N for R = ||φ||_2². Rounding φ by h moves λ_R·R by at most this times h, so the L that ε and
+// K are derived from is the loss term's bound plus this.
+double regularizer_lipschitz_bound(const Architecture& arch);
+
 struct NumericLipschitz {
   double bound = 0.0;      // a true upper bound on sup ||∇g||_1 over the box
   std::int64_t boxes = 0;  // sub-boxes evaluated

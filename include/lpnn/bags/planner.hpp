@@ -14,7 +14,7 @@ namespace lpnn {
 struct BuildRequest {
   std::int64_t samples = 0;
   GridSpec grid;                  // all groups set, or derived from epsilon
-  std::optional<double> epsilon;  // when set, grid is derived from the numeric Lipschitz bound
+  std::optional<double> epsilon;  // when set, grid is derived from the smaller Lipschitz bound
   int ranks = 1;
   bool streaming = false;
   std::int64_t chunk_nonzeros = 1 << 24;  // streaming: nonzeros generated and written per chunk, per rank
@@ -29,7 +29,7 @@ struct Plan {
   bool exact = false;            // a binary network: the LP is exact, ε = 0
   double epsilon_bmp = 0.0;      // 2·L·h from the BMP bound (infinite with sign units: no guarantee)
   double epsilon_numeric = 0.0;  // 2·L·h from the numeric bound
-  double bmp_size_bound = 0.0;   // 2D(2L/ε)^{N+n+m} with the BMP L and ε = epsilon_bmp
+  double bmp_size_bound = 0.0;   // 2D(2L/ε+1)^{N+n+m} = 2D·K_φ^N·K_x^n·K_y^m >= the column count
   std::int64_t bytes_on_disk = 0;
   std::int64_t max_local_nonzeros = 0;  // the busiest rank's share
   std::int64_t memory_per_rank = 0;     // bytes, busiest rank

@@ -27,6 +27,9 @@ class Handle {
   }
   ~Handle() { close(); }
   herr_t close();
+  // Gives up the identifier without closing it: for a file whose close is collective, on a rank that
+  // cannot know its peers will close it too.
+  hid_t release() { return std::exchange(id_, -1); }
   hid_t get() const { return id_; }
   operator hid_t() const { return id_; }  // NOLINT: pass straight to HDF5 calls
 

@@ -14,7 +14,8 @@ std::string partial_path(const std::string& path);
 // unless `force`. Throws lpnn::Error naming the path and the fix.
 void check_output_path(const std::string& path, bool force, const char* force_flag = "--force");
 
-// Makes `path` (created and truncated first when `create`) at least `bytes` long with its blocks
+// Makes `path` (created first when `create`: whatever is at the name, a stale file or a link, is
+// replaced by a new regular file, never written through) at least `bytes` long with its blocks
 // allocated, so that a full disk or a file-size limit shows here and not in the middle of a parallel
 // write. Returns what went wrong, or an empty string.
 std::string reserve_file_space(const std::string& path, std::int64_t bytes, bool create);

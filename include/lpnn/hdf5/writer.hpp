@@ -69,6 +69,8 @@ class PolytopeWriter {
   void create(const PolytopeMetadata& meta);
   void open_for_resume(const PolytopeMetadata& meta);
   void write_grids();
+  void write_provenance(const nlohmann::json& provenance);
+  void close_agreed();  // collective: closes the file if every rank has it open, else gives it up
   void write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count, const void* data,
                   std::size_t element_bytes, Emit emit = Emit::Write);
 

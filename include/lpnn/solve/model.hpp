@@ -26,7 +26,8 @@ struct Model {
   nlohmann::json to_json() const;
   static Model from_json(const nlohmann::json& j, const std::string& origin);
   static Model from_file(const std::string& path);
-  // Writes under a temporary name and renames, so a failed write leaves no model file behind.
+  // Writes under a fresh temporary name (never through a link) and renames, so a failed write leaves
+  // no model file behind.
   void write(const std::string& path) const;
 
   // Predictions (samples x outputs, row-major) for raw data: scaled into the box when the model was

@@ -14,11 +14,16 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// True from the construction of a CollectiveError until the next phase starts (util/phase.hpp):
+// destructors that would run a collective (closing a parallel HDF5 file) run it only while unwinding
+// an error every rank raised, never while one rank unwinds alone.
+inline thread_local bool agreed_error_in_flight = false;
+
 // An error every rank of the communicator has raised together (agreed by a collective, or the result
 // of the same deterministic check on every rank): tools report it once and exit without MPI_Abort.
 class CollectiveError : public Error {
  public:
-  using Error::Error;
+  explicit CollectiveError(const std::string& message) : Error(message) { agreed_error_in_flight = true; }
 };
 
 template <typename... Args>

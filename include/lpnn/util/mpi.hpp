@@ -17,12 +17,18 @@ void mpi_check(int code, const char* call, const char* file, int line);
 #define LPNN_MPI(call) ::lpnn::mpi_check((call), #call, __FILE__, __LINE__)
 
 // Collective on `comm`. Throws the same lpnn::CollectiveError on every rank when any rank's `error`
-// is non-empty: the lowest failing rank's message, prefixed "rank R failed while `what`" when R is
-// not rank 0.
+// is non-empty: "rank R failed while `what`: ERROR" for the lowest failing rank R. A failing rank
+// whose peers do not reach this agreement within agreement_deadline_seconds() (they are stuck in a
+// collective it left) aborts the job with that message instead of waiting.
 void throw_if_any_failed(MPI_Comm comm, const std::string& error, const std::string& what);
 // Collective: `root`'s `text` on every rank.
 void broadcast_string(MPI_Comm comm, std::string& text, int root = 0);
-// Collective: throws rank 0's `error` (ignored elsewhere; empty: no error) on every rank.
-void throw_if_root_failed(MPI_Comm comm, std::string error);
+// Collective: throws rank 0's `error` (ignored elsewhere; empty: no error) on every rank, as "rank 0
+// failed while `what`: ERROR" when `what` is given.
+void throw_if_root_failed(MPI_Comm comm, std::string error, const std::string& what = {});
+// Seconds a failed rank waits for its peers to agree (environment LPNN_AGREE_SECONDS, default 120).
+double agreement_deadline_seconds();
+// Prints "TOOL: error: MESSAGE" on this rank and ends the whole job (MPI_Abort).
+[[noreturn]] void abort_job(MPI_Comm comm, const std::string& message);
 
 }  // namespace lpnn

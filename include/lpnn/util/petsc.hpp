@@ -34,6 +34,9 @@ class PetscOwner {
     if (handle_) (void)Destroy(&handle_);
     handle_ = nullptr;
   }
+  // Gives up the object without destroying it: for one whose destruction is collective, on a rank
+  // that cannot know its peers will destroy it too.
+  Handle release() { return std::exchange(handle_, nullptr); }
   Handle get() const { return handle_; }
   Handle* out() {
     reset();

@@ -1,0 +1,25 @@
+// Files written without following links: a temporary name another user planted (a symbolic link to
+// one of your files in a shared directory) is never written through.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace lpnn {
+
+// Writes `content` to `path` through a fresh temporary file in the same directory (mkstemp: created
+// exclusively, so never through a link), synced, then renamed over `path` (which replaces a link at
+// `path` instead of following it). The file gets the usual mode (0666 less the umask). Throws
+// lpnn::Error naming `what` and `path`; on failure `path` is unchanged and no temporary file is left.
+void write_file_replacing(const std::string& path, std::string_view content, const char* what);
+
+// Creates `path` as a new, empty regular file: whatever is at `path` first, a stale file or a
+// symbolic link, is removed (the link itself, never its target), then the file is created with
+// O_CREAT | O_EXCL | O_NOFOLLOW. Returns the open descriptor; throws lpnn::Error if another process
+// creates the name in between.
+int create_exclusively(const std::string& path);
+
+// True when `path` is a symbolic link (dangling or not).
+bool is_symlink(const std::string& path);
+
+}  // namespace lpnn
