@@ -26,11 +26,11 @@
 #include "lpnn/bags/planner.hpp"
 
 // The distributed build.
-#include "lpnn/build/assembly.hpp"
-#include "lpnn/build/builder.hpp"
-#include "lpnn/build/distribution.hpp"
-#include "lpnn/build/start.hpp"
-#include "lpnn/build/write_steps.hpp"
+#include "lpnn/distribute/assembly.hpp"
+#include "lpnn/distribute/builder.hpp"
+#include "lpnn/distribute/distribution.hpp"
+#include "lpnn/distribute/start.hpp"
+#include "lpnn/distribute/write_steps.hpp"
 
 // The polytope file.
 #include "lpnn/hdf5/checksum.hpp"

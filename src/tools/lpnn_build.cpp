@@ -15,7 +15,7 @@
 #include <iostream>
 
 #include "lpnn/bags/planner.hpp"
-#include "lpnn/build/builder.hpp"
+#include "lpnn/distribute/builder.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/phase.hpp"
 #include "tool_common.hpp"

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "lpnn/build/assembly.hpp"
-#include "lpnn/build/builder.hpp"
-#include "lpnn/build/distribution.hpp"
+#include "lpnn/distribute/assembly.hpp"
+#include "lpnn/distribute/builder.hpp"
+#include "lpnn/distribute/distribution.hpp"
 #include "lpnn/hdf5/handles.hpp"
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/hdf5/reader.hpp"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "lpnn/bags/generator.hpp"
-#include "lpnn/build/distribution.hpp"
+#include "lpnn/distribute/distribution.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"

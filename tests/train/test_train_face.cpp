@@ -29,7 +29,7 @@
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/arch/grid.hpp"
 #include "lpnn/bags/planner.hpp"
-#include "lpnn/build/builder.hpp"
+#include "lpnn/distribute/builder.hpp"
 #include "lpnn/solve/dataset.hpp"
 #include "lpnn/solve/grid_search.hpp"
 #include "lpnn/solve/trainer.hpp"

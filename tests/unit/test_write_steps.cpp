@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "lpnn/bags/layout.hpp"
-#include "lpnn/build/write_steps.hpp"
+#include "lpnn/distribute/write_steps.hpp"
 
 using lpnn::PolytopeLayout;
 using lpnn::SampleInterval;

@@ -1,4 +1,4 @@
-#include "lpnn/build/start.hpp"
+#include "lpnn/distribute/start.hpp"
 
 #include <csignal>
 #include <filesystem>

@@ -7,7 +7,7 @@
 
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/bags/layout.hpp"
-#include "lpnn/build/distribution.hpp"
+#include "lpnn/distribute/distribution.hpp"
 
 namespace lpnn {
 

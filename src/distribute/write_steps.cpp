@@ -1,4 +1,4 @@
-#include "lpnn/build/write_steps.hpp"
+#include "lpnn/distribute/write_steps.hpp"
 
 #include <algorithm>
 #include <span>

@@ -1,4 +1,4 @@
-#include "lpnn/build/distribution.hpp"
+#include "lpnn/distribute/distribution.hpp"
 
 #include <algorithm>
 #include <span>

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <mpi.h>
+#include <petscsys.h>
 
 #include <cstdint>
 #include <string>
-
-#include <petscsys.h>
 
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/bags/layout.hpp"

@@ -1,4 +1,4 @@
-#include "lpnn/build/assembly.hpp"
+#include "lpnn/distribute/assembly.hpp"
 
 #include "lpnn/util/error.hpp"
 

@@ -1,14 +1,14 @@
-#include "lpnn/build/builder.hpp"
+#include "lpnn/distribute/builder.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <span>
 
-#include "lpnn/build/assembly.hpp"
-#include "lpnn/build/distribution.hpp"
-#include "lpnn/build/start.hpp"
-#include "lpnn/build/write_steps.hpp"
+#include "lpnn/distribute/assembly.hpp"
+#include "lpnn/distribute/distribution.hpp"
+#include "lpnn/distribute/start.hpp"
+#include "lpnn/distribute/write_steps.hpp"
 #include "lpnn/hdf5/writer.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/log.hpp"

@@ -1,32 +1,38 @@
 // The build report: what build_polytope did and how long each phase took, as JSON and as text.
-#include "lpnn/build/builder.hpp"
-
 #include <fmt/format.h>
 
+#include "lpnn/distribute/builder.hpp"
 #include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
 nlohmann::json BuildReport::to_json() const {
   const double gen = generate_seconds + assemble_seconds;
-  return {{"rows", layout.rows},
-          {"columns", layout.cols},
-          {"nonzeros", layout.nnz},
-          {"ranks", ranks},
-          {"mode", streaming ? "streaming" : "assembled"},
-          {"resumed", resumed},
-          {"resumed_samples", resumed_samples},
-          {"already_complete", already_complete},
-          {"seconds", {{"template", template_seconds}, {"generate", generate_seconds}, {"assemble", assemble_seconds},
-                       {"write", write_seconds}, {"total", total_seconds}, {"hdf5_write", hdf5_write_seconds},
-                       {"checksum", checksum_seconds}, {"sync", sync_seconds}}},
-          {"nonzeros_per_second_per_rank", gen > 0 ? static_cast<double>(layout.nnz) / gen / ranks : 0.0},
-          {"bytes_written", bytes_written},
-          {"write_mb_per_second", write_seconds > 0 ? static_cast<double>(bytes_written) / 1e6 / write_seconds : 0.0},
-          // The disk-facing part alone: H5Dwrite calls plus the syncs that put their bytes on disk.
-          {"hdf5_write_mb_per_second", hdf5_write_seconds + sync_seconds > 0
-                                           ? static_cast<double>(bytes_written) / 1e6 / (hdf5_write_seconds + sync_seconds)
-                                           : 0.0}};
+  return {
+      {"rows", layout.rows},
+      {"columns", layout.cols},
+      {"nonzeros", layout.nnz},
+      {"ranks", ranks},
+      {"mode", streaming ? "streaming" : "assembled"},
+      {"resumed", resumed},
+      {"resumed_samples", resumed_samples},
+      {"already_complete", already_complete},
+      {"seconds",
+       {{"template", template_seconds},
+        {"generate", generate_seconds},
+        {"assemble", assemble_seconds},
+        {"write", write_seconds},
+        {"total", total_seconds},
+        {"hdf5_write", hdf5_write_seconds},
+        {"checksum", checksum_seconds},
+        {"sync", sync_seconds}}},
+      {"nonzeros_per_second_per_rank", gen > 0 ? static_cast<double>(layout.nnz) / gen / ranks : 0.0},
+      {"bytes_written", bytes_written},
+      {"write_mb_per_second", write_seconds > 0 ? static_cast<double>(bytes_written) / 1e6 / write_seconds : 0.0},
+      // The disk-facing part alone: H5Dwrite calls plus the syncs that put their bytes on disk.
+      {"hdf5_write_mb_per_second", hdf5_write_seconds + sync_seconds > 0
+                                       ? static_cast<double>(bytes_written) / 1e6 / (hdf5_write_seconds + sync_seconds)
+                                       : 0.0}};
 }
 
 std::string BuildReport::to_text() const {
@@ -44,8 +50,8 @@ std::string BuildReport::to_text() const {
   s += fmt::format("  write = H5Dwrite {:.3f} s + sync {:.3f} s ({:.1f} MB/s) + CRC-32 {:.3f} s + the rest\n",
                    hdf5_write_seconds, sync_seconds, j["hdf5_write_mb_per_second"].get<double>(), checksum_seconds);
   if (resumed)
-    s += fmt::format("  resumed: {} of {} samples were already on disk; wrote the other {}\n", resumed_samples, layout.D,
-                     layout.D - resumed_samples);
+    s += fmt::format("  resumed: {} of {} samples were already on disk; wrote the other {}\n", resumed_samples,
+                     layout.D, layout.D - resumed_samples);
   return s;
 }
 

@@ -1,5 +1,5 @@
 // The distributed builder: spec -> cost template -> per-sample bag blocks -> PETSc Mat -> HDF5.
-// Each rank generates the rows of its own samples (build/distribution.hpp); the file does not depend
+// Each rank generates the rows of its own samples (distribute/distribution.hpp); the file does not depend
 // on the rank count.
 #pragma once
 
@@ -45,7 +45,7 @@ struct BuildReport {
 // once some samples are recorded on disk the temporary file is kept for --resume (the message says so).
 // A resumed build writes the missing samples in streaming mode (its ranks' shares of what is left need
 // not match the matrix's row ownership) and yields the same datasets as a clean build. The tests'
-// fault injection (-lpnn_fault, build/start.hpp) is read from the PETSc options database.
+// fault injection (-lpnn_fault, distribute/start.hpp) is read from the PETSc options database.
 BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options);
 
 }  // namespace lpnn
