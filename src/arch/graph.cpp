@@ -16,7 +16,10 @@ namespace {
 // Far above any network whose polytope fits 64-bit indices (N <= 62 with K >= 2), small enough that the
 // graph of a network at the limit fits in memory.
 constexpr std::int64_t kMaxParameters = std::int64_t{1} << 20;
-constexpr std::int64_t kMaxEdges = std::int64_t{1} << 26;
+// The star polytope has at least 2^n columns, so any network lpnn can build is far below these; they
+// keep the graph of an absurd spec (a convolution over 2^40 inputs) from exhausting memory.
+constexpr std::int64_t kMaxEdges = std::int64_t{1} << 22;
+constexpr std::int64_t kMaxNeurons = std::int64_t{1} << 20;
 
 // A layer's output: its shape, and its values, which are consecutive in the value array (input k is
 // value k, neuron k is value input + k), so nothing per value is stored.
@@ -74,6 +77,9 @@ class GraphBuilder {
           "spec: the network has more than {} parameters by layers[{}] (units {}, fan-in {}); a polytope over N "
           "parameters has at least 2^N columns, so lpnn refuses networks this large",
           kMaxParameters, index_, units, fan_in);
+    neurons_count_ = checked_add(neurons_count_, neurons, "the neuron count");
+    if (neurons_count_ > kMaxNeurons)
+      fail("spec: the network has more than {} units by {}; lpnn refuses networks this large", kMaxNeurons, where_);
     edges_ = checked_add(edges_, checked_mul(neurons, fan_in, "the edge count"), "the edge count");
     if (edges_ > kMaxEdges)
       fail("spec: the network's graph has more than {} edges by {}; lpnn refuses networks this large", kMaxEdges,
@@ -193,7 +199,7 @@ class GraphBuilder {
   std::int64_t inputs_;
   bool default_bias_;
   std::vector<Neuron>& neurons_;
-  std::int64_t parameters_ = 0, edges_ = 0;
+  std::int64_t parameters_ = 0, edges_ = 0, neurons_count_ = 0;
   std::string where_;
   std::size_t index_ = 0;
 };

@@ -102,6 +102,29 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
   fail("{}", message);
 }
 
+// Why the build does not fit the machine it runs on (memory of the node for the ranks on it, space on
+// the output's file system), with what would; empty when it fits or the machine is not known.
+std::string machine_refusal(const Plan& plan, const BuildRequest& request, double memory, double streaming_memory) {
+  const double ranks_here = static_cast<double>(std::max(request.ranks_per_node, 1));
+  if (request.node_memory && memory * ranks_here > *request.node_memory) {
+    std::string fix = "use more nodes or a smaller grid K / fewer samples D";
+    if (!request.streaming && streaming_memory * ranks_here <= *request.node_memory)
+      fix = fmt::format("use --streaming (about {} per rank), more nodes, or a smaller grid K / fewer samples D",
+                        human_bytes(streaming_memory));
+    return fmt::format(
+        "the build needs about {} per rank, {} for the {} rank(s) on this node, above its {} of "
+        "memory; {}",
+        human_bytes(memory), human_bytes(memory * ranks_here), request.ranks_per_node,
+        human_bytes(*request.node_memory), fix);
+  }
+  if (request.disk_free && static_cast<double>(plan.bytes_on_disk) > *request.disk_free)
+    return fmt::format(
+        "the file needs {} but the output's file system has {} free; write it elsewhere (-o) or "
+        "build a smaller polytope",
+        human_bytes(static_cast<double>(plan.bytes_on_disk)), human_bytes(*request.disk_free));
+  return {};
+}
+
 }  // namespace
 
 Plan make_plan(const Architecture& arch, const BuildRequest& request) {
@@ -160,6 +183,7 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
         "a smaller grid K or fewer samples D",
         human_bytes(memory), human_bytes(*request.memory_budget));
   }
+  if (plan.refusal.empty()) plan.refusal = machine_refusal(plan, request, memory, chunk + vectors);
   return plan;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <span>
 
 #include "lpnn/distribute/assembly.hpp"
@@ -271,6 +272,13 @@ class PolytopeBuild {
 
 BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options) {
   if (!plan.refusal.empty()) throw CollectiveError("refused: " + plan.refusal);
+  // A library caller may skip the planner: the matrix's indices must fit the PetscInt in use.
+  const std::int64_t index_max = std::numeric_limits<PetscInt>::max();
+  if (plan.layout.rows > index_max || plan.layout.cols > index_max || plan.layout.nnz > index_max)
+    throw CollectiveError(
+        fmt::format("refused: the polytope's indices overflow the {}-bit PetscInt in use (rows {}, "
+                    "columns {}, nonzeros {}); use the 64-bit PETSc build or a smaller polytope",
+                    8 * sizeof(PetscInt), plan.layout.rows, plan.layout.cols, plan.layout.nnz));
   const auto start = Clock::now();
   BuildReport report;
   report.layout = plan.layout;

@@ -42,6 +42,14 @@ void check_scaling_lengths(const MinMaxScaling& s, const Architecture& arch, con
 }  // namespace
 
 Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
+  try {
+    return from_json_checked(j, origin);
+  } catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+    fail("{}: malformed model: {}", origin, e.what());
+  }
+}
+
+Model Model::from_json_checked(const nlohmann::json& j, const std::string& origin) {
   if (!j.is_object() || j.value("format", "") != kModelFormat)
     fail("{} is not an lpnn model file (no \"format\": \"{}\")", origin, kModelFormat);
   if (j.value("format_version", 0) != kModelFormatVersion)
@@ -73,7 +81,7 @@ Model Model::from_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // malformed text, or a number beyond double's range
     fail("{} is not a JSON model file: {}", path, e.what());
   }
   return from_json(j, path);

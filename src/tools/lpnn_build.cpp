@@ -8,14 +8,17 @@
 //
 // Samples are split over the ranks (one bag family per data point); the file is identical whatever
 // the number of ranks.
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/distribute/builder.hpp"
+#include "lpnn/hdf5/paths.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/phase.hpp"
 #include "tool_common.hpp"
@@ -68,6 +71,28 @@ Arguments parse(int argc, char** argv) {
   return a;
 }
 
+// The node this run is on: its physical memory, the ranks sharing it, and the free space where the
+// output goes, so that the plan's verdict weighs the machine and not only the polytope.
+void add_this_machine(const Arguments& a, lpnn::BuildRequest& request) {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0) request.node_memory = static_cast<double>(pages) * static_cast<double>(page);
+  MPI_Comm node = MPI_COMM_NULL;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+    MPI_Comm_size(node, &request.ranks_per_node);
+    MPI_Comm_free(&node);
+  }
+  // A resumed or replaced build already holds (or frees) its space: the writer's reservation decides.
+  std::error_code ec;
+  if (a.output.empty() || a.resume || std::filesystem::exists(a.output, ec) ||
+      std::filesystem::exists(lpnn::partial_path(a.output), ec))
+    return;
+  const std::filesystem::path dir = std::filesystem::path(a.output).parent_path();
+  struct statvfs fs {};
+  // Pseudo file systems (/proc) report no blocks at all: the output check says what is wrong there.
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && fs.f_blocks > 0)
+    request.disk_free = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+}
+
 // The build request of the arguments; throws lpnn::Error for an incomplete grid.
 lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch, int ranks) {
   lpnn::BuildRequest request;
@@ -86,6 +111,7 @@ lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch
   request.chunk_nonzeros = a.chunk;
   if (!a.budget.empty()) request.memory_budget = lpnn::tool::parse_bytes(a.budget, "--memory-budget");
   request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
+  if (a.plan_ranks <= 0) add_this_machine(a, request);  // a plan for this very run
   return request;
 }
 

@@ -233,3 +233,17 @@ TEST(Layers, BinaryDataMustBePlusMinusOne) {
   data.y[1] = 0;
   EXPECT_MESSAGE_HAS(error_of([&] { lpnn::require_binary(data); }), "sample 2, column 3");
 }
+
+// A convolution over a huge input has few parameters but a huge graph: refused before allocation.
+TEST(Layers, HugeGraphsAreRefusedBeforeAllocation) {
+  EXPECT_MESSAGE_HAS(error_of([] {
+                       arch_of(R"({"input": 1099511627776, "input_shape": [1, 1099511627776], "loss": "squared",
+                                   "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"}]})");
+                     }),
+                     "layers[0] (conv1d)", "units");
+  EXPECT_MESSAGE_HAS(error_of([] {
+                       arch_of(R"({"input": 8388608, "input_shape": [1, 8388608], "loss": "squared",
+                                   "layers": [{"type": "avgpool1d", "size": 8388608}]})");
+                     }),
+                     "layers[0] (avgpool1d)", "edges");
+}

@@ -360,3 +360,26 @@ TEST(Planner, EpsilonRefusalSaysWhatWouldWork) {
   const std::string error = error_of([&] { refusal = lpnn::make_plan(arch, r).refusal; });
   EXPECT_FALSE(error.empty() && refusal.empty());
 }
+
+// The verdict weighs the machine: the node's memory for the ranks on it, and the output's free space,
+// each refusal saying what would fit.
+TEST(Planner, VerdictWeighsTheNodesMemoryAndDisk) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  BuildRequest r = request(4, 3);
+  const Plan unconstrained = lpnn::make_plan(arch, r);
+  ASSERT_TRUE(unconstrained.refusal.empty());
+  const double memory = static_cast<double>(unconstrained.memory_per_rank);
+  r.node_memory = 3.0 * memory;
+  r.ranks_per_node = 2;
+  EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
+  r.ranks_per_node = 4;  // 4 ranks of this size do not fit in 3 of them
+  EXPECT_MESSAGE_HAS(lpnn::make_plan(arch, r).refusal, "per rank", "for the 4 rank(s) on this node", "memory",
+                     "--streaming");
+  r.streaming = true;  // streaming needs far less
+  EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
+  r.node_memory.reset();
+  r.disk_free = static_cast<double>(unconstrained.bytes_on_disk) - 1.0;
+  EXPECT_MESSAGE_HAS(lpnn::make_plan(arch, r).refusal, "file system", "free", "-o");
+  r.disk_free = static_cast<double>(unconstrained.bytes_on_disk);
+  EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
+}

@@ -20,6 +20,12 @@ struct BuildRequest {
   std::int64_t chunk_nonzeros = 1 << 24;  // streaming: nonzeros generated and written per chunk, per rank
   std::optional<double> memory_budget;    // bytes per rank
   int petsc_index_bytes = 8;              // sizeof(PetscInt) of the PETSc in use
+  // The machine the build runs on, when known (lpnn-build fills them in when it plans its own run):
+  // the node's physical memory in bytes and how many of the ranks share it, the free bytes of the
+  // output's file system.
+  std::optional<double> node_memory;
+  int ranks_per_node = 1;
+  std::optional<double> disk_free;
 };
 
 struct Plan {

@@ -24,6 +24,7 @@ struct Model {
   nlohmann::json report = nlohmann::json::object();  // method, losses, solver, provenance
 
   nlohmann::json to_json() const;
+  // Throws lpnn::Error (naming `origin`) for anything that is not a model this lpnn wrote.
   static Model from_json(const nlohmann::json& j, const std::string& origin);
   static Model from_file(const std::string& path);
   // Writes under a fresh temporary name (never through a link) and renames, so a failed write leaves
@@ -35,6 +36,9 @@ struct Model {
   std::vector<double> predict(const Dataset& raw) const;
   // Mean loss of the model on labelled raw data, measured in the box (the units it was trained in).
   double loss(const Dataset& raw) const;
+
+ private:
+  static Model from_json_checked(const nlohmann::json& j, const std::string& origin);
 };
 
 }  // namespace lpnn
