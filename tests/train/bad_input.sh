@@ -169,6 +169,30 @@ assert abs(float(m.group(1)) - expected) <= 1e-9 * (1 + abs(expected)), (m.group
 print(f"ok   lpnn-predict loss line: {m.group(0)}")
 PY
 
+# Damaged model files: lpnn-predict refuses them with a message, never reads out of bounds.
+"$PYTHON" - <<'PY'
+import json
+m = json.load(open("scaled.json"))
+m["scaling"]["input_min"] = []
+json.dump(m, open("short_scaling.json", "w"))
+m = json.load(open("scaled.json"))
+m["format_version"] = "1"
+json.dump(m, open("typed_version.json", "w"))
+PY
+for case in "short_scaling.json|scaling.input_min has 0 entries, but the architecture needs 1" \
+            "typed_version.json|malformed model"; do
+  model=${case%%|*} fragment=${case#*|}
+  status=0
+  "$PREDICT" --model "$model" --data raw.csv >/dev/null 2>predict_bad.txt || status=$?
+  if [ "$status" -eq 0 ] || ! grep -qF -- "$fragment" predict_bad.txt; then
+    echo "FAIL: lpnn-predict --model $model: status $status, stderr lacks \"$fragment\"" >&2
+    sed 's/^/    | /' predict_bad.txt >&2
+    failures=$((failures + 1))
+  else
+    echo "ok   lpnn-predict $model: $(head -1 predict_bad.txt)"
+  fi
+done
+
 if [ "$failures" -ne 0 ]; then
   echo "train.bad_input: $failures check(s) failed" >&2
   exit 1
