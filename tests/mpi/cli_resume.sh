@@ -12,8 +12,9 @@
 #      how many samples are kept and to rerun with --resume; resumed on P ranks.
 #   3b. as 3, with ledger updates every 20 ms, each recording the samples of several steps.
 #   In 1-3b, every sample the ledger claims is compared with the clean build, byte for byte.
-#   4. a full disk: a real 6 MiB tmpfs (skipped where tmpfs cannot be mounted) and a file-size limit
-#      (ulimit -f): the reservation fails before any row is written, with a clear error and no file left;
+#   4. a full disk: a real 6 MiB tmpfs (skipped where tmpfs cannot be mounted; the plan refuses it for
+#      its free space) and a file-size limit (ulimit -f: the reservation fails) before any row is
+#      written, with a clear error and no file left;
 #      after space is freed, --resume (nothing to resume) builds the polytope.
 #   5. refusals and no-ops: an unfinished build without --resume; --resume with another D or spec;
 #      --resume of a finished output (nothing to do, exit 0); --force discards an unfinished build.
@@ -162,7 +163,9 @@ mkdir -p disk
 if mount -t tmpfs -o size=6m tmpfs disk 2> /dev/null; then
   on "$P" "$BUILD" "${poly[@]}" -o disk/full.h5 > full.log 2>&1
   status=$?
-  if [ $status -ge 1 ] && [ $status -le 123 ] && grep -q "No space left on device" full.log; then
+  # Refused by the plan (the file system's free space) or by the reservation, before any row is written.
+  if [ $status -ge 1 ] && [ $status -le 123 ] &&
+     grep -qE "No space left on device|the output's file system has .* free" full.log; then
     ok "full disk (6 MiB tmpfs): exit $status, $(grep -m1 '^lpnn-build: error:' full.log)"
   else fail "full disk: exit $status"; cat full.log; fi
   left=$(ls -A disk)
