@@ -102,19 +102,25 @@ for entry in "${train_phases[@]}" "solve:solving the LP with PDHG"; do
   [ -z "$leftovers" ] || fail "train, $phase: left $leftovers"
 done
 
-# 3. One rank out of memory for real: an MPMD launch with the last rank under ulimit -v.
-real=(--arch xor.json --samples 32 --grid 3 -o big.h5)
-start=$SECONDS
-if [ "$P" = 1 ]; then
-  timeout -s KILL 30 "$MPIEXEC" -n 1 bash -c 'ulimit -v 400000; exec "$@"' sh "$BUILD" "${real[@]}" > real.log 2>&1
+# 3. One rank out of memory for real: an MPMD launch with the last rank under ulimit -v. Under
+# AddressSanitizer (the sanitizer pass) a process cannot even start under that limit: its shadow memory
+# alone needs terabytes of address space, so the case is left to the plain build.
+if ldd "$BUILD" 2>/dev/null | grep -q libasan; then
+  echo "skip ulimit -v: $BUILD is built with AddressSanitizer"
 else
-  timeout -s KILL 30 "$MPIEXEC" --oversubscribe -n $((P - 1)) "$BUILD" "${real[@]}" : \
-    -n 1 bash -c 'ulimit -v 400000; exec "$@"' sh "$BUILD" "${real[@]}" > real.log 2>&1
+  real=(--arch xor.json --samples 32 --grid 3 -o big.h5)
+  start=$SECONDS
+  if [ "$P" = 1 ]; then
+    timeout -s KILL 30 "$MPIEXEC" -n 1 bash -c 'ulimit -v 400000; exec "$@"' sh "$BUILD" "${real[@]}" > real.log 2>&1
+  else
+    timeout -s KILL 30 "$MPIEXEC" --oversubscribe -n $((P - 1)) "$BUILD" "${real[@]}" : \
+      -n 1 bash -c 'ulimit -v 400000; exec "$@"' sh "$BUILD" "${real[@]}" > real.log 2>&1
+  fi
+  expect_failure "ulimit -v 400000 on rank $last" lpnn-build "$last" "generating the rows of its samples" real.log $? \
+    $((SECONDS - start)) big.h5
+  grep -q "out of memory" real.log || fail "ulimit -v: the message does not say out of memory"
+  rm -f big.h5 .big.h5.partial
 fi
-expect_failure "ulimit -v 400000 on rank $last" lpnn-build "$last" "generating the rows of its samples" real.log $? \
-  $((SECONDS - start)) big.h5
-grep -q "out of memory" real.log || fail "ulimit -v: the message does not say out of memory"
-rm -f big.h5 .big.h5.partial
 
 # 4. Failures no agreement catches (several ranks only: one rank always agrees with itself).
 if [ "$P" -gt 1 ]; then
