@@ -1,5 +1,7 @@
 #include "lpnn/solve/dataset.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -118,6 +120,14 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
           "{}: {} declares {} x {} values ({} bytes) but the file stores only {} bytes of it; the file is "
           "truncated or damaged",
           path, name, dims[0], dims[1], declared_bytes, H5Dget_storage_size(set));
+    // Chunked or compressed data may legitimately be smaller on disk, but never larger than memory.
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    const double memory = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 1e18;
+    if (static_cast<double>(dims[0]) * static_cast<double>(dims[1]) * sizeof(double) > memory)
+      fail(
+          "{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
+          "data set",
+          path, name, dims[0], dims[1]);
     try {
       out.resize(dims[0] * dims[1]);
     } catch (const std::exception&) {  // std::bad_alloc or std::length_error
