@@ -1,7 +1,5 @@
 #include "lpnn/solve/dataset.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -120,14 +118,15 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
           "{}: {} declares {} x {} values ({} bytes) but the file stores only {} bytes of it; the file is "
           "truncated or damaged",
           path, name, dims[0], dims[1], declared_bytes, H5Dget_storage_size(set));
-    // Chunked or compressed data may legitimately be smaller on disk, but never larger than memory.
-    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-    const double memory = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 1e18;
-    if (static_cast<double>(dims[0]) * static_cast<double>(dims[1]) * sizeof(double) > memory)
+    // Chunked or compressed data may be smaller on disk, but not by more than deflate's 1032:1 at best;
+    // unwritten chunks are no data. A larger claim is a damaged file: refused before allocating.
+    const double claimed = static_cast<double>(dims[0]) * static_cast<double>(dims[1]) * sizeof(double);
+    const double stored = static_cast<double>(H5Dget_storage_size(set));
+    if (claimed > 1032.0 * stored + 65536.0)
       fail(
-          "{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
-          "data set",
-          path, name, dims[0], dims[1]);
+          "{}: {} declares {} x {} values ({:.0f} bytes) but stores only {:.0f} bytes, more than any compression "
+          "explains; the file is damaged or not a data set",
+          path, name, dims[0], dims[1], claimed, stored);
     try {
       out.resize(dims[0] * dims[1]);
     } catch (const std::exception&) {  // std::bad_alloc or std::length_error
