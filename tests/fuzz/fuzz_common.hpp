@@ -9,10 +9,13 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+
+#include "lpnn/solve/dataset.hpp"
 
 namespace lpnn_fuzz {
 
@@ -58,5 +61,18 @@ class ScratchFile {
   do {                                                           \
     if (!(condition)) ::lpnn_fuzz::invariant_failed(#condition); \
   } while (0)
+
+// What every accepted data set must satisfy, whatever file it came from: at least one sample, x and y
+// sized samples x n and samples x m (m = 0 only when labels are optional), every value finite.
+inline void check_accepted_dataset(const lpnn::Dataset& d, std::int64_t inputs, std::int64_t outputs,
+                                   bool labels_optional) {
+  LPNN_FUZZ_CHECK(d.samples >= 1);
+  LPNN_FUZZ_CHECK(d.inputs == inputs);
+  LPNN_FUZZ_CHECK(d.outputs == outputs || (labels_optional && d.outputs == 0));
+  LPNN_FUZZ_CHECK(static_cast<std::int64_t>(d.x.size()) == d.samples * d.inputs);
+  LPNN_FUZZ_CHECK(static_cast<std::int64_t>(d.y.size()) == d.samples * d.outputs);
+  for (double v : d.x) LPNN_FUZZ_CHECK(std::isfinite(v));
+  for (double v : d.y) LPNN_FUZZ_CHECK(std::isfinite(v));
+}
 
 }  // namespace lpnn_fuzz

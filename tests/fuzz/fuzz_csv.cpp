@@ -20,13 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string& path = file.write(data + 1, size - 1);
   try {
     const lpnn::Dataset d = lpnn::read_dataset(path, inputs, outputs, labels_optional);
-    LPNN_FUZZ_CHECK(d.samples >= 1);
-    LPNN_FUZZ_CHECK(d.inputs == inputs);
-    LPNN_FUZZ_CHECK(d.outputs == outputs || (labels_optional && d.outputs == 0));
-    LPNN_FUZZ_CHECK(static_cast<std::int64_t>(d.x.size()) == d.samples * d.inputs);
-    LPNN_FUZZ_CHECK(static_cast<std::int64_t>(d.y.size()) == d.samples * d.outputs);
-    for (double v : d.x) LPNN_FUZZ_CHECK(std::isfinite(v));
-    for (double v : d.y) LPNN_FUZZ_CHECK(std::isfinite(v));
+    lpnn_fuzz::check_accepted_dataset(d, inputs, outputs, labels_optional);
     // What lpnn-train does next with accepted data: the box check, or min-max scaling into the box.
     try {
       lpnn::require_in_box(d);
