@@ -134,7 +134,7 @@ class Pdhg {
     std::int64_t since_restart = 0, iteration = 0;
     LpSolution solution;
     Residuals best;
-    bool converged = false;
+    bool converged = false, holding_average = false;
     while (iteration < options.max_iterations && !converged) {
       LPNN_PETSC(PetscLogEventBegin(event, 0, 0, 0, 0));
       step();
@@ -150,6 +150,7 @@ class Pdhg {
       const bool use_average = average.kkt() < current.kkt();
       const Residuals& candidate = use_average ? average : current;
       best = candidate;
+      holding_average = use_average;
       if (options.verbose && rank == 0)
         std::fprintf(stderr, "[pdhg] it %lld  primal %.3e  dual %.3e  gap %.3e  obj %.10g  omega %.3g\n",
                      static_cast<long long>(iteration), candidate.primal, candidate.dual, candidate.gap,
@@ -170,10 +171,18 @@ class Pdhg {
         LPNN_PETSC(VecCopy(x_, x_last_));
         LPNN_PETSC(VecCopy(y_, y_last_));
         reset_average();
+        holding_average = false;
         kkt_last_restart = k;
         kkt_previous_candidate = INFINITY;
         since_restart = 0;
       }
+    }
+    // The iterate returned is the one whose residuals are reported: at the iteration limit the last
+    // candidate may be the average, which no restart adopted yet (work_c2_/work_r2_ still hold it; no
+    // step ran since). Without any check (max_iterations = 0) the residuals are those of x = y = 0.
+    if (!converged) {
+      if (holding_average) adopt(work_c2_, work_r2_);
+      best = evaluate(x_, y_, nullptr);
     }
     solution.optimal = converged;
     solution.status = converged ? "optimal (within tolerance)" : "iteration limit";
