@@ -10,6 +10,7 @@
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
+#include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
@@ -32,7 +33,7 @@ std::uint32_t combine_pieces(MPI_Comm comm, const std::vector<CrcPiece>& mine, s
   std::vector<std::int64_t> flat;
   for (const CrcPiece& p : mine)
     if (p.length > 0) flat.insert(flat.end(), {p.offset, p.length, static_cast<std::int64_t>(p.crc)});
-  int count = static_cast<int>(flat.size());
+  int count = checked_int(static_cast<std::int64_t>(flat.size()), "this rank's checksum pieces");
   std::vector<int> counts(ranks), displs(ranks);
   LPNN_MPI(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
   int all = 0;

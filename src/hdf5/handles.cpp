@@ -1,5 +1,6 @@
 #include "lpnn/hdf5/handles.hpp"
 
+#include <limits>
 #include <vector>
 
 #include "lpnn/util/error.hpp"
@@ -119,6 +120,29 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
   std::vector<char> buffer(H5Tget_size(type) + 1, '\0');
   check(H5Aread(attr, type, buffer.data()), "reading attribute " + name);
   return std::string(buffer.data());
+}
+
+std::vector<std::int64_t> extent(hid_t dataset, int rank, const std::string& what) {
+  Handle space(H5Dget_space(dataset), H5Sclose, "H5Dget_space of " + what);
+  const int actual = H5Sget_simple_extent_ndims(space);
+  if (actual != rank) fail("{} has {} dimension(s), expected {}", what, actual, rank);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank), 0);
+  if (H5Sget_simple_extent_dims(space, dims.data(), nullptr) < 0) fail("reading the extent of {} failed", what);
+  std::vector<std::int64_t> out;
+  for (hsize_t d : dims) {
+    if (d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()))
+      fail("{} declares a dimension of {}, beyond 64-bit signed sizes; the file is damaged", what, d);
+    out.push_back(static_cast<std::int64_t>(d));
+  }
+  return out;
+}
+
+std::int64_t element_count(const std::vector<std::int64_t>& extent, const std::string& what) {
+  std::int64_t count = 1;
+  for (std::int64_t d : extent)
+    if (__builtin_mul_overflow(count, d, &count))
+      fail("{} declares more elements than 64-bit sizes hold; the file is damaged", what);
+  return count;
 }
 
 Handle open_parallel(MPI_Comm comm, const std::string& path, bool create) {

@@ -13,11 +13,7 @@ namespace {
 std::int64_t dataset_size(hid_t file, const std::string& path, const std::string& name) {
   if (!h5::exists(file, name)) fail("{}: the dataset {} is missing; the file is damaged, rebuild it", path, name);
   h5::Handle set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
-  h5::Handle space(H5Dget_space(set), H5Sclose, "H5Dget_space");
-  if (H5Sget_simple_extent_ndims(space) != 1) fail("{}: the dataset {} is not one-dimensional", path, name);
-  hsize_t size = 0;
-  H5Sget_simple_extent_dims(space, &size, nullptr);
-  return static_cast<std::int64_t>(size);
+  return h5::extent(set, 1, path + ": the dataset " + name)[0];
 }
 
 h5::Handle open_readonly(const std::string& path) {

@@ -6,6 +6,7 @@
 
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
@@ -30,7 +31,8 @@ LpSolution solve_with_clp(const LinearProgram& lp, double tolerance) {
   std::vector<CoinBigIndex> starts(lp.row_start.begin(), lp.row_start.end());
   std::vector<int> lengths(static_cast<std::size_t>(lp.rows));
   for (std::int64_t r = 0; r < lp.rows; ++r) lengths[r] = static_cast<int>(lp.row_start[r + 1] - lp.row_start[r]);
-  const CoinPackedMatrix matrix(false, static_cast<int>(lp.cols), static_cast<int>(lp.rows),
+  const CoinPackedMatrix matrix(false, checked_int(lp.cols, "the LP's column count (Clp's limit)"),
+                                checked_int(lp.rows, "the LP's row count (Clp's limit)"),
                                 static_cast<CoinBigIndex>(lp.value.size()), lp.value.data(), index.data(),
                                 starts.data(), lengths.data());
   std::vector<double> upper(lp.upper);

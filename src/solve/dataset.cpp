@@ -103,32 +103,30 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
     if (!h5::exists(file, name))
       fail("{}: the dataset {} is missing (an HDF5 data file holds X, samples x n, and Y, samples x m)", path, name);
     h5::Handle set(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose, std::string("opening ") + name);
-    h5::Handle space(H5Dget_space(set), H5Sclose, "H5Dget_space");
-    hsize_t dims[2] = {0, 0};
-    if (H5Sget_simple_extent_ndims(space) != 2) fail("{}: {} must be two-dimensional (samples x columns)", path, name);
-    H5Sget_simple_extent_dims(space, dims, nullptr);
-    if (static_cast<std::int64_t>(dims[1]) != width)
-      fail("{}: {} has {} columns, but the polytope needs {}", path, name, dims[1], width);
+    const std::string what = fmt::format("{}: {} (samples x columns)", path, name);
+    const std::vector<std::int64_t> dims = h5::extent(set, 2, what);
+    if (dims[1] != width) fail("{}: {} has {} columns, but the polytope needs {}", path, name, dims[1], width);
     // The declared shape is only a claim: a damaged or hostile file can declare 2^40 rows in 2 KB.
     // Uncompressed data must be stored in full; anything else must at least fit in memory.
-    const hsize_t declared_bytes = dims[0] * dims[1] * sizeof(double);
+    const std::int64_t values = h5::element_count(dims, what);
+    const double claimed = static_cast<double>(values) * sizeof(double);
+    const double stored = static_cast<double>(H5Dget_storage_size(set));
     h5::Handle dcpl(H5Dget_create_plist(set), H5Pclose, "H5Dget_create_plist");
-    if (H5Pget_layout(dcpl) == H5D_CONTIGUOUS && H5Dget_storage_size(set) < declared_bytes)
+    if (H5Pget_layout(dcpl) == H5D_CONTIGUOUS &&
+        H5Dget_storage_size(set) / sizeof(double) < static_cast<hsize_t>(values))
       fail(
-          "{}: {} declares {} x {} values ({} bytes) but the file stores only {} bytes of it; the file is "
+          "{}: {} declares {} x {} values ({:.0f} bytes) but the file stores only {:.0f} bytes of it; the file is "
           "truncated or damaged",
-          path, name, dims[0], dims[1], declared_bytes, H5Dget_storage_size(set));
+          path, name, dims[0], dims[1], claimed, stored);
     // Chunked or compressed data may be smaller on disk, but not by more than deflate's 1032:1 at best;
     // unwritten chunks are no data. A larger claim is a damaged file: refused before allocating.
-    const double claimed = static_cast<double>(dims[0]) * static_cast<double>(dims[1]) * sizeof(double);
-    const double stored = static_cast<double>(H5Dget_storage_size(set));
     if (claimed > 1032.0 * stored + 65536.0)
       fail(
           "{}: {} declares {} x {} values ({:.0f} bytes) but stores only {:.0f} bytes, more than any compression "
           "explains; the file is damaged or not a data set",
           path, name, dims[0], dims[1], claimed, stored);
     try {
-      out.resize(dims[0] * dims[1]);
+      out.resize(static_cast<std::size_t>(values));
     } catch (const std::exception&) {  // std::bad_alloc or std::length_error
       fail(
           "{}: {} declares {} x {} values, more than this machine's memory holds; the file is damaged or not a "
@@ -137,7 +135,7 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
     }
     if (H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
       fail("{}: reading {} failed", path, name);
-    return static_cast<std::int64_t>(dims[0]);
+    return dims[0];
   };
   data.samples = read_matrix("X", inputs, data.x);
   if (read_matrix("Y", outputs, data.y) != data.samples) fail("{}: X and Y have different numbers of rows", path);

@@ -19,6 +19,7 @@
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
+#include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
@@ -105,7 +106,8 @@ LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, con
   broadcast_string(comm, solution.status);
   outcome.x_weights.resize(static_cast<std::size_t>(layout.M));
   if (rank == 0) std::copy_n(solution.x.begin(), layout.M, outcome.x_weights.begin());
-  LPNN_MPI(MPI_Bcast(outcome.x_weights.data(), static_cast<int>(layout.M), MPI_DOUBLE, 0, comm));
+  LPNN_MPI(
+      MPI_Bcast(outcome.x_weights.data(), checked_int(layout.M, "the parameter grid size M"), MPI_DOUBLE, 0, comm));
   solution.x.clear();
   return outcome;
 }
@@ -208,7 +210,9 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
     adam = train_adam(meta.arch, data, options.adam);
     result.parameters = adam.best_parameters;
   });
-  LPNN_MPI(MPI_Bcast(result.parameters.data(), static_cast<int>(result.parameters.size()), MPI_DOUBLE, 0, comm));
+  LPNN_MPI(MPI_Bcast(result.parameters.data(),
+                     checked_int(static_cast<std::int64_t>(result.parameters.size()), "the parameter count"),
+                     MPI_DOUBLE, 0, comm));
   result.solver_report = {{"name", "adam"},
                           {"starts", options.adam.starts},
                           {"iterations", options.adam.iterations},

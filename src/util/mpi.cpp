@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
@@ -19,7 +20,7 @@ void mpi_check(int code, const char* call, const char* file, int line) {
 }
 
 void broadcast_string(MPI_Comm comm, std::string& text, int root) {
-  int length = static_cast<int>(text.size());
+  int length = checked_int(static_cast<std::int64_t>(text.size()), "the length of a broadcast string");
   LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, root, comm));
   text.resize(static_cast<std::size_t>(length));
   LPNN_MPI(MPI_Bcast(text.data(), length, MPI_CHAR, root, comm));

@@ -1,5 +1,7 @@
 #include "lpnn/util/units.hpp"
 
+#include <limits>
+
 #include "lpnn/util/error.hpp"
 
 namespace lpnn {
@@ -22,6 +24,12 @@ std::int64_t checked_pow(std::int64_t base, std::int64_t exponent, const char* w
   std::int64_t r = 1;
   for (std::int64_t i = 0; i < exponent; ++i) r = checked_mul(r, base, what);
   return r;
+}
+
+int checked_int(std::int64_t value, const char* what) {
+  if (value < 0 || value > std::numeric_limits<int>::max())
+    fail("{} is {}, outside the range 0..2^31-1 of the int interface it is passed to", what, value);
+  return static_cast<int>(value);
 }
 
 std::string human_bytes(double bytes) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace lpnn::h5 {
 
@@ -49,6 +50,11 @@ void write_attribute(hid_t object, const std::string& name, const std::string& v
 std::int64_t read_int_attribute(hid_t object, const std::string& name);
 double read_double_attribute(hid_t object, const std::string& name);
 std::string read_string_attribute(hid_t object, const std::string& name);
+
+// The extent of a dataset of rank `rank`, each dimension as int64 and their product checked: a file
+// may declare any hsize_t (2^64-1), which must be refused, not wrapped. `what` names the dataset.
+std::vector<std::int64_t> extent(hid_t dataset, int rank, const std::string& what);
+std::int64_t element_count(const std::vector<std::int64_t>& extent, const std::string& what);
 
 template <typename T>
 hid_t native_type();
