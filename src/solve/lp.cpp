@@ -82,32 +82,56 @@ void copy_csr(Mat part, PetscInt rows, PetscInt cols, LinearProgram& lp) {
   LPNN_PETSC(code);
 }
 
+// Restricts rank 0's gathered vectors to the columns not fixed at 0 and records which they are.
+void keep_unfixed_columns(LinearProgram& lp, std::vector<PetscInt>& kept) {
+  for (std::size_t j = 0; j < lp.c.size(); ++j)
+    if (!(lp.lower[j] == 0.0 && lp.upper[j] == 0.0)) kept.push_back(static_cast<PetscInt>(j));
+  auto restrict_to_kept = [&](std::vector<double>& v) {
+    std::vector<double> out(kept.size());
+    for (std::size_t k = 0; k < kept.size(); ++k) out[k] = v[static_cast<std::size_t>(kept[k])];
+    v = std::move(out);
+  };
+  for (std::vector<double>* v : {&lp.c, &lp.lower, &lp.upper}) restrict_to_kept(*v);
+  lp.original_column.assign(kept.begin(), kept.end());
+}
+
 }  // namespace
 
-LinearProgram gather_to_root(Mat A, Vec b, Vec c, Vec lower, Vec upper) {
+LinearProgram gather_to_root(Mat A, Vec b, Vec c, Vec lower, Vec upper, bool drop_fixed_zero_columns) {
   MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(A));
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   PetscInt rows = 0, cols = 0;
   LPNN_PETSC(MatGetSize(A, &rows, &cols));
-  OwnedIS row_set, col_set;
-  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, rank == 0 ? rows : 0, 0, 1, row_set.out()));
-  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, rank == 0 ? cols : 0, 0, 1, col_set.out()));
-  IS rs = row_set.get(), cs = col_set.get();
   LinearProgram lp;
-  {
-    SubMatrices sub;
-    LPNN_PETSC(MatCreateSubMatrices(A, 1, &rs, &cs, MAT_INITIAL_MATRIX, &sub.parts));
-    // Rank 0 copies alone (a failed allocation there is likely: it holds the whole LP); the others
-    // learn of a failure before the vector gathers below, which they would otherwise wait in.
-    std::string error;
-    if (rank == 0) error = capture_failure([&] { copy_csr(sub.parts[0], rows, cols, lp); });
-    throw_if_root_failed(comm, error, "copying the gathered matrix on rank 0");
-  }
   lp.b = gather_vector(b);
   lp.c = gather_vector(c);
   lp.lower = gather_vector(lower);
   lp.upper = gather_vector(upper);
+  // Rank 0 chooses the columns to fetch (ascending, so the submatrix keeps their order).
+  std::vector<PetscInt> kept;
+  std::string error;
+  if (rank == 0 && drop_fixed_zero_columns)
+    error = capture_failure([&] { keep_unfixed_columns(lp, kept); });
+  throw_if_root_failed(comm, error, "choosing the face's columns on rank 0");
+  OwnedIS row_set, col_set;
+  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, rank == 0 ? rows : 0, 0, 1, row_set.out()));
+  if (rank == 0 && drop_fixed_zero_columns)
+    LPNN_PETSC(ISCreateGeneral(PETSC_COMM_SELF, static_cast<PetscInt>(kept.size()), kept.data(), PETSC_USE_POINTER,
+                               col_set.out()));
+  else
+    LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, rank == 0 ? cols : 0, 0, 1, col_set.out()));
+  IS rs = row_set.get(), cs = col_set.get();
+  SubMatrices sub;
+  LPNN_PETSC(MatCreateSubMatrices(A, 1, &rs, &cs, MAT_INITIAL_MATRIX, &sub.parts));
+  // Rank 0 copies alone (a failed allocation there is likely: it holds the whole LP); the others
+  // learn of a failure here instead of waiting in a later collective.
+  if (rank == 0) {
+    PetscInt sub_cols = 0;
+    LPNN_PETSC(ISGetLocalSize(cs, &sub_cols));
+    error = capture_failure([&] { copy_csr(sub.parts[0], rows, sub_cols, lp); });
+  }
+  throw_if_root_failed(comm, error, "copying the gathered matrix on rank 0");
   return lp;
 }
 

@@ -78,14 +78,15 @@ FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   return lp;
 }
 
-// Clp on rank 0 over the gathered LP; the others wait for the result. A Clp failure is reported by
+// Clp on rank 0 over the gathered face (the columns fixed at 0 are never gathered); the others wait for
+// the result. A Clp failure is reported by
 // status; an exception on rank 0 (e.g. more nonzeros than Clp can index) is shared so that every rank
 // throws it together instead of the others waiting forever in the broadcasts below.
 LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, const PolytopeLayout& layout,
                                  const FaceLpData& data) {
   LinearProgram lp;
   run_phase(comm, "gather", "gathering the LP on rank 0",
-            [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper); });
+            [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper, true); });
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LpOutcome outcome;
@@ -105,7 +106,13 @@ LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, con
   solution.optimal = scalars[5] != 0.0;
   broadcast_string(comm, solution.status);
   outcome.x_weights.resize(static_cast<std::size_t>(layout.M));
-  if (rank == 0) std::copy_n(solution.x.begin(), layout.M, outcome.x_weights.begin());
+  if (rank == 0) {
+    // X[a] is column a; the face keeps every X column, but map through original_column regardless.
+    for (std::size_t k = 0; k < solution.x.size(); ++k) {
+      const std::int64_t j = lp.original_column.empty() ? static_cast<std::int64_t>(k) : lp.original_column[k];
+      if (j < layout.M) outcome.x_weights[static_cast<std::size_t>(j)] = solution.x[k];
+    }
+  }
   LPNN_MPI(
       MPI_Bcast(outcome.x_weights.data(), checked_int(layout.M, "the parameter grid size M"), MPI_DOUBLE, 0, comm));
   solution.x.clear();

@@ -146,6 +146,36 @@ TEST(Pdhg, IterationLimitReportsTheReturnedIterate) {
   }
 }
 
+// Clp's input: the gathered face without its fixed columns has the full LP's optimum, and maps back.
+TEST(GatherToRoot, DroppingFixedColumnsKeepsTheOptimum) {
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  for (std::uint32_t seed = 20; seed < 26; ++seed) {
+    SmallLp s = random_lp(seed, 7, 15, 3);
+    OwnedVec lower;
+    LPNN_PETSC(VecDuplicate(s.c, lower.out()));
+    LPNN_PETSC(VecSet(lower, 0.0));
+    const LinearProgram full = gather_to_root(s.A, s.b, s.c, lower, s.upper);
+    const LinearProgram face = gather_to_root(s.A, s.b, s.c, lower, s.upper, true);
+    if (rank != 0) continue;
+    std::int64_t free_columns = 0;
+    for (double u : s.lp.upper) free_columns += u > 0;
+    ASSERT_EQ(face.cols, free_columns);
+    ASSERT_EQ(static_cast<std::int64_t>(face.original_column.size()), face.cols);
+    EXPECT_EQ(full.cols, s.lp.cols);
+    EXPECT_EQ(face.rows, s.lp.rows);
+    for (std::int64_t k = 0; k < face.cols; ++k) {
+      const std::int64_t j = face.original_column[k];
+      EXPECT_GT(s.lp.upper[j], 0.0);
+      EXPECT_EQ(face.c[k], s.lp.c[j]);
+    }
+    const LpSolution on_full = solve_with_clp(full), on_face = solve_with_clp(face);
+    ASSERT_TRUE(on_full.optimal && on_face.optimal);
+    EXPECT_NEAR(on_face.objective, on_full.objective, 1e-9 * (1 + std::fabs(on_full.objective))) << "seed " << seed;
+    EXPECT_NEAR(on_full.objective, solve_with_clp(s.lp).objective, 1e-9 * (1 + std::fabs(on_full.objective)));
+  }
+}
+
 TEST(Pdhg, RefusesMeaninglessOptions) {
   SmallLp s = random_lp(3, 4, 6, 0);
   PdhgOptions options;
