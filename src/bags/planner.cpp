@@ -117,7 +117,7 @@ std::string machine_refusal(const Plan& plan, const BuildRequest& request, doubl
         human_bytes(memory), human_bytes(memory * ranks_here), request.ranks_per_node,
         human_bytes(*request.node_memory), fix);
   }
-  if (request.disk_free && static_cast<double>(plan.bytes_on_disk) > *request.disk_free)
+  if (request.disk_free && !request.compressed && static_cast<double>(plan.bytes_on_disk) > *request.disk_free)
     return fmt::format(
         "the file needs {} but the output's file system has {} free; write it elsewhere (-o) or "
         "build a smaller polytope",

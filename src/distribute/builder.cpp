@@ -10,12 +10,15 @@
 #include "lpnn/distribute/distribution.hpp"
 #include "lpnn/distribute/start.hpp"
 #include "lpnn/distribute/write_steps.hpp"
+#include "lpnn/hdf5/checksum.hpp"
 #include "lpnn/hdf5/writer.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
+#include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
@@ -86,8 +89,11 @@ class PolytopeBuild {
         to_write_ = share_of_samples(done, 0, rank_, ranks_);
         on_disk_ = share_of_samples(done, 1, rank_, ranks_);
       }
+      compressed_ = writer.storage().compressed();
+      if (compressed_) align_steps_to_samples();
       steps_ = plan_write_steps(layout_, to_write_, rank_ == 0, chunk_rows_, chunk_columns_);
     });
+    report_.storage = writer.storage().to_string();
   }
 
   // 4. Assembled mode: the rank's rows generated once, straight into the arrays PETSc's MATMPIAIJ
@@ -123,6 +129,7 @@ class PolytopeBuild {
       StageScope scope(stages_.write, report_.write_seconds);
       const SampleRange share = SampleRange::of_rank(layout_.B, rank_, ranks_);
       writer.write_template(share.first, std::span<const double>(cost_).subspan(share.first, share.count));
+      if (compressed_) write_objective_chunks(writer);
     } catch (const CollectiveError& e) {
       rethrow_kept(writer, e);
     }
@@ -174,8 +181,10 @@ class PolytopeBuild {
     LPNN_MPI(MPI_Allreduce(&step_count, &max_steps, 1, MPI_INT64_T, MPI_MAX, comm_));
     std::vector<std::pair<std::int64_t, std::int64_t>> pending;  // completed samples not yet in the ledger
     auto last_checkpoint = Clock::now();
+    const bool guard_space = writer.storage().compressed();
     for (std::int64_t k = 0; k < max_steps; ++k) {
       const WriteStep step = k < step_count ? steps_[k] : WriteStep{};
+      if (guard_space) check_free_space(writer, step, pending);
       emit_step(writer, step, Emit::Write, k);
       if (step.completes.count() > 0) pending.emplace_back(step.completes.first, step.completes.end);
       rows_done += step.row_end - step.row_begin;
@@ -193,6 +202,36 @@ class PolytopeBuild {
       if (fault_.kind != FaultInjection::Kind::None)
         throw_if_any_failed(comm_, fault_.after_step(rank_, k, writer.temporary_path()), "writing the polytope");
     }
+  }
+
+  // Compressed files grow by an amount known only once written, so nothing reserved their space: each
+  // step first checks that the file system can take the step uncompressed (deflate never grows data by
+  // more than a few bytes per chunk). When it cannot, the samples written so far are recorded and
+  // the build stops, agreed on every rank, with a partial that --resume finishes after space is freed.
+  void check_free_space(PolytopeWriter& writer, const WriteStep& step,
+                        std::vector<std::pair<std::int64_t, std::int64_t>>& pending) {
+    const std::int64_t rows = step.row_end - step.row_begin;
+    const std::int64_t nnz =
+        rows > 0 ? layout_.nnz_before_row(step.row_end) - layout_.nnz_before_row(step.row_begin) : 0;
+    double need[2] = {static_cast<double>(8 * (2 * rows + 2 * nnz + step.column_end - step.column_begin)), 0.0};
+    LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, need, 1, MPI_DOUBLE, MPI_SUM, comm_));
+    need[0] += 4 << 20;  // chunk index and metadata growth
+    if (rank_ == 0) need[1] = static_cast<double>(free_space_bytes(writer.temporary_path()));
+    LPNN_MPI(MPI_Bcast(need, 2, MPI_DOUBLE, 0, comm_));
+    if (need[1] < 0 || need[1] >= need[0]) return;
+    writer.record_samples_done(pending);
+    pending.clear();
+    throw CollectiveError(
+        fmt::format("the output's file system has {} free, but the next write step may need up to {}; free some space",
+                    human_bytes(need[1]), human_bytes(need[0])));
+  }
+
+  // Compressed files: steps of whole samples fill whole chunks (hdf5/format.hpp), so no chunk the
+  // ledger vouches for is ever rewritten by a later step.
+  void align_steps_to_samples() {
+    const std::int64_t rows = layout_.rows_per_sample(), columns = layout_.B;
+    chunk_rows_ = std::max<std::int64_t>(1, chunk_rows_ / rows) * rows;
+    chunk_columns_ = std::max<std::int64_t>(1, chunk_columns_ / columns) * columns;
   }
 
   // Rows from the matrix (assembled) or generated on the fly (streaming), right-hand sides, objective
@@ -227,7 +266,25 @@ class PolytopeBuild {
     StageScope scope(stages_.write, report_.write_seconds);
     writer.write_rows(block_, emit);
     writer.write_rhs(s.row_begin, rhs_, emit);
-    writer.write_objective(s.column_begin, objective_, emit);
+    if (!compressed_) writer.write_objective(s.column_begin, objective_, emit);  // compressed: at the end
+  }
+
+  // Compressed files: /lp/c (the template's costs, no sample data) once every sample is on disk, in
+  // whole chunks, each rank a balanced run of them, a few chunks per write: every chunk written once,
+  // by one rank. A resumed build writes it again in full.
+  void write_objective_chunks(PolytopeWriter& writer) {
+    const std::int64_t chunk = chunk_elements(layout_, "/lp/c"), per_write = 4;
+    const SampleRange mine = SampleRange::of_rank((layout_.cols + chunk - 1) / chunk, rank_, ranks_);
+    std::int64_t writes = (mine.count + per_write - 1) / per_write, max_writes = 0;
+    LPNN_MPI(MPI_Allreduce(&writes, &max_writes, 1, MPI_INT64_T, MPI_MAX, comm_));
+    for (std::int64_t k = 0; k < max_writes; ++k) {
+      const std::int64_t first = mine.first + std::min(k * per_write, mine.count);
+      const std::int64_t last = mine.first + std::min((k + 1) * per_write, mine.count);
+      const std::int64_t begin = std::min(first * chunk, layout_.cols), end = std::min(last * chunk, layout_.cols);
+      run_phase(comm_, "objective", "computing the objective entries",
+                [&] { objective_entries(arch_, layout_, cost_, begin, end, objective_); });
+      writer.write_objective(begin, objective_);
+    }
   }
 
   // An agreed failure after samples were recorded keeps the unfinished file: say how to finish it.
@@ -259,6 +316,7 @@ class PolytopeBuild {
   int rank_ = 0, ranks_ = 1;
   LocalPart part_;
   std::int64_t chunk_rows_ = 1, chunk_columns_ = 1;
+  bool compressed_ = false;  // the file's storage (a resumed build's is the unfinished file's)
   Stages stages_;
   std::vector<double> cost_;
   std::vector<SampleInterval> to_write_, on_disk_;
@@ -267,6 +325,25 @@ class PolytopeBuild {
   CsrBlock<PetscInt> block_;
   std::vector<double> rhs_, objective_;
 };
+
+}  // namespace
+
+namespace {
+
+// A resumed compressed file is read back once: its chunks went through HDF5's chunk index across a
+// crash, and the checksums (of what the file must hold) decide whether it holds it. A file that fails
+// is removed, never left looking complete.
+void verify_resumed(MPI_Comm comm, const std::string& output) {
+  try {
+    verify_polytope_checksums(comm, output);
+  } catch (const CollectiveError& e) {
+    int rank = 0;
+    LPNN_MPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0) std::remove(output.c_str());
+    throw CollectiveError(
+        fmt::format("the resumed build did not verify and was removed ({}); rebuild with --force", e.what()));
+  }
+}
 
 }  // namespace
 
@@ -292,17 +369,24 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
     return report;
   }
   report.resumed = how == BuildStart::Resume;
+  // HDF5 chunks are below 4 GiB, and a compressed file's chunk holds one sample's nonzeros.
+  if (options.storage.compressed() && plan.layout.nnz_per_sample() > (std::int64_t{1} << 28))
+    throw CollectiveError(
+        fmt::format("refused: --compression stores each sample's {} nonzeros in one HDF5 chunk, at most 2^28; use "
+                    "--compression none",
+                    plan.layout.nnz_per_sample()));
   // A resumed build's shares of the remaining samples are not the matrix's row blocks: it streams.
   report.streaming = options.streaming || report.resumed;
 
   PolytopeBuild build(comm, arch, plan, options, report);
   build.compute_template();
   PolytopeWriter writer(comm, options.output, {arch, plan.layout, plan.lipschitz_bmp, plan.lipschitz_numeric},
-                        report.resumed ? WriterMode::Resume : WriterMode::Create);
+                        report.resumed ? WriterMode::Resume : WriterMode::Create, options.storage);
   build.plan_work(writer);
   build.generate_and_assemble();
   build.write(writer);
   build.commit(writer, start);
+  if (report.resumed && writer.storage().compressed()) verify_resumed(comm, options.output);
   return report;
 }
 

@@ -14,6 +14,7 @@ nlohmann::json BuildReport::to_json() const {
       {"nonzeros", layout.nnz},
       {"ranks", ranks},
       {"mode", streaming ? "streaming" : "assembled"},
+      {"storage", storage},
       {"resumed", resumed},
       {"resumed_samples", resumed_samples},
       {"already_complete", already_complete},
@@ -40,11 +41,11 @@ std::string BuildReport::to_text() const {
   if (already_complete)
     return fmt::format("the {} x {} polytope, {} nonzeros, is already complete: nothing to resume\n", layout.rows,
                        layout.cols, layout.nnz);
-  std::string s = fmt::format("built {} x {} polytope, {} nonzeros, on {} rank(s), {} mode\n", layout.rows, layout.cols,
-                              layout.nnz, ranks, streaming ? "streaming" : "assembled");
+  std::string s = fmt::format("built {} x {} polytope, {} nonzeros, on {} rank(s), {} mode, storage {}\n", layout.rows,
+                              layout.cols, layout.nnz, ranks, streaming ? "streaming" : "assembled", storage);
   s += fmt::format("  template {:.3f} s, generate {:.3f} s, assemble {:.3f} s, write {:.3f} s, total {:.3f} s\n",
                    template_seconds, generate_seconds, assemble_seconds, write_seconds, total_seconds);
-  s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} written at {:.1f} MB/s\n",
+  s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} (uncompressed) written at {:.1f} MB/s\n",
                    j["nonzeros_per_second_per_rank"].get<double>(), human_bytes(static_cast<double>(bytes_written)),
                    j["write_mb_per_second"].get<double>());
   s += fmt::format("  write = H5Dwrite {:.3f} s + sync {:.3f} s ({:.1f} MB/s) + CRC-32 {:.3f} s + the rest\n",

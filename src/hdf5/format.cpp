@@ -1,5 +1,10 @@
 #include "lpnn/hdf5/format.hpp"
 
+#include <algorithm>
+#include <charconv>
+
+#include "lpnn/util/error.hpp"
+
 namespace lpnn {
 
 std::vector<DatasetSpec> polytope_datasets(const PolytopeLayout& l) {
@@ -12,6 +17,39 @@ std::vector<DatasetSpec> polytope_datasets(const PolytopeLayout& l) {
           {"/grids/param", H5T_IEEE_F64LE, l.grid.param},
           {"/grids/input", H5T_IEEE_F64LE, l.grid.input},
           {"/grids/output", H5T_IEEE_F64LE, l.grid.output}};
+}
+
+std::string StorageOptions::to_string() const {
+  return compressed() ? "deflate:" + std::to_string(deflate_level) : "none";
+}
+
+StorageOptions StorageOptions::parse(const std::string& text) {
+  StorageOptions storage;
+  if (text == "none") return storage;
+  if (text == "deflate") {
+    storage.deflate_level = 1;
+    return storage;
+  }
+  const std::string prefix = "deflate:";
+  int level = 0;
+  const char* end = text.data() + text.size();
+  if (text.rfind(prefix, 0) == 0) {
+    const auto [ptr, ec] = std::from_chars(text.data() + prefix.size(), end, level);
+    if (ec == std::errc() && ptr == end && level >= 1 && level <= 9) {
+      storage.deflate_level = level;
+      return storage;
+    }
+  }
+  fail("--compression {}: expected none, deflate or deflate:LEVEL with LEVEL in 1..9", text);
+}
+
+std::int64_t chunk_elements(const PolytopeLayout& layout, const std::string& dataset) {
+  constexpr std::int64_t target = std::int64_t{1} << 20;  // 8 MiB of 8-byte elements
+  if (dataset == "/A/ir" || dataset == "/A/data") return layout.nnz_per_sample();
+  if (dataset == "/A/jc" || dataset == "/lp/b") return layout.rows_per_sample();
+  if (dataset == "/lp/c") return std::max<std::int64_t>(1, std::min(layout.cols, target));
+  if (dataset == "/template/cost") return std::max<std::int64_t>(1, std::min(layout.B, target));
+  return 0;
 }
 
 void write_polytope_attributes(hid_t file, const PolytopeMetadata& meta) {

@@ -145,8 +145,9 @@ std::int64_t element_count(const std::vector<std::int64_t>& extent, const std::s
   return count;
 }
 
-Handle open_parallel(MPI_Comm comm, const std::string& path, bool create) {
+Handle open_parallel(MPI_Comm comm, const std::string& path, bool create, bool format_v110) {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
+  if (format_v110) check(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "H5Pset_libver_bounds");
   check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
   // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
   check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");

@@ -30,6 +30,9 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
     if (!ours)
       fail("the unfinished build {} is not an lpnn polytope of format version {}; {}", partial_, kPolytopeFormatVersion,
            how);
+    // A resumed build continues in the storage the unfinished file was created with.
+    storage_ = H5Aexists(file_, "storage") > 0 ? StorageOptions::parse(h5::read_string_attribute(file_, "storage"))
+                                               : StorageOptions{};
     if (!h5::exists(file_, kLedger))
       fail("the unfinished build {} has no {} ledger (it was interrupted while being created); {}", partial_, kLedger,
            how);

@@ -19,19 +19,23 @@ namespace {
 
 // An upper bound of the file size the writer produces: datasets, the padding of the 1 MiB alignment of
 // large datasets, and metadata (object headers, attributes with the spec).
-std::int64_t file_bytes_bound(const PolytopeMetadata& meta) {
+std::int64_t file_bytes_bound(const PolytopeMetadata& meta, bool compressed) {
   std::int64_t padding = 0;
   for (const DatasetSpec& d : polytope_datasets(meta.layout))
     if (d.size >= (1 << 17)) padding += 1 << 20;  // 8-byte elements: at least 1 MiB
   const std::int64_t metadata = (256 << 10) + 2 * static_cast<std::int64_t>(meta.arch.to_json().dump().size());
   const std::int64_t ledger = meta.layout.D + (meta.layout.D >= (1 << 20) ? (1 << 20) : 0);  // uint8[D], aligned
+  // Compressed sizes are unknown before the data: the metadata is reserved now, and each write step
+  // checks the free space for its uncompressed bytes first (the build's space guard).
+  if (compressed) return metadata + ledger + (1 << 20);
   return checked_add(polytope_file_bytes(meta.layout), padding + metadata + ledger, "the file size");
 }
 
 }  // namespace
 
-PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta, WriterMode mode)
-    : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout) {
+PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta, WriterMode mode,
+                               StorageOptions storage)
+    : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout), storage_(storage) {
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
   if (mode == WriterMode::Resume) {
@@ -64,6 +68,23 @@ void PolytopeWriter::close_agreed() {
   file_.close();
 }
 
+h5::Handle PolytopeWriter::dataset_creation(const std::string& dataset) const {
+  h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+  const std::int64_t chunk = storage_.compressed() ? chunk_elements(layout_, dataset) : 0;
+  if (chunk == 0) {
+    // Every element is written exactly once, so fill values would only double the I/O.
+    h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    return dcpl;
+  }
+  // Shuffle groups the bytes of equal significance (the column indices' high bytes, the values' ±1
+  // exponent bytes) into long runs that deflate then stores in a few bits each.
+  const hsize_t dims = static_cast<hsize_t>(chunk);
+  h5::check(H5Pset_chunk(dcpl, 1, &dims), "H5Pset_chunk");
+  h5::check(H5Pset_shuffle(dcpl), "H5Pset_shuffle");
+  h5::check(H5Pset_deflate(dcpl, static_cast<unsigned>(storage_.deflate_level)), "H5Pset_deflate");
+  return dcpl;
+}
+
 void PolytopeWriter::write_grids() {
   // Grids are tiny: rank 0 writes them, the others take part with empty selections.
   const GridSpec& g = layout_.grid;
@@ -84,7 +105,7 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
   std::string error;
   if (rank_ == 0)
     error = capture_failure([&] {
-      const std::string reserved = reserve_file_space(partial_, file_bytes_bound(meta), true);
+      const std::string reserved = reserve_file_space(partial_, file_bytes_bound(meta, storage_.compressed()), true);
       if (!reserved.empty()) throw Error(reserved);
     });
   throw_if_root_failed(comm_, error);
@@ -94,24 +115,24 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
   throw_if_root_failed(comm_, error);
 
   // 2. Create the file, its groups, datasets and attributes (collective metadata operations).
-  run_phase(comm_, "create", "creating " + partial_, [&] { file_ = h5::open_parallel(comm_, partial_, true); });
+  run_phase(comm_, "create", "creating " + partial_,
+            [&] { file_ = h5::open_parallel(comm_, partial_, true, storage_.compressed()); });
   run_phase(comm_, "datasets", "creating the datasets of " + partial_, [&] {
     transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
     h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
     for (const char* group : {"/A", "/lp", "/template", "/grids", "/provenance", "/build"})
       h5::Handle(H5Gcreate2(file_, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
                  std::string("creating group ") + group);
-    // Every element is written exactly once, so fill values would only double the I/O.
-    h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
-    h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
     std::vector<DatasetSpec> specs = polytope_datasets(layout_);
     specs.push_back({kLedger, H5T_STD_U8LE, layout_.D});
     for (const DatasetSpec& d : specs) {
       const hsize_t size = static_cast<hsize_t>(d.size);
       h5::Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+      const h5::Handle dcpl = dataset_creation(d.name);
       h5::Handle(H5Dcreate2(file_, d.name.c_str(), d.file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
                  std::string("creating dataset ") + d.name);
     }
+    h5::write_attribute(file_, "storage", storage_.to_string());
     {
       h5::Handle a(H5Gopen2(file_, "/A", H5P_DEFAULT), H5Gclose, "opening /A");
       h5::write_attribute(a, "MATLAB_sparse", layout_.cols);
@@ -122,14 +143,17 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
   // 3. The datasets are allocated now (parallel HDF5 allocates early): reserve the exact end of the
   // file, so that the close never has to extend it and, where fallocate works, no write runs out of
   // space.
-  run_phase(comm_, "reserve", "reserving space for " + partial_, [&] {
-    // H5Fget_filesize is max(end of file, end of allocation); H5Fget_eoa wants a SWMR-capable driver.
-    hsize_t eoa = 0;
-    if (H5Fget_filesize(file_, &eoa) < 0) fail("HDF5: H5Fget_filesize failed");
-    if (rank_ != 0) return;
-    const std::string reserved = reserve_file_space(partial_, static_cast<std::int64_t>(eoa), false);
-    if (!reserved.empty()) throw Error(reserved);
-  });
+  // Compressed datasets are allocated chunk by chunk as they are written: the build's space guard
+  // checks each write step instead.
+  if (!storage_.compressed())
+    run_phase(comm_, "reserve", "reserving space for " + partial_, [&] {
+      // H5Fget_filesize is max(end of file, end of allocation); H5Fget_eoa wants a SWMR-capable driver.
+      hsize_t eoa = 0;
+      if (H5Fget_filesize(file_, &eoa) < 0) fail("HDF5: H5Fget_filesize failed");
+      if (rank_ != 0) return;
+      const std::string reserved = reserve_file_space(partial_, static_cast<std::int64_t>(eoa), false);
+      if (!reserved.empty()) throw Error(reserved);
+    });
 
   // 4. An empty ledger (no sample done), then every piece of metadata to disk: from here on only raw
   // data is written until commit(), so a build killed at any moment leaves a file HDF5 can reopen.

@@ -27,7 +27,7 @@ namespace {
 
 // Everything the command line says.
 struct Arguments {
-  std::string arch_path, output, budget;
+  std::string arch_path, output, budget, compression = "none";
   std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
   double epsilon = 0, checkpoint = 30;
   int plan_ranks = 0;
@@ -60,6 +60,10 @@ Arguments parse(int argc, char** argv) {
   app.add_flag("--streaming", a.streaming, "write rows in bounded chunks without assembling the PETSc matrix");
   app.add_option("--chunk-nonzeros", a.chunk, "nonzeros per rank per write (and per generated block when streaming)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--compression", a.compression,
+                 "none (contiguous) or deflate[:LEVEL] (chunked, shuffle + deflate, LEVEL 1-9, default 1); "
+                 "MatLoad and h5py read both")
+      ->capture_default_str();
   app.add_flag("--progress", a.progress, "show progress with ETA on stderr even when it is not a terminal");
   app.footer("PETSc options (e.g. -log_view) go after --petsc.");
   g->excludes(gp)->excludes(gi)->excludes(go);
@@ -109,6 +113,7 @@ lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch
   request.ranks = a.plan_ranks > 0 ? a.plan_ranks : ranks;
   request.streaming = a.streaming;
   request.chunk_nonzeros = a.chunk;
+  request.compressed = lpnn::StorageOptions::parse(a.compression).compressed();
   if (!a.budget.empty()) request.memory_budget = lpnn::tool::parse_bytes(a.budget, "--memory-budget");
   request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
   if (a.plan_ranks <= 0) add_this_machine(a, request);  // a plan for this very run
@@ -124,6 +129,7 @@ int build(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& 
   options.streaming = a.streaming;
   options.chunk_nonzeros = a.chunk;
   options.progress = a.progress || isatty(STDERR_FILENO);
+  options.storage = lpnn::StorageOptions::parse(a.compression);
   const lpnn::BuildReport report = lpnn::build_polytope(MPI_COMM_WORLD, arch, plan, options);
   if (!lpnn::tool::is_root()) return 0;
   if (a.json) {

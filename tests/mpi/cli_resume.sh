@@ -19,6 +19,9 @@
 #   5. refusals and no-ops: an unfinished build without --resume; --resume with another D or spec;
 #      --resume of a finished output (nothing to do, exit 0); --force discards an unfinished build.
 #
+#   With LPNN_TEST_COMPRESSION=deflate[:L] every build is compressed: the same cases, the full disk
+#   then stopped by the build's space guard before the first write step.
+#
 # Usage: cli_resume.sh MPIEXEC RANKS LPNN_BUILD LPNN_INFO PYTHON WORKDIR (root variables set by ctest)
 source "$(dirname "${BASH_SOURCE[0]}")/cli_common.sh" "$@"
 
@@ -28,7 +31,7 @@ cat > xor.json <<'EOF'
 {"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
  "bias": true, "loss": "squared"}
 EOF
-poly=(--arch xor.json --samples 40 --grid 2)
+poly=(--arch xor.json --samples 40 --grid 2 --compression "${LPNN_TEST_COMPRESSION:-none}")
 small=(--chunk-nonzeros 5000 --checkpoint-seconds 0)
 case $P in 1) Q=2 ;; 2) Q=4 ;; *) Q=2 ;; esac
 victim=$((P - 1))
@@ -66,30 +69,36 @@ import numpy as np
 part, ref = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 M, B = int(ref.attrs["parameter_grid_points"]), int(ref.attrs["bag_size"])
 claimed = np.nonzero(part["/build/samples_done"][:] == 1)[0]
+storage = part.attrs.get("storage", b"none")
+storage = storage.decode() if isinstance(storage, bytes) else str(storage)
 for d in claimed:
     r0, r1 = d * (1 + M), (d + 1) * (1 + M)
     n0, n1 = ref["A/jc"][r0], ref["A/jc"][r1]
-    pieces = [("A/jc", r0, r1), ("A/ir", n0, n1), ("A/data", n0, n1), ("lp/b", r0, r1), ("lp/c", M + d * B, M + (d + 1) * B)]
+    pieces = [("A/jc", r0, r1), ("A/ir", n0, n1), ("A/data", n0, n1), ("lp/b", r0, r1)]
+    if storage == "none":  # a compressed file writes /lp/c (the template's costs) once all samples are on disk
+        pieces.append(("lp/c", M + d * B, M + (d + 1) * B))
     for name, lo, hi in pieces:
         if not np.array_equal(part[name][lo:hi], ref[name][lo:hi]):
             sys.exit(f"sample {d} is claimed but its {name}[{lo}:{hi}] differs from the clean build")
-print(f"{len(claimed)} claimed samples equal the clean build in /A/jc, /A/ir, /A/data, /lp/b, /lp/c")
+names = "/A/jc, /A/ir, /A/data, /lp/b" + (", /lp/c" if storage == "none" else "")
+print(f"{len(claimed)} claimed samples equal the clean build in {names}")
 PY
   then ok "$1: $(cat claims.log)"
   else fail "$1: $(cat claims.log)"; fi
 }
-# interrupted LABEL FILE STATUS SECONDS: the run failed promptly, nothing under the final name, a
-# partial build with some but not all of the 40 samples.
+# interrupted LABEL FILE STATUS SECONDS [MOST]: the run failed promptly, nothing under the final name,
+# a partial build with some but not all of the 40 samples (at most MOST: 40 where the kill may land
+# after the last sample but before the commit).
 interrupted() {
-  local label=$1 file=$2 status=$3 seconds=$4
+  local label=$1 file=$2 status=$3 seconds=$4 most=${5:-39}
   [ "$status" = 0 ] && fail "$label: exit status 0"
   [ "$seconds" -le 60 ] && ok "$label: the run stopped $seconds s after the fault (exit $status)" ||
     fail "$label: the run took $seconds s to stop"
   [ -e "$file" ] && fail "$label: $file exists"
   local done
   done=$(samples_done ".$file.partial")
-  if [ "$done" -gt 0 ] && [ "$done" -lt 40 ]; then ok "$label: the ledger records $done of 40 samples on disk"
-  else fail "$label: the ledger records $done samples (expected 1..39)"; fi
+  if [ "$done" -gt 0 ] && [ "$done" -le "$most" ]; then ok "$label: the ledger records $done of 40 samples on disk"
+  else fail "$label: the ledger records $done samples (expected 1..$most)"; fi
   check_claims "$label" ".$file.partial"
   if on 1 "$INFO" ".$file.partial" > info.log 2>&1; then fail "$label: lpnn-info accepts the unfinished build"
   else ok "$label: lpnn-info refuses the unfinished build: $(grep -m1 'error' info.log)"; fi
@@ -125,7 +134,7 @@ if [ -n "$target" ] && kill -KILL "$target" 2> /dev/null; then
   if [ -e outside.h5 ]; then
     echo "skip outside kill: the build finished before the kill landed (exit $status)"
   else
-    interrupted "one of $P rank(s) killed from outside" outside.h5 $status $((SECONDS - start))
+    interrupted "one of $P rank(s) killed from outside" outside.h5 $status $((SECONDS - start)) 40
     resume "killed from outside" "$P" outside.h5
   fi
 else
@@ -148,10 +157,13 @@ resume "failed write" "$P" failed.h5
 # 3b. Ledger updates every 20 ms over small steps (about 660 / P steps per rank; the fault comes at
 # 85%): each update records the samples of several steps. Where the machine is so fast that no update
 # happened before the fault, skip.
+# Compressed builds write whole samples per step (40 / P steps per rank): the fault comes at 85% of those.
+fault_step=$((560 / P))
+[ "${LPNN_TEST_COMPRESSION:-none}" = none ] || fault_step=$((34 / P))
 on "$P" "$BUILD" "${poly[@]}" -o batched.h5 --streaming --chunk-nonzeros 500 --checkpoint-seconds 0.02 \
-  --petsc -lpnn_fault error -lpnn_fault_rank "$victim" -lpnn_fault_step $((560 / P)) > batched.log 2>&1
+  --petsc -lpnn_fault error -lpnn_fault_rank "$victim" -lpnn_fault_step $fault_step > batched.log 2>&1
 batched=$(samples_done .batched.h5.partial)
-if [ -e batched.h5 ]; then fail "batched ledger: the build did not fail at step $((560 / P))"; cat batched.log
+if [ -e batched.h5 ]; then fail "batched ledger: the build did not fail at step $fault_step"; cat batched.log
 elif [ "$batched" -le 0 ]; then echo "skip batched ledger: no ledger update before the fault (ledger $batched)"
 else
   check_claims "batched ledger ($batched samples)" .batched.h5.partial
@@ -181,13 +193,16 @@ if mount -t tmpfs -o size=6m tmpfs disk 2> /dev/null; then
 else
   echo "skip full disk on tmpfs: cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN)"
 fi
-# The file-size limit is set inside each rank, with shared memory off (see cli_bad_input.sh).
+# The file-size limit is set inside each rank, with shared memory off (see cli_bad_input.sh). Below
+# what the writer reserves first: the whole file uncompressed, its metadata (about 1.3 MiB) compressed.
+limit_kb=2048
+[ "${LPNN_TEST_COMPRESSION:-none}" = none ] || limit_kb=1024
 env OMPI_MCA_btl=self,tcp timeout -s KILL 300 "$MPIEXEC" -n "$P" --oversubscribe \
-  sh -c 'ulimit -f 2048 && exec "$@"' sh "$BUILD" "${poly[@]}" -o limited.h5 > limited.log 2>&1
+  sh -c "ulimit -f $limit_kb && exec \"\$@\"" sh "$BUILD" "${poly[@]}" -o limited.h5 > limited.log 2>&1
 status=$?
 if [ $status -ge 1 ] && [ $status -le 123 ] && grep -q "file-size limit" limited.log && [ ! -e limited.h5 ] &&
    [ ! -e .limited.h5.partial ]; then
-  ok "file-size limit of 2 MiB: exit $status, no file left, $(grep -m1 -o 'cannot reserve.*' limited.log | cut -c1-90)"
+  ok "file-size limit of $limit_kb KiB: exit $status, no file left, $(grep -m1 -o 'cannot reserve.*' limited.log | cut -c1-90)"
 else fail "file-size limit: exit $status"; ls -la; cat limited.log; fi
 on "$P" "$BUILD" "${poly[@]}" -o limited.h5 --resume > limited.log 2>&1 && grep -q "wrote limited.h5" limited.log &&
   ok "file-size limit: without it, --resume (nothing to resume) builds the polytope" ||

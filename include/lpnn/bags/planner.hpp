@@ -26,6 +26,9 @@ struct BuildRequest {
   std::optional<double> node_memory;
   int ranks_per_node = 1;
   std::optional<double> disk_free;
+  // A compressed file's size is known only once written: the disk check then happens at every write
+  // step of the build (its space guard), not in the plan.
+  bool compressed = false;
 };
 
 struct Plan {

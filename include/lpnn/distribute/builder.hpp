@@ -11,6 +11,7 @@
 
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/bags/planner.hpp"
+#include "lpnn/hdf5/format.hpp"
 #include "lpnn/util/petsc.hpp"
 
 namespace lpnn {
@@ -23,6 +24,7 @@ struct BuildOptions {
   std::int64_t chunk_nonzeros = 1 << 24;  // per rank per write
   double checkpoint_seconds = 30;         // at most this long between ledger updates (0: every step)
   bool progress = false;                  // rank 0 prints progress with ETA to stderr
+  StorageOptions storage;                 // none, or deflate (hdf5/format.hpp); --resume keeps the file's
 };
 
 struct BuildReport {
@@ -36,6 +38,7 @@ struct BuildReport {
   PetscLogDouble assembly_mallocs = 0;
   std::int64_t resumed_samples = 0;  // samples a resumed build found on disk
   bool resumed = false, already_complete = false;
+  std::string storage = "none";  // as written (a resumed build keeps its file's)
   nlohmann::json to_json() const;
   std::string to_text() const;
 };

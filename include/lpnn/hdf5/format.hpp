@@ -17,6 +17,15 @@
 // whose rows, right-hand sides and objective entries are on disk (written after an fsync of them).
 // `lpnn-build --resume` reads it to finish a crashed or killed build; commit() removes it.
 //
+// Storage: contiguous and uncompressed (`none`), or `deflate[:LEVEL]`: the bulk datasets chunked with
+// HDF5's shuffle + deflate filters, which every HDF5 build has, so MatLoad and h5py read the file
+// unchanged. A chunk of /A/jc, /A/ir, /A/data or /lp/b is exactly one sample (every sample has the same
+// number of rows and nonzeros), so write steps of whole samples write every chunk once, whole: no
+// chunk the ledger vouches for is ever rewritten, and HDF5 never frees (and reuses) space a flushed
+// chunk index still points to. /lp/c and /template/cost, which follow from the template alone, take
+// 1 Mi-entry chunks and are written once all samples are on disk (a compressed partial's ledger covers
+// /A and /lp/b). Checksums cover the logical bytes whatever the storage. Root attribute `storage`.
+//
 // A file is complete only when it carries complete = 1; the writer works under a temporary name and
 // renames after every rank has finished, so a crashed build never leaves a file that looks complete.
 #pragma once
@@ -50,6 +59,20 @@ struct DatasetSpec {
   hid_t file_type;
   std::int64_t size;
 };
+
+// How the bulk datasets are stored: deflate_level 0 = contiguous, uncompressed; 1..9 = chunked,
+// shuffle + deflate at that level.
+struct StorageOptions {
+  int deflate_level = 0;
+  bool compressed() const { return deflate_level > 0; }
+  std::string to_string() const;  // "none" or "deflate:L"
+  // "none", "deflate" (level 1) or "deflate:L" with L in 1..9; throws lpnn::Error naming the option.
+  static StorageOptions parse(const std::string& text);
+};
+
+// The chunk length (elements) of `dataset` in a compressed file; 0 for datasets stored contiguously
+// (the grids): one sample's share for the per-sample datasets, 1 Mi entries for /lp/c and the template.
+std::int64_t chunk_elements(const PolytopeLayout& layout, const std::string& dataset);
 
 // Every dataset of a complete polytope file, in the order they are created.
 std::vector<DatasetSpec> polytope_datasets(const PolytopeLayout& layout);

@@ -60,6 +60,8 @@ template <typename T>
 hid_t native_type();
 
 // Opens (or creates, truncating) `path` for parallel I/O through MPI-IO on `comm`. Collective.
-Handle open_parallel(MPI_Comm comm, const std::string& path, bool create);
+// `format_v110`: create with HDF5 1.10's file format, whose fixed-array chunk index is written in place
+// (no B-tree splits that move the entries of chunks already on disk); readers need HDF5 >= 1.10.
+Handle open_parallel(MPI_Comm comm, const std::string& path, bool create, bool format_v110 = false);
 
 }  // namespace lpnn::h5

@@ -36,7 +36,7 @@ enum class Emit { Write, ChecksumOnly };
 class PolytopeWriter {
  public:
   PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta,
-                 WriterMode mode = WriterMode::Create);
+                 WriterMode mode = WriterMode::Create, StorageOptions storage = {});
   ~PolytopeWriter();
   PolytopeWriter(const PolytopeWriter&) = delete;
   PolytopeWriter& operator=(const PolytopeWriter&) = delete;
@@ -64,11 +64,14 @@ class PolytopeWriter {
   };
   const Seconds& seconds() const { return seconds_; }
   const std::string& temporary_path() const { return partial_; }
+  // The storage in use: the requested one, or, when resuming, the unfinished file's own.
+  const StorageOptions& storage() const { return storage_; }
 
  private:
   void create(const PolytopeMetadata& meta);
   void open_for_resume(const PolytopeMetadata& meta);
   void write_grids();
+  h5::Handle dataset_creation(const std::string& dataset) const;  // layout, chunks and filters
   void write_provenance(const nlohmann::json& provenance);
   void close_agreed();  // collective: closes the file if every rank has it open, else gives it up
   void write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count, const void* data,
@@ -80,6 +83,7 @@ class PolytopeWriter {
   int rank_ = 0;
   std::string path_, partial_;
   PolytopeLayout layout_;
+  StorageOptions storage_;
   h5::Handle file_;
   h5::Handle transfer_;  // collective MPI-IO transfer property list
   bool committed_ = false, resumable_ = false;

@@ -19,6 +19,10 @@ void write_file_replacing(const std::string& path, std::string_view content, con
 // creates the name in between.
 int create_exclusively(const std::string& path);
 
+// Bytes an unprivileged writer may still use on the file system holding `path` (statvfs's f_bavail);
+// -1 when it cannot be told (no such directory, a pseudo file system reporting no blocks).
+std::int64_t free_space_bytes(const std::string& path);
+
 // True when `path` is a symbolic link (dangling or not).
 bool is_symlink(const std::string& path);
 
