@@ -46,6 +46,7 @@
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/solve/face.hpp"
 #include "lpnn/solve/grid_search.hpp"
+#include "lpnn/solve/load.hpp"
 #include "lpnn/solve/lp.hpp"
 #include "lpnn/solve/model.hpp"
 #include "lpnn/solve/solver.hpp"

@@ -1,7 +1,5 @@
 #include "lpnn/solve/trainer.hpp"
 
-#include <petscviewerhdf5.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,6 +13,7 @@
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/solve/grid_search.hpp"
+#include "lpnn/solve/load.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
@@ -49,31 +48,18 @@ struct FaceLpData {
 
 FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
                         std::span<const double> cost_template, std::span<const double> x_costs) {
+  // A and b from the file, as load_polytope loads them; c is then overwritten by the face's objective.
+  Polytope loaded;
+  load_lp_objects(comm, options.polytope, meta.layout, loaded);
   FaceLpData lp;
-  lp.A = load_constraint_matrix(comm, options.polytope, meta.layout);
-  LPNN_PETSC(MatCreateVecs(lp.A, lp.c.out(), lp.b.out()));
+  lp.A = std::move(loaded.A);
+  lp.b = std::move(loaded.b);
+  lp.c = std::move(loaded.c);
   LPNN_PETSC(VecDuplicate(lp.c, lp.upper.out()));
   LPNN_PETSC(VecDuplicate(lp.c, lp.lower.out()));
   LPNN_PETSC(VecSet(lp.lower, 0.0));
-  {
-    // The right-hand sides come from the file (/lp/b), like the matrix.
-    OwnedViewer viewer;
-    LPNN_PETSC(PetscViewerHDF5Open(comm, options.polytope.c_str(), FILE_MODE_READ, viewer.out()));
-    LPNN_PETSC(PetscViewerHDF5PushGroup(viewer, "/lp"));
-    LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(lp.b.get()), "b"));
-    LPNN_PETSC(VecLoad(lp.b, viewer));
-    LPNN_PETSC(PetscViewerHDF5PopGroup(viewer));
-  }
-  const FaceObjective objective = FaceObjective::make(options.face, cost_template, x_costs);
-  PetscInt first = 0, last = 0;
-  LPNN_PETSC(VecGetOwnershipRange(lp.c, &first, &last));
-  PetscScalar *cost, *up;
-  LPNN_PETSC(VecGetArray(lp.c, &cost));
-  LPNN_PETSC(VecGetArray(lp.upper, &up));
-  objective.columns(meta.layout, face, cost_template, x_costs, first, {cost, static_cast<std::size_t>(last - first)},
-                    {up, static_cast<std::size_t>(last - first)});
-  LPNN_PETSC(VecRestoreArray(lp.c, &cost));
-  LPNN_PETSC(VecRestoreArray(lp.upper, &up));
+  fill_face_columns(meta.layout, face, FaceObjective::make(options.face, cost_template, x_costs), cost_template,
+                    x_costs, lp.c, lp.upper);
   return lp;
 }
 
