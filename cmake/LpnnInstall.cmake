@@ -9,7 +9,7 @@ install(TARGETS lpnn EXPORT lpnnTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBD
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/lpnn DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp")
-install(TARGETS lpnn-build lpnn-info lpnn-train lpnn-predict RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS lpnn-build lpnn-info lpnn-train lpnn-predict lpnn-export RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(EXPORT lpnnTargets NAMESPACE lpnn:: DESTINATION ${LPNN_INSTALL_CMAKEDIR})
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/lpnnConfig.cmake.in

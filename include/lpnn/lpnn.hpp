@@ -49,5 +49,6 @@
 #include "lpnn/solve/load.hpp"
 #include "lpnn/solve/lp.hpp"
 #include "lpnn/solve/model.hpp"
+#include "lpnn/solve/mps.hpp"
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/solve/trainer.hpp"

@@ -11,7 +11,7 @@ prefix=$WORK/prefix
 
 # 1. Install (no rebuild: ctest runs after the build).
 "$CMAKE" --install "$LPNN_BUILD_DIR" --prefix "$prefix" >install.log
-for f in bin/lpnn-build bin/lpnn-info bin/lpnn-train include/lpnn/lpnn.hpp lib/liblpnn.a \
+for f in bin/lpnn-build bin/lpnn-info bin/lpnn-train bin/lpnn-export include/lpnn/lpnn.hpp lib/liblpnn.a \
   lib/cmake/lpnn/lpnnConfig.cmake lib/cmake/lpnn/lpnnTargets.cmake lib/pkgconfig/lpnn.pc; do
   [[ -e $prefix/$f ]] || { echo "not installed: $f"; exit 1; }
 done
