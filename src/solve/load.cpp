@@ -7,6 +7,7 @@
 #include "lpnn/hdf5/checksum.hpp"
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
 
@@ -39,15 +40,21 @@ Polytope load_polytope(MPI_Comm comm, const std::string& path, const LoadOptions
   Polytope p;
   p.path = path;
   // 1. Metadata, sizes and the memory plan, on every rank alone, then agreed (as lpnn-info).
-  run_phase(comm, "metadata", "reading the metadata of " + path, [&] {
+  run_logged_phase(comm, "metadata", "reading the metadata of " + path, [&] {
     p.meta = read_polytope_metadata(path);
     const LoadPlan plan =
         plan_matrix_load(p.meta.layout, ranks, static_cast<int>(sizeof(PetscInt)), options.memory_budget);
     if (!plan.refusal.empty()) fail("refused: {}", plan.refusal);
   });
   // 2. Checksums in parallel (throws the same CollectiveError everywhere on damage).
-  if (options.verify_checksums) verify_polytope_checksums(comm, path);
+  if (options.verify_checksums) {  // its own agreement; in a stage for -log_view
+    double seconds = 0.0;
+    const StageScope stage(log_stage("lpnn: checksums"), seconds);
+    verify_polytope_checksums(comm, path);
+  }
   // 3. A, b, c. MatLoad's own failures are PETSc errors raised on every rank alike.
+  double seconds = 0.0;
+  const StageScope stage(log_stage("lpnn: load"), seconds);
   load_lp_objects(comm, path, p.meta.layout, p);
   return p;
 }
@@ -86,8 +93,8 @@ FaceLp load_face(const Polytope& polytope, const Dataset& data, FaceMode mode) {
   f.mode = mode;
   // 1. The data's grid points and the cost template, rank-locally, then agreed.
   FaceInputs in;
-  run_phase(comm, "face", "forming the face of " + data.origin,
-            [&] { in = prepare_face(polytope.meta, polytope.path, data); });
+  run_logged_phase(comm, "face", "forming the face of " + data.origin,
+                   [&] { in = prepare_face(polytope.meta, polytope.path, data); });
   f.face = std::move(in.face);
   const std::vector<double>& cost_template = in.cost_template;
   const std::vector<double>& x_costs = in.x_costs;

@@ -15,6 +15,7 @@
 #include "lpnn/solve/grid_search.hpp"
 #include "lpnn/solve/load.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
@@ -69,12 +70,12 @@ FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
 LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, const PolytopeLayout& layout,
                                  const FaceLpData& data) {
   LinearProgram lp;
-  run_phase(comm, "gather", "gathering the LP on rank 0",
-            [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper); });
+  run_logged_phase(comm, "gather", "gathering the LP on rank 0",
+                   [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper); });
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LpOutcome outcome;
-  run_phase(comm, "solve", "solving the LP with Clp", [&] {
+  run_logged_phase(comm, "solve", "solving the LP with Clp", [&] {
     if (rank == 0) outcome.solution = solve_with_clp(lp, options.clp_tolerance);
   });
   LpSolution& solution = outcome.solution;
@@ -100,11 +101,11 @@ LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, con
 LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
                         std::span<const double> cost_template, std::span<const double> x_costs) {
   FaceLpData data;
-  run_phase(comm, "load", "loading the LP of " + options.polytope,
-            [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
+  run_logged_phase(comm, "load", "loading the LP of " + options.polytope,
+                   [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
   if (options.solver == LpSolverKind::Clp) return solve_with_clp_on_root(comm, options, meta.layout, data);
   LpOutcome outcome;
-  run_phase(comm, "solve", "solving the LP with PDHG", [&] {
+  run_logged_phase(comm, "solve", "solving the LP with PDHG", [&] {
     outcome.solution = solve_with_pdhg(data.A, data.b, data.c, data.upper, options.pdhg, meta.layout.M);
   });
   outcome.x_weights = std::move(outcome.solution.x);
@@ -151,7 +152,7 @@ struct MethodOutcome {
 MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face) {
   const PolytopeLayout& layout = meta.layout;
   std::vector<double> cost_template, x_costs;
-  run_phase(comm, "read", "reading the cost template of " + options.polytope, [&] {
+  run_logged_phase(comm, "read", "reading the cost template of " + options.polytope, [&] {
     cost_template = read_double_dataset(options.polytope, "/template/cost");
     x_costs.resize(static_cast<std::size_t>(layout.M));
     compute_regularizer_costs(meta.arch, layout, 0, x_costs);
@@ -178,8 +179,8 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
   MethodOutcome result;
   if (options.method == TrainMethod::GridSearch) {
     GridSearchResult search;
-    run_phase(comm, "solve", "searching the parameter grid",
-              [&] { search = grid_search(comm, meta.arch, meta.layout.grid, data); });
+    run_logged_phase(comm, "solve", "searching the parameter grid",
+                     [&] { search = grid_search(comm, meta.arch, meta.layout.grid, data); });
     result.grid_point_index = search.best_point;
     result.solver_report = {{"name", "grid"}, {"evaluations", search.evaluations}, {"seconds", search.seconds}};
     return result;
@@ -189,7 +190,7 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   AdamResult adam;
   result.parameters.resize(static_cast<std::size_t>(meta.arch.parameters()));
-  run_phase(comm, "solve", "training with Adam", [&] {
+  run_logged_phase(comm, "solve", "training with Adam", [&] {
     if (rank != 0) return;
     adam = train_adam(meta.arch, data, options.adam);
     result.parameters = adam.best_parameters;
@@ -210,8 +211,8 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
 void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta,
                            const Dataset& data, double lp_objective, double achieved, nlohmann::json& losses) {
   GridSearchResult oracle;
-  run_phase(comm, "verify", "searching the parameter grid for --verify",
-            [&] { oracle = grid_search(comm, meta.arch, meta.layout.grid, data); });
+  run_logged_phase(comm, "verify", "searching the parameter grid for --verify",
+                   [&] { oracle = grid_search(comm, meta.arch, meta.layout.grid, data); });
   const double tolerance = verification_tolerance(options, oracle.objective);
   losses["oracle_objective"] = oracle.objective;
   if (!std::isnan(lp_objective) && std::fabs(lp_objective - oracle.objective) > tolerance)
@@ -238,7 +239,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
   // 1. The polytope's metadata and the data set, checked against each other. Each step reads files
   // on every rank alone, so a failure may be one rank's: each is agreed on before what follows.
   PolytopeMetadata meta;
-  run_phase(comm, "metadata", "reading the metadata of " + options.polytope, [&] {
+  run_logged_phase(comm, "metadata", "reading the metadata of " + options.polytope, [&] {
     meta = read_polytope_metadata(options.polytope);
     if (options.method == TrainMethod::Lp) {  // only the LP loads /A
       const LoadPlan load =
@@ -247,13 +248,17 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
     }
   });
   const PolytopeLayout& layout = meta.layout;
-  if (options.verify_checksums) verify_polytope_checksums(comm, options.polytope);
+  if (options.verify_checksums) {  // its own agreement; in a stage for -log_view
+    double seconds = 0.0;
+    const StageScope stage(log_stage("lpnn: checksums"), seconds);
+    verify_polytope_checksums(comm, options.polytope);
+  }
   Dataset data;
   Model model;
   model.arch = meta.arch;
   model.grid = layout.grid;
   std::optional<Face> face_of_data;
-  run_phase(comm, "face", "reading " + options.data + " and forming its face", [&] {
+  run_logged_phase(comm, "face", "reading " + options.data + " and forming its face", [&] {
     data = read_dataset(options.data, layout.n, layout.m);
     if (options.scale_minmax) {
       model.scaling = MinMaxScaling::fit(data);
