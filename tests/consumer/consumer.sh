@@ -3,7 +3,7 @@
 # (tests/consumer, nothing but find_package(lpnn)) configured and built against it, and also compiled
 # with the installed pkg-config file alone; run at 1 and 2 ranks on a polytope built by the installed
 # lpnn-build. Its sizes must equal lpnn-info's, its face must free exactly M + D'·M + (D − D')·B columns
-# and a vertex of the face must satisfy A x = b.
+# and a vertex of the face must satisfy A x = b; bad files and data are refused with lpnn's message.
 # Environment (set by CMake): LPNN_BUILD_DIR SOURCE MPIEXEC PYTHON CMAKE WORK.
 set -euo pipefail
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
@@ -62,4 +62,20 @@ import json, sys
 v = [json.load(open(n + ".json"))["face"]["vertex_objective"] for n in ["cmake-np1", "cmake-np2", "pc-np1", "pc-np2"]]
 assert max(v) - min(v) < 1e-12, v
 '
+# 6. load_polytope and load_face refuse bad input with lpnn's message on every rank, and a non-zero exit.
+refused() {  # refused MESSAGE-PART ARGS...
+  local part=$1
+  shift
+  if timeout 120 "$MPIEXEC" -n 2 --oversubscribe cbuild/lpnn-consumer "$@" >refused.out 2>refused.err; then
+    echo "lpnn-consumer accepted $*"
+    exit 1
+  fi
+  grep -q -- "$part" refused.err || { echo "lpnn-consumer $*: wrong message"; cat refused.err; exit 1; }
+}
+refused "not an lpnn polytope file" id11.csv
+printf 'x1,x2,y\n0.1,0.2,0.3\n' >wide.csv
+refused "inputs" id11.h5 wide.csv
+printf 'x,y\n0.1,0.2\n0.1,0.2\n0.1,0.2\n0.1,0.2\n0.1,0.2\n0.1,0.2\n' >many.csv
+refused "at most D = 5" id11.h5 many.csv
+echo "refusals: a non-polytope file, data of the wrong width, more samples than D: ok"
 echo "consumer.install: installed package, find_package and pkg-config consumers agree with lpnn-info"
