@@ -77,6 +77,26 @@ assert {"obj", "conv_0", "conv_5", "cons_5_511"} <= row_names and {"X_0", "X_511
 assert all(re.fullmatch(r"obj|conv_\d+|cons_\d+_\d+", r) for r in row_names)
 assert all(re.fullmatch(r"X_\d+|lam_\d+_\d+", c) for c in col_names)
 print(f"names: {rows} rows (conv_d, cons_d_a), {cols} columns (X_a, lam_d_j), {nnz} nonzeros")
+# The file's block_structure attribute, and the MPS entries respecting it: a bag's column meets only its
+# own block's rows, a linking column X only consistency rows (no linking rows).
+bs = json.loads(f.attrs["block_structure"])
+M, B, D = (int(f.attrs[k]) for k in ("parameter_grid_points", "bag_size", "samples"))
+assert (bs["linking_columns"], bs["linking_rows"], bs["blocks"], bs["first_block_row"], bs["rows_per_block"],
+        bs["first_block_column"], bs["columns_per_block"]) == ([0, M], 0, D, 0, 1 + M, M, B), bs
+section = None
+for line in open("full.mps"):
+    if not line.startswith(" "):
+        section = line.split()[0]
+        continue
+    if section != "COLUMNS": continue
+    col, row = line.split()[:2]
+    if row == "obj": continue
+    if col.startswith("lam_"):
+        d = col.split("_")[1]
+        assert row == f"conv_{d}" or row.startswith(f"cons_{d}_"), (col, row)
+    else:
+        assert row.startswith("cons_") and row.endswith("_" + col.split("_")[1]), (col, row)
+print(f"block_structure: X linking {M} columns, {D} blocks of {1 + M} rows x {B} columns; MPS entries agree")
 P
 
 # 4. Memory stays at one bag: D = 200 (28 MB of CSR) exports in about the peak RSS of D = 6. (Measured
