@@ -38,7 +38,12 @@ class MpsSink {
     if (gzip_) {
       sync_fd_ = ::dup(fd_);  // gzclose closes fd_; the copy lets commit() sync the file after it
       gz_ = sync_fd_ < 0 ? nullptr : gzdopen(fd_, "wb6");
-      if (gz_ == nullptr) fail("cannot start gzip compression of {}", path);
+      if (gz_ == nullptr) {  // a throwing constructor runs no destructor: clean up here
+        for (int fd : {fd_, sync_fd_})
+          if (fd >= 0) ::close(fd);
+        ::unlink(temporary_.c_str());
+        fail("cannot start gzip compression of {}", path);
+      }
       fd_ = -1;
     }
   }

@@ -41,6 +41,11 @@ for data in "$EXAMPLES/xor.csv" noisy.csv; do
   close "$name face: lpnn-train LP vs grid search" "$lp" "$grid"
 done
 
+# The penalty form of the last face (BMP's Farkas objective, no fixed columns) has the same optimum.
+run 1 "$EXPORT" -p xor.h5 -d noisy.csv --face penalty --mps penalty.mps >/dev/null
+if grep -q " FX " penalty.mps; then echo "the penalty face fixes columns"; exit 1; fi
+close "noisy face, penalty objective: glpsol vs grid search" "$(glpk_objective penalty.mps)" "$grid"
+
 # 2. The full LP (penalty-free, as stored) against its closed form from the file: each bag picks its
 #    cheapest template point for the common X = e_a, so optimum = min_a (x_cost[a] + Σ_d min_st c[λ^d(a, st)]).
 run 1 "$EXPORT" -p xor.h5 --mps full.mps.gz --json >full.json
