@@ -30,6 +30,9 @@ void load_lp_vector(MPI_Comm comm, const std::string& path, const char* name, Ve
 void load_lp_objects(MPI_Comm comm, const std::string& path, const PolytopeLayout& layout, Polytope& out) {
   out.A = load_constraint_matrix(comm, path, layout);
   LPNN_PETSC(MatCreateVecs(out.A, out.c.out(), out.b.out()));
+  // The matrix's vector type by default; -vec_type from the options database last.
+  LPNN_PETSC(VecSetFromOptions(out.c));
+  LPNN_PETSC(VecSetFromOptions(out.b));
   load_lp_vector(comm, path, "b", out.b);
   load_lp_vector(comm, path, "c", out.c);
 }

@@ -3,6 +3,7 @@
 //
 //   mpirun -n 2 lpnn-consumer poly.h5              sizes of A, b, c
 //   mpirun -n 2 lpnn-consumer poly.h5 train.csv    and the face: free columns, a feasible point's residual
+//   ... -mat_type aijperm -vec_type mpi            PETSc options reach the loaded objects
 #include <cmath>
 #include <iostream>
 #include <lpnn/lpnn.hpp>
@@ -53,6 +54,14 @@ std::pair<double, double> vertex_check(const lpnn::Polytope& p, const lpnn::Face
   return {residual, objective};
 }
 
+// The PETSc type name of a Mat or Vec (-mat_type, -vec_type).
+template <typename Object>
+std::string object_type(Object object) {
+  const char* type = nullptr;
+  LPNN_PETSC(PetscObjectGetType(reinterpret_cast<PetscObject>(object), &type));
+  return type;
+}
+
 int run(int argc, char** argv) {
   MPI_Comm comm = PETSC_COMM_WORLD;
   lpnn::Polytope p = lpnn::load_polytope(comm, argv[1]);
@@ -76,8 +85,10 @@ int run(int argc, char** argv) {
                      {"samples", p.layout().D},
                      {"M", p.layout().M},
                      {"B", p.layout().B},
-                     {"petsc_int_bytes", sizeof(PetscInt)}};
-  if (argc > 2) {
+                     {"petsc_int_bytes", sizeof(PetscInt)},
+                     {"mat_type", object_type(p.A.get())},
+                     {"vec_type", object_type(p.b.get())}};
+  if (argc > 2 && argv[2][0] != '-') {  // PETSc options (-mat_type ...) stay in argv
     const lpnn::Dataset data = lpnn::read_dataset(argv[2], p.layout().n, p.layout().m);
     const lpnn::FaceLp f = lpnn::load_face(p, data);
     const auto [residual, objective] = vertex_check(p, f);
@@ -97,7 +108,7 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (PetscInitialize(&argc, &argv, nullptr, nullptr) != 0) return 1;
   int code = 0;
-  if (argc < 2) {
+  if (argc < 2 || argv[1][0] == '-') {
     std::cerr << "usage: lpnn-consumer POLYTOPE.h5 [DATA.csv]\n";
     code = 2;
   } else {

@@ -62,6 +62,17 @@ import json, sys
 v = [json.load(open(n + ".json"))["face"]["vertex_objective"] for n in ["cmake-np1", "cmake-np2", "pc-np1", "pc-np2"]]
 assert max(v) - min(v) < 1e-12, v
 '
+# PETSc's options reach the loaded objects: the types by default, and as -mat_type/-vec_type ask.
+timeout 120 "$MPIEXEC" -n 1 cbuild/lpnn-consumer id11.h5 -mat_type aijperm -vec_type mpi >options.json
+"$PYTHON" -c '
+import json
+d, o = json.load(open("cmake-np1.json")), json.load(open("options.json"))
+assert (d["mat_type"], d["vec_type"]) == ("seqaij", "seq"), d
+assert (o["mat_type"], o["vec_type"]) == ("seqaijperm", "mpi"), o
+assert o["nonzeros"] == d["nonzeros"] and o["b_sum"] == d["b_sum"]
+print("options: seqaij/seq by default, seqaijperm/mpi with -mat_type aijperm -vec_type mpi")
+'
+
 # 6. load_polytope and load_face refuse bad input with lpnn's message on every rank, and a non-zero exit.
 refused() {  # refused MESSAGE-PART ARGS...
   local part=$1
