@@ -21,6 +21,14 @@ install(FILES ${PROJECT_BINARY_DIR}/lpnnConfig.cmake ${PROJECT_BINARY_DIR}/lpnnC
 
 # pkg-config: relocatable (${pcfiledir}), since `cmake --install --prefix` picks the prefix after configuring.
 file(RELATIVE_PATH LPNN_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
-set(LPNN_PC_REQUIRES "ompi-cxx ${LPNN_PETSC_MODULE} hdf5-openmpi clp zlib fmt nlohmann_json")
+# MPI's own pkg-config module where it has one (Open MPI: ompi-cxx; MPICH: mpich); else compile with mpicxx.
+set(LPNN_PC_MPI "")
+foreach(module ompi-cxx mpich)
+  pkg_check_modules(LPNN_PC_MPI_${module} QUIET ${module})
+  if(LPNN_PC_MPI_${module}_FOUND AND NOT LPNN_PC_MPI)
+    set(LPNN_PC_MPI ${module})
+  endif()
+endforeach()
+set(LPNN_PC_REQUIRES "${LPNN_PC_MPI} ${LPNN_PETSC_MODULE} hdf5-openmpi clp zlib fmt nlohmann_json")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/lpnn.pc.in ${PROJECT_BINARY_DIR}/lpnn.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/lpnn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
