@@ -12,15 +12,19 @@ bin=${LPNN_BUILD_DIR:-$here/build}/bin
 out=${LPNN_OUT_DIR:-${LPNN_BUILD_DIR:-$here/build}/default-run}
 mkdir -p "$out"
 [[ $(id -u) -eq 0 ]] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# 2 ranks through jobs/launcher.sh (LPNN_LAUNCHER, ...); a one-core machine needs --oversubscribe for them.
+(($(nproc) < 2)) && export LPNN_OVERSUBSCRIBE=${LPNN_OVERSUBSCRIBE:-1}
+source "$here/jobs/launcher.sh"
+lpnn_launcher 2
 
 echo "== 1. size plan"
 "$bin/lpnn-build" --plan --arch "$here/jobs/examples/xor.json" --samples 4 --grid 3 --ranks 2
 echo "== 2. build the polytope on 2 ranks"
-mpirun -n 2 --oversubscribe "$bin/lpnn-build" --arch "$here/jobs/examples/xor.json" --samples 4 --grid 3 \
+"${MPI[@]}" "$bin/lpnn-build" --arch "$here/jobs/examples/xor.json" --samples 4 --grid 3 \
   -o "$out/xor.h5" --force
 "$bin/lpnn-info" "$out/xor.h5"
 echo "== 3. train on jobs/examples/xor.csv (Clp, verified against exhaustive grid search)"
-mpirun -n 2 --oversubscribe "$bin/lpnn-train" --polytope "$out/xor.h5" --data "$here/jobs/examples/xor.csv" \
+"${MPI[@]}" "$bin/lpnn-train" --polytope "$out/xor.h5" --data "$here/jobs/examples/xor.csv" \
   -o "$out/xor-model.json" --verify
 echo "== 4. predict with the trained network"
 "$bin/lpnn-predict" --model "$out/xor-model.json" --data "$here/jobs/examples/xor.csv"

@@ -65,6 +65,20 @@ void write_polytope_attributes(hid_t file, const PolytopeMetadata& meta) {
     h5::write_attribute(file, "grid_" + group.key(), group.value().get<std::int64_t>());
   h5::write_attribute(file, "lipschitz_bmp", meta.lipschitz_bmp);
   h5::write_attribute(file, "lipschitz_numeric", meta.lipschitz_numeric);
+  // Block-angular structure for structure-exploiting solvers (PIPS-IPM++ and the like): linking columns
+  // X, no linking rows, one block per sample. Block d: rows first_block_row + d·rows_per_block (that many),
+  // columns first_block_column + d·columns_per_block (that many). Derivable from the sizes; recorded so
+  // that a reader need not know lpnn's layout.
+  const PolytopeLayout& l = meta.layout;
+  const nlohmann::json blocks{{"kind", "block-angular: linking columns, one block per sample"},
+                              {"linking_columns", nlohmann::json::array({0, l.M})},
+                              {"linking_rows", 0},
+                              {"blocks", l.D},
+                              {"first_block_row", 0},
+                              {"rows_per_block", l.rows_per_sample()},
+                              {"first_block_column", l.M},
+                              {"columns_per_block", l.B}};
+  h5::write_attribute(file, "block_structure", blocks.dump());
   h5::write_attribute(file, "complete", std::int64_t{0});
 }
 

@@ -1,5 +1,8 @@
 #include "lpnn/hdf5/handles.hpp"
 
+#include <petscsys.h>
+
+#include <array>
 #include <limits>
 #include <vector>
 
@@ -145,10 +148,47 @@ std::int64_t element_count(const std::vector<std::int64_t>& extent, const std::s
   return count;
 }
 
+namespace {
+
+// MPI-IO hints from PETSc's options database, -lpnn_mpiio_hints key=value[,key=value...] (e.g.
+// striping_factor=8,romio_cb_write=enable on Lustre): the file system's tuning is the site's, not lpnn's.
+class MpiIoHints {
+ public:
+  MpiIoHints() {
+    std::array<char*, 32> items{};
+    PetscInt count = static_cast<PetscInt>(items.size());
+    PetscBool set = PETSC_FALSE;
+    if (PetscOptionsGetStringArray(nullptr, nullptr, "-lpnn_mpiio_hints", items.data(), &count, &set) != 0)
+      fail("-lpnn_mpiio_hints: cannot read the option (at most {} key=value items)", items.size());
+    std::vector<std::string> pairs(items.begin(), items.begin() + (set ? count : 0));
+    for (PetscInt k = 0; k < (set ? count : 0); ++k) (void)PetscFree(items[k]);
+    if (pairs.empty()) return;
+    MPI_Info_create(&info_);
+    for (const std::string& pair : pairs) {
+      const std::size_t eq = pair.find('=');
+      if (eq == 0 || eq == std::string::npos || eq + 1 == pair.size())
+        fail("-lpnn_mpiio_hints: \"{}\" is not key=value (e.g. -lpnn_mpiio_hints romio_cb_write=enable)", pair);
+      MPI_Info_set(info_, pair.substr(0, eq).c_str(), pair.substr(eq + 1).c_str());
+    }
+  }
+  ~MpiIoHints() {
+    if (info_ != MPI_INFO_NULL) MPI_Info_free(&info_);
+  }
+  MpiIoHints(const MpiIoHints&) = delete;
+  MpiIoHints& operator=(const MpiIoHints&) = delete;
+  MPI_Info get() const { return info_; }
+
+ private:
+  MPI_Info info_ = MPI_INFO_NULL;
+};
+
+}  // namespace
+
 Handle open_parallel(MPI_Comm comm, const std::string& path, bool create, bool format_v110) {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
   if (format_v110) check(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), "H5Pset_libver_bounds");
-  check(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+  const MpiIoHints hints;  // H5Pset_fapl_mpio copies the info
+  check(H5Pset_fapl_mpio(fapl, comm, hints.get()), "H5Pset_fapl_mpio");
   // Large datasets start on 1 MiB boundaries: the MPI-IO layer writes whole stripes/pages.
   check(H5Pset_alignment(fapl, 1 << 20, 1 << 20), "H5Pset_alignment");
   const hid_t file =

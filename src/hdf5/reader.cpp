@@ -92,7 +92,10 @@ OwnedMat load_constraint_matrix(MPI_Comm comm, const std::string& path, const Po
   OwnedMat A;
   LPNN_PETSC(MatCreate(comm, A.out()));
   LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(A.get()), "A"));
+  // AIJ by default; the options database last, so that -mat_type (another AIJ-family storage with an
+  // HDF5 MatLoad, e.g. aijperm or aijsell) and other -mat_ options apply as in any PETSc program.
   LPNN_PETSC(MatSetType(A, MATAIJ));
+  LPNN_PETSC(MatSetFromOptions(A));
   if (const PetscErrorCode code = MatLoad(A, viewer)) {
     // A failed MatLoad may be this rank's alone: closing the viewer (H5Fclose, collective) would wait
     // for peers still inside MatLoad. Leave both to the process's end.

@@ -332,6 +332,20 @@ class Pdhg {
 
 }  // namespace
 
+void PdhgOptions::set_from_options() {
+  PetscReal t = tolerance;
+  PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every);
+  PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE;
+  LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_tolerance", &t, nullptr));
+  LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_max_it", &it, nullptr));
+  LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_check_every", &every, nullptr));
+  LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_verbose", &v, nullptr));
+  tolerance = t;
+  max_iterations = it;
+  check_every = every;
+  verbose = v == PETSC_TRUE;
+}
+
 LpSolution solve_with_pdhg(Mat A, Vec b, Vec c, Vec upper, const PdhgOptions& options, std::int64_t keep) {
   if (options.tolerance <= 0) fail("the PDHG tolerance must be positive, got {}", options.tolerance);
   if (options.check_every < 1) fail("the PDHG check interval must be at least 1");

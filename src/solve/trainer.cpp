@@ -1,7 +1,5 @@
 #include "lpnn/solve/trainer.hpp"
 
-#include <petscviewerhdf5.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,7 +13,9 @@
 #include "lpnn/hdf5/reader.hpp"
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/solve/grid_search.hpp"
+#include "lpnn/solve/load.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
@@ -50,31 +50,18 @@ struct FaceLpData {
 
 FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
                         std::span<const double> cost_template, std::span<const double> x_costs) {
+  // A and b from the file, as load_polytope loads them; c is then overwritten by the face's objective.
+  Polytope loaded;
+  load_lp_objects(comm, options.polytope, meta.layout, loaded);
   FaceLpData lp;
-  lp.A = load_constraint_matrix(comm, options.polytope, meta.layout);
-  LPNN_PETSC(MatCreateVecs(lp.A, lp.c.out(), lp.b.out()));
+  lp.A = std::move(loaded.A);
+  lp.b = std::move(loaded.b);
+  lp.c = std::move(loaded.c);
   LPNN_PETSC(VecDuplicate(lp.c, lp.upper.out()));
   LPNN_PETSC(VecDuplicate(lp.c, lp.lower.out()));
   LPNN_PETSC(VecSet(lp.lower, 0.0));
-  {
-    // The right-hand sides come from the file (/lp/b), like the matrix.
-    OwnedViewer viewer;
-    LPNN_PETSC(PetscViewerHDF5Open(comm, options.polytope.c_str(), FILE_MODE_READ, viewer.out()));
-    LPNN_PETSC(PetscViewerHDF5PushGroup(viewer, "/lp"));
-    LPNN_PETSC(PetscObjectSetName(reinterpret_cast<PetscObject>(lp.b.get()), "b"));
-    LPNN_PETSC(VecLoad(lp.b, viewer));
-    LPNN_PETSC(PetscViewerHDF5PopGroup(viewer));
-  }
-  const FaceObjective objective = FaceObjective::make(options.face, cost_template, x_costs);
-  PetscInt first = 0, last = 0;
-  LPNN_PETSC(VecGetOwnershipRange(lp.c, &first, &last));
-  PetscScalar *cost, *up;
-  LPNN_PETSC(VecGetArray(lp.c, &cost));
-  LPNN_PETSC(VecGetArray(lp.upper, &up));
-  objective.columns(meta.layout, face, cost_template, x_costs, first, {cost, static_cast<std::size_t>(last - first)},
-                    {up, static_cast<std::size_t>(last - first)});
-  LPNN_PETSC(VecRestoreArray(lp.c, &cost));
-  LPNN_PETSC(VecRestoreArray(lp.upper, &up));
+  fill_face_columns(meta.layout, face, FaceObjective::make(options.face, cost_template, x_costs), cost_template,
+                    x_costs, lp.c, lp.upper);
   return lp;
 }
 
@@ -85,12 +72,12 @@ FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
 LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, const PolytopeLayout& layout,
                                  const FaceLpData& data) {
   LinearProgram lp;
-  run_phase(comm, "gather", "gathering the LP on rank 0",
-            [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper, true); });
+  run_logged_phase(comm, "gather", "gathering the LP on rank 0",
+                   [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper, true); });
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LpOutcome outcome;
-  run_phase(comm, "solve", "solving the LP with Clp", [&] {
+  run_logged_phase(comm, "solve", "solving the LP with Clp", [&] {
     if (rank == 0) outcome.solution = solve_with_clp(lp, options.clp_tolerance);
   });
   LpSolution& solution = outcome.solution;
@@ -123,11 +110,11 @@ LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, con
 LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
                         std::span<const double> cost_template, std::span<const double> x_costs) {
   FaceLpData data;
-  run_phase(comm, "load", "loading the LP of " + options.polytope,
-            [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
+  run_logged_phase(comm, "load", "loading the LP of " + options.polytope,
+                   [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
   if (options.solver == LpSolverKind::Clp) return solve_with_clp_on_root(comm, options, meta.layout, data);
   LpOutcome outcome;
-  run_phase(comm, "solve", "solving the LP with PDHG", [&] {
+  run_logged_phase(comm, "solve", "solving the LP with PDHG", [&] {
     outcome.solution = solve_with_pdhg(data.A, data.b, data.c, data.upper, options.pdhg, meta.layout.M);
   });
   outcome.x_weights = std::move(outcome.solution.x);
@@ -174,7 +161,7 @@ struct MethodOutcome {
 MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face) {
   const PolytopeLayout& layout = meta.layout;
   std::vector<double> cost_template, x_costs;
-  run_phase(comm, "read", "reading the cost template of " + options.polytope, [&] {
+  run_logged_phase(comm, "read", "reading the cost template of " + options.polytope, [&] {
     cost_template = read_double_dataset(options.polytope, "/template/cost");
     x_costs.resize(static_cast<std::size_t>(layout.M));
     compute_regularizer_costs(meta.arch, layout, 0, x_costs);
@@ -201,8 +188,8 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
   MethodOutcome result;
   if (options.method == TrainMethod::GridSearch) {
     GridSearchResult search;
-    run_phase(comm, "solve", "searching the parameter grid",
-              [&] { search = grid_search(comm, meta.arch, meta.layout.grid, data); });
+    run_logged_phase(comm, "solve", "searching the parameter grid",
+                     [&] { search = grid_search(comm, meta.arch, meta.layout.grid, data); });
     result.grid_point_index = search.best_point;
     result.solver_report = {{"name", "grid"}, {"evaluations", search.evaluations}, {"seconds", search.seconds}};
     return result;
@@ -212,7 +199,7 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   AdamResult adam;
   result.parameters.resize(static_cast<std::size_t>(meta.arch.parameters()));
-  run_phase(comm, "solve", "training with Adam", [&] {
+  run_logged_phase(comm, "solve", "training with Adam", [&] {
     if (rank != 0) return;
     adam = train_adam(meta.arch, data, options.adam);
     result.parameters = adam.best_parameters;
@@ -235,8 +222,8 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
 void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta,
                            const Dataset& data, double lp_objective, double achieved, nlohmann::json& losses) {
   GridSearchResult oracle;
-  run_phase(comm, "verify", "searching the parameter grid for --verify",
-            [&] { oracle = grid_search(comm, meta.arch, meta.layout.grid, data); });
+  run_logged_phase(comm, "verify", "searching the parameter grid for --verify",
+                   [&] { oracle = grid_search(comm, meta.arch, meta.layout.grid, data); });
   const double tolerance = verification_tolerance(options, oracle.objective);
   losses["oracle_objective"] = oracle.objective;
   if (!std::isnan(lp_objective) && std::fabs(lp_objective - oracle.objective) > tolerance)
@@ -263,7 +250,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
   // 1. The polytope's metadata and the data set, checked against each other. Each step reads files
   // on every rank alone, so a failure may be one rank's: each is agreed on before what follows.
   PolytopeMetadata meta;
-  run_phase(comm, "metadata", "reading the metadata of " + options.polytope, [&] {
+  run_logged_phase(comm, "metadata", "reading the metadata of " + options.polytope, [&] {
     meta = read_polytope_metadata(options.polytope);
     if (options.method == TrainMethod::Lp) {  // only the LP loads /A
       const LoadPlan load =
@@ -272,13 +259,17 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
     }
   });
   const PolytopeLayout& layout = meta.layout;
-  if (options.verify_checksums) verify_polytope_checksums(comm, options.polytope);
+  if (options.verify_checksums) {  // its own agreement; in a stage for -log_view
+    double seconds = 0.0;
+    const StageScope stage(log_stage("lpnn: checksums"), seconds);
+    verify_polytope_checksums(comm, options.polytope);
+  }
   Dataset data;
   Model model;
   model.arch = meta.arch;
   model.grid = layout.grid;
   std::optional<Face> face_of_data;
-  run_phase(comm, "face", "reading " + options.data + " and forming its face", [&] {
+  run_logged_phase(comm, "face", "reading " + options.data + " and forming its face", [&] {
     data = read_dataset(options.data, layout.n, layout.m);
     if (options.scale_minmax) {
       model.scaling = MinMaxScaling::fit(data);

@@ -46,11 +46,15 @@ int main(int argc, char** argv) {
     // 2. MatLoad on this run's ranks.
     PetscInt rows = 0, cols = 0;
     MatInfo info{};
+    std::string mat_type;  // AIJ unless -mat_type says otherwise
     if (!no_load) {
       lpnn::run_phase(MPI_COMM_WORLD, "load", "loading /A of " + path, [&] {
         lpnn::OwnedMat A = lpnn::load_constraint_matrix(MPI_COMM_WORLD, path, l);
         LPNN_PETSC(MatGetSize(A, &rows, &cols));
         LPNN_PETSC(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
+        MatType type = nullptr;
+        LPNN_PETSC(MatGetType(A, &type));
+        mat_type = type;
       });
       if (static_cast<std::int64_t>(info.nz_used) != l.nnz)
         throw lpnn::CollectiveError(fmt::format("{}: MatLoad found {} nonzeros, the layout says {}", path,
@@ -65,7 +69,9 @@ int main(int argc, char** argv) {
               {"lipschitz_bmp", meta.lipschitz_bmp},
               {"lipschitz_numeric", meta.lipschitz_numeric}});
     if (verify) j["checksums"] = "verified";
-    if (!no_load) j["matload"] = {{"ranks", ranks}, {"rows", rows}, {"columns", cols}, {"nonzeros", info.nz_used}};
+    if (!no_load)
+      j["matload"] = {
+          {"ranks", ranks}, {"rows", rows}, {"columns", cols}, {"nonzeros", info.nz_used}, {"type", mat_type}};
     if (json) {
       std::cout << j.dump(2) << std::endl;
       return 0;
@@ -80,8 +86,8 @@ int main(int argc, char** argv) {
     if (verify)
       std::cout << fmt::format("  checksums   CRC-32 of all {} datasets verified\n", lpnn::polytope_datasets(l).size());
     if (!no_load)
-      std::cout << fmt::format("  MatLoad     ok on {} rank(s): {} x {}, {} nonzeros\n", ranks, rows, cols,
-                               static_cast<std::int64_t>(info.nz_used));
+      std::cout << fmt::format("  MatLoad     ok on {} rank(s): {} x {}, {} nonzeros ({})\n", ranks, rows, cols,
+                               static_cast<std::int64_t>(info.nz_used), mat_type);
     return 0;
   });
 }

@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
     std::string budget;
     app.add_option("--memory-budget", budget, "refuse to load a matrix needing more memory per rank (e.g. 8G)");
     app.add_flag("--json", json, "print the model summary as JSON");
-    app.footer("PETSc options (e.g. -log_view) go after --petsc.");
+    app.footer(
+        "PETSc options go after --petsc: -log_view (a stage per phase), -mat_type (the loaded matrix's storage),\n"
+        "-lpnn_pdhg_tolerance, -lpnn_pdhg_max_it, -lpnn_pdhg_check_every, -lpnn_pdhg_verbose (override the flags).");
     lpnn::tool::parse_arguments(app, ac, av);
     options.method = method == "lp"     ? lpnn::TrainMethod::Lp
                      : method == "grid" ? lpnn::TrainMethod::GridSearch
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
     options.face = face == "bounds" ? lpnn::FaceMode::Bounds : lpnn::FaceMode::Penalty;
     options.scale_minmax = scale == "minmax";
     options.verify_checksums = !skip_checksums;
+    options.pdhg.set_from_options();  // -lpnn_pdhg_* after --petsc win over the flags above
 
     // 2. Refuse an unwritable output before any work; train() agrees on each of its phases.
     lpnn::run_phase(MPI_COMM_WORLD, "output", "checking the options and the output " + output, [&] {

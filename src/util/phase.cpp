@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 
 namespace lpnn {
@@ -110,6 +111,12 @@ void run_phase(MPI_Comm comm, std::string_view key, const std::string& what, con
   if (PhaseFault::current().kind != PhaseFault::Kind::None) throw_if_any_failed(comm, error, what);
   error = capture_failure(body);
   throw_if_any_failed(comm, error, what);
+}
+
+void run_logged_phase(MPI_Comm comm, std::string_view key, const std::string& what, const std::function<void()>& body) {
+  double seconds = 0.0;
+  const StageScope stage(log_stage(("lpnn: " + std::string(key)).c_str()), seconds);
+  run_phase(comm, key, what, body);
 }
 
 }  // namespace lpnn

@@ -145,4 +145,35 @@ TEST(PolytopeWriter, AbandonedWriteLeavesNoFileAndIncompleteFilesAreRefused) {
   EXPECT_HAS(message, "incomplete");
 }
 
+// -lpnn_mpiio_hints from PETSc's options database reach the MPI-IO file access properties HDF5 opens
+// the parallel file with (what it hands to MPI_File_open).
+TEST(PolytopeWriter, MpiIoHintsFromTheOptionsDatabaseReachTheFile) {
+  struct OptionGuard {  // the database outlives this test: leave it as it was, whatever fails
+    OptionGuard() { PetscOptionsSetValue(nullptr, "-lpnn_mpiio_hints", "cb_buffer_size=3145728,lpnn_test_hint=yes"); }
+    ~OptionGuard() { PetscOptionsClearValue(nullptr, "-lpnn_mpiio_hints"); }
+  } guard;
+  TempDir dir;
+  const std::string path = dir.file("hinted.h5");
+  std::string buffer_size, custom;
+  {
+    lpnn::h5::Handle file = lpnn::h5::open_parallel(MPI_COMM_WORLD, path, true);
+    lpnn::h5::Handle fapl(H5Fget_access_plist(file), H5Pclose, "H5Fget_access_plist");
+    MPI_Comm comm = MPI_COMM_NULL;
+    MPI_Info info = MPI_INFO_NULL;
+    ASSERT_GE(H5Pget_fapl_mpio(fapl, &comm, &info), 0);
+    char value[MPI_MAX_INFO_VAL + 1] = {};
+    int found = 0;
+    if (info != MPI_INFO_NULL) {
+      MPI_Info_get(info, "cb_buffer_size", MPI_MAX_INFO_VAL, value, &found);
+      if (found) buffer_size = value;
+      MPI_Info_get(info, "lpnn_test_hint", MPI_MAX_INFO_VAL, value, &found);
+      if (found) custom = value;
+      MPI_Info_free(&info);
+    }
+    if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+  }
+  EXPECT_EQ(buffer_size, "3145728");
+  EXPECT_EQ(custom, "yes");
+}
+
 }  // namespace

@@ -166,6 +166,11 @@ check "summary log reports the table" log_has "lpnn-sweep-$SUMMARY.out" "sweep.s
 check "overcommitted build job $OVER ($((NCPU + 2)) tasks on $NCPU CPUs) COMPLETED with ExitCode=0:0" \
     completed_ok "$OVER"
 check "overcommitted build log shows $((NCPU + 2)) tasks" log_has "lpnn-over-$OVER.out" "$((NCPU + 2)) task(s)"
+# MpiDefault=none here, so jobs/launcher.sh picks mpirun, which takes its slots from the allocation:
+# no --oversubscribe unless asked for.
+launched_plainly() { log_has "$1" "launcher: mpirun -n $2" && ! log_has "$1" "--oversubscribe"; }
+check "overcommitted build launched with 'mpirun -n $((NCPU + 2))', no --oversubscribe" \
+    launched_plainly "lpnn-over-$OVER.out" "$((NCPU + 2))"
 
 check "bad-spec build job $BAD recorded as FAILED with a non-zero exit code" failed_nonzero "$BAD"
 check "bad-spec build log explains the failure" log_has "lpnn-bad-$BAD.out" "build.sbatch: FAILED: lpnn-build exited with status"

@@ -10,7 +10,8 @@
 //   /template/cost   float64[B]       the cost template c[j]
 //   /grids/param, /grids/input, /grids/output   float64[K] grid values
 //   every dataset    attribute crc32: zlib CRC-32 of its stored bytes (verify_polytope_checksums)
-//   root attributes  format, format_version, complete, spec (JSON), samples, grid_*, sizes, Lipschitz
+//   root attributes  format, format_version, complete, spec (JSON), samples, grid_*, sizes, Lipschitz,
+//                    block_structure (JSON: linking columns X, one block of rows and columns per sample)
 //   /provenance      attributes: lpnn_version, ranks, mode, created_utc, build_seconds, resumed_samples
 //
 // While a build runs, its temporary file also holds /build/samples_done (uint8[D]): 1 for every sample

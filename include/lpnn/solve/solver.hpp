@@ -38,6 +38,11 @@ struct PdhgOptions {
   std::int64_t max_iterations = 200000;
   std::int64_t check_every = 64;  // residuals and restart test frequency
   bool verbose = false;           // rank 0 prints the residual history to stderr
+
+  // PETSc's options database over these values (called after the command line's own flags, so that
+  // the database wins as PETSc's *SetFromOptions do): -lpnn_pdhg_tolerance, -lpnn_pdhg_max_it,
+  // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose. Throws lpnn::Error for a malformed value.
+  void set_from_options();
 };
 
 // Collective on A's communicator. lower is 0; upper entries are 0 or +inf. `keep`: how many leading

@@ -42,6 +42,11 @@ std::string capture_failure(const std::function<void()>& body);
 void run_phase(MPI_Comm comm, std::string_view key, const std::string& what, const std::function<void()>& body,
                std::int64_t step = -1);
 
+// run_phase inside the PETSc log stage "lpnn: KEY", so that -log_view shows each phase of training and
+// loading (load, checksums, face, solve, ...) beside the build's stages (template, generate, assemble,
+// write). Keys must differ from the build's stage names: a stage pushed inside itself counts twice.
+void run_logged_phase(MPI_Comm comm, std::string_view key, const std::string& what, const std::function<void()>& body);
+
 // Test-only fault injection through the PETSc options database:
 //   -lpnn_fault error|oom|unagreed|stranded -lpnn_fault_rank R -lpnn_fault_phase KEY [-lpnn_fault_step S]
 // error: rank R throws lpnn::Error at the start of phase KEY (step S of a stepped phase); oom: throws
