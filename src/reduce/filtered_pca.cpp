@@ -111,14 +111,14 @@ std::vector<int> cells_of(const RowMatrix& xw, const Eigen::MatrixXd& u, int& ce
 
 // One step: statistics in the current cells on the residual, eigen-decomposition, directions above
 // the floor appended to `u` (at most `room`).
-ReduceStep find_directions(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw, const Filters& both,
-                           std::int64_t real_filters, const ReduceOptions& options, std::int64_t room,
-                           Eigen::MatrixXd& u, std::vector<double>& kept_eigenvalues) {
+ReduceStep find_directions(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw, const Eigen::MatrixXd& second,
+                           const Filters& both, std::int64_t real_filters, const ReduceOptions& options,
+                           std::int64_t room, Eigen::MatrixXd& u, std::vector<double>& kept_eigenvalues) {
   const std::int64_t d = data.inputs;
   ReduceStep step;
   int cells = 1;
   const std::vector<int> cell = cells_of(xw, u, cells);
-  const std::vector<Eigen::MatrixXd> m = filtered_moments(comm, data, xw, cell, cells, both);
+  const std::vector<Eigen::MatrixXd> m = filtered_moments(comm, data, xw, cell, cells, both, second);
   const Eigen::MatrixXd q = Eigen::MatrixXd::Identity(d, d) - u * u.transpose();
   Eigen::MatrixXd a = Eigen::MatrixXd::Zero(d, d), null = Eigen::MatrixXd::Zero(d, d);
   for (int c = 0; c < cells; ++c)
@@ -194,6 +194,13 @@ ReduceResult filtered_pca(MPI_Comm comm, const LocalSamples& data, const ReduceO
   const Moments mom = moments(comm, data);
   result.mean.assign(mom.mean.data(), mom.mean.data() + d);
   const RowMatrix xw = prepare_inputs(data, mom, options, result.reduction, result.warning);
+  // Σ̂ = (1/s) Σ x xᵀ in the coordinates of xw: W (C + (μ − o)(μ − o)ᵀ) W, W = I and o = 0 unwhitened.
+  const Eigen::VectorXd shift = mom.mean - Eigen::Map<const Eigen::VectorXd>(result.reduction.offset.data(), d);
+  Eigen::MatrixXd second = mom.covariance + shift * shift.transpose();
+  if (options.whiten) {
+    const Eigen::Map<const RowMatrix> w(result.reduction.whitening.data(), d, d);
+    second = w * second * w.transpose();
+  }
   // 2. Label filters and their permuted twins (the null model for the floor), as one filter list.
   const Filters real = label_filters(data), null = permuted(real, options.seed);
   Filters both = real;
@@ -204,7 +211,7 @@ ReduceResult filtered_pca(MPI_Comm comm, const LocalSamples& data, const ReduceO
   Eigen::MatrixXd u(d, 0);
   for (int step = 0; step <= options.max_steps && u.cols() < cap; ++step) {
     result.steps.push_back(
-        find_directions(comm, data, xw, both, real.size(), options, cap - u.cols(), u, result.eigenvalues));
+        find_directions(comm, data, xw, second, both, real.size(), options, cap - u.cols(), u, result.eigenvalues));
     result.steps.back().step = step;
     if (result.steps.back().kept == 0) break;
   }
@@ -212,8 +219,9 @@ ReduceResult filtered_pca(MPI_Comm comm, const LocalSamples& data, const ReduceO
     fail(
         "{}: no direction stands above the noise floor (largest eigenvalue {:.4g}, floor {:.4g}): at {} samples "
         "the labels show no dependence on the inputs that this statistic can see. Use more samples, or lower "
-        "--floor-factor (now {}) at the risk of keeping noise",
-        data.origin, result.steps[0].eigenvalues[0], result.steps[0].floor, data.samples, options.floor_factor);
+        "--floor-factor (now {}) at the risk of keeping noise{}",
+        data.origin, result.steps[0].eigenvalues[0], result.steps[0].floor, data.samples, options.floor_factor,
+        result.warning.empty() ? "" : ". Note: " + result.warning);
   // 4. The map and the reduced data.
   Reduction& red = result.reduction;
   red.basis.resize(u.cols() * d);

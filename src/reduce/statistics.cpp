@@ -105,7 +105,8 @@ Filters permuted(const Filters& filters, std::uint64_t seed) {
 }
 
 std::vector<Eigen::MatrixXd> filtered_moments(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw,
-                                              const std::vector<int>& cell, int cells, const Filters& filters) {
+                                              const std::vector<int>& cell, int cells, const Filters& filters,
+                                              const Eigen::MatrixXd& second) {
   const std::int64_t d = data.inputs, groups = cells * filters.size(), stride = triangle(d) + 1;
   const std::vector<double> sum = deterministic_sum(comm, data.samples, groups * stride, [&](RowRange rows, auto& out) {
     // Rows of this chunk per group, in row order; then one symmetric rank-n update per group.
@@ -130,8 +131,7 @@ std::vector<Eigen::MatrixXd> filtered_moments(MPI_Comm comm, const LocalSamples&
   std::vector<Eigen::MatrixXd> result(groups);
   for (std::int64_t g = 0; g < groups; ++g) {
     const double passing = sum[g * stride + stride - 1];
-    result[g] = from_lower(sum.data() + g * stride, d) / s;
-    result[g].diagonal().array() -= passing / s;
+    result[g] = from_lower(sum.data() + g * stride, d) / s - (passing / s) * second;
   }
   return result;
 }

@@ -1,6 +1,6 @@
 // The sample statistics filtered PCA is made of, each summed over ranks deterministically
 // (chunked_sum.hpp): first and second moments, label filters, and the filtered second moments
-//     M̂_g = (1/s) Σ_i g(i) (x_i xᵢᵀ − I)
+//     M̂_g = (1/s) Σ_i g(i) (x_i xᵢᵀ − Σ̂)
 // for indicator weights g(i) ∈ {0, 1} (a label filter, possibly restricted to a cell of samples).
 #pragma once
 
@@ -37,9 +37,15 @@ Filters label_filters(const LocalSamples& data);
 Filters permuted(const Filters& filters, std::uint64_t seed);
 
 // Collective. `xw`: this rank's rows (data.rows) in the coordinates the statistic uses; `cell`: per
-// local row, its cell in [0, cells). Returns, for g = cell·F + j, the d × d matrix M̂_g over all
-// samples (without any projection).
+// local row, its cell in [0, cells); `second`: Σ̂ = (1/s) Σ_i x_i xᵢᵀ over all samples in those
+// coordinates. Returns, for g = cell·F + j, the d × d matrix
+//     M̂_g = (1/s) Σ_i g(i) x_i xᵢᵀ − p_g Σ̂,    p_g = (1/s) Σ_i g(i),
+// over all samples, without any projection. For standardized Gaussian x, Σ̂ ≈ I and this is the
+// (1/s) Σ g(i)(x_i xᵢᵀ − I) of the method; subtracting Σ̂ instead of I removes the sampling error of
+// the second moment itself, so a filter independent of x (the permuted null) gives M̂ ≈ 0 whatever
+// the scale of x.
 std::vector<Eigen::MatrixXd> filtered_moments(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw,
-                                              const std::vector<int>& cell, int cells, const Filters& filters);
+                                              const std::vector<int>& cell, int cells, const Filters& filters,
+                                              const Eigen::MatrixXd& second);
 
 }  // namespace lpnn::reduce
