@@ -2,7 +2,7 @@
 """Planted ReLU networks and the checks of lpnn-reduce's output, computed independently with numpy.
 
   planted.py generate --d 20 --k 2 --samples 4000 --seed 1 --data data.csv --truth truth.json
-             [--depth 2|3] [--shift 0] [--scale 1]
+             [--depth 2|3] [--shift 0] [--scale 1] [--pairs]
   planted.py angle --basis basis.json --truth truth.json        prints "sin_theta rank"
   planted.py orthonormal --basis basis.json [--tolerance 1e-10]
   planted.py same --tolerance 1e-10 A.json B.json ...           bases (and reduced CSVs) agree
@@ -20,10 +20,13 @@ import sys
 import numpy as np
 
 
-def network(rng, d, k, depth):
+def network(rng, d, k, depth, pairs=False):
     w = rng.standard_normal((k, d))
     w /= np.linalg.norm(w, axis=1, keepdims=True)
     signs = np.array([(-1.0) ** j for j in range(k)])
+    if pairs:  # units w_j and -w_j with output weights +1, -1: y = sum_j w_j.x, odd, so E[y (x x^T - I)] = 0
+        w = np.vstack([w, -w])
+        signs = np.concatenate([np.ones(k), -np.ones(k)])
     layers = {"w1": w}
     if depth == 3:
         layers["w2"] = rng.standard_normal((k, k))
@@ -40,7 +43,7 @@ def evaluate(layers, x):
 
 def generate(args):
     rng = np.random.default_rng(args.seed)
-    layers = network(rng, args.d, args.k, args.depth)
+    layers = network(rng, args.d, args.k, args.depth, args.pairs)
     x = args.shift + args.scale * rng.standard_normal((args.samples, args.d))
     y = evaluate(layers, x)
     data = np.column_stack([x, y])
@@ -57,7 +60,8 @@ def load_basis(path):
 
 def sin_theta(u, w):
     """Largest principal angle's sine between span(W's rows) and span(U's rows): 1 if U misses a dimension."""
-    v, _ = np.linalg.qr(w.T)  # d x k, orthonormal columns spanning the truth
+    left, singular, _ = np.linalg.svd(w.T, full_matrices=False)
+    v = left[:, singular > 1e-9 * singular[0]]  # orthonormal columns spanning the truth (rows may repeat, +-w)
     q, _ = np.linalg.qr(u.T)  # d x r
     residual = v - q @ (q.T @ v)
     return min(1.0, float(np.linalg.norm(residual, 2)))
@@ -115,6 +119,7 @@ def main():
     g.add_argument("--depth", type=int, default=2, choices=[2, 3])
     g.add_argument("--shift", type=float, default=0.0)
     g.add_argument("--scale", type=float, default=1.0)
+    g.add_argument("--pairs", action="store_true", help="units w and -w, output weights +1 and -1 (odd network)")
     g.add_argument("--data", required=True)
     g.add_argument("--truth", required=True)
     a = sub.add_parser("angle")
