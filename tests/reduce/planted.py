@@ -4,6 +4,7 @@
   planted.py generate --d 20 --k 2 --samples 4000 --seed 1 --data data.csv --truth truth.json
              [--depth 2|3] [--shift 0] [--scale 1] [--pairs]
   planted.py angle --basis basis.json --truth truth.json        prints "sin_theta rank"
+  planted.py baselines --data data.csv --truth truth.json       prints "sin_theta_pca sin_theta_correlational"
   planted.py orthonormal --basis basis.json [--tolerance 1e-10]
   planted.py same --tolerance 1e-10 A.json B.json ...           bases (and reduced CSVs) agree
   planted.py same-csv --tolerance 1e-10 A.csv B.csv ...
@@ -74,6 +75,25 @@ def angle(args):
     print(f"{sin_theta(u, w):.6f} {u.shape[0]}")
 
 
+def baselines(args):
+    """sin theta of plain PCA and of the correlational statistic (top k by |eigenvalue|), k = dim of the truth."""
+    with open(args.truth) as f:
+        truth = json.load(f)
+    w = np.array(truth["w1"], dtype=float)
+    data = np.loadtxt(args.data, delimiter=",", skiprows=1)
+    x, y = data[:, : truth["d"]], data[:, truth["d"]]
+    k = np.linalg.matrix_rank(w)
+
+    def top(matrix, by_abs):
+        values, vectors = np.linalg.eigh(matrix)
+        order = np.argsort(-np.abs(values) if by_abs else -values)
+        return vectors[:, order[:k]].T
+
+    pca = sin_theta(top(np.cov(x.T), False), w)
+    correlational = sin_theta(top((x * y[:, None]).T @ x / len(y) - y.mean() * np.eye(x.shape[1]), True), w)
+    print(f"{pca:.6f} {correlational:.6f}")
+
+
 def orthonormal(args):
     u = load_basis(args.basis)
     error = float(np.max(np.abs(u @ u.T - np.eye(u.shape[0]))))
@@ -125,6 +145,9 @@ def main():
     a = sub.add_parser("angle")
     a.add_argument("--basis", required=True)
     a.add_argument("--truth", required=True)
+    b = sub.add_parser("baselines")
+    b.add_argument("--data", required=True)
+    b.add_argument("--truth", required=True)
     o = sub.add_parser("orthonormal")
     o.add_argument("--basis", required=True)
     o.add_argument("--tolerance", type=float, default=1e-10)
@@ -133,7 +156,7 @@ def main():
         s.add_argument("--tolerance", type=float, default=1e-10)
         s.add_argument("files", nargs="+")
     args = parser.parse_args()
-    {"generate": generate, "angle": angle, "orthonormal": orthonormal, "same": same, "same-csv": same_csv}[
+    {"generate": generate, "angle": angle, "baselines": baselines, "orthonormal": orthonormal, "same": same, "same-csv": same_csv}[
         args.command](args)
 
 
