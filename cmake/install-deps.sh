@@ -12,7 +12,7 @@ packages=(
   coinor-libclp-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libeigen3-dev
   googletest libgtest-dev libbenchmark-dev
-  python3 python3-h5py python3-scipy python3-numpy
+  python3 python3-h5py python3-scipy python3-numpy python3-sklearn
   hyperfine time
 )
 if [[ "${LPNN_WITH_PETSC32:-0}" == 1 ]]; then packages+=(petsc-dev); fi

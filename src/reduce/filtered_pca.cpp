@@ -111,20 +111,22 @@ std::vector<int> cells_of(const RowMatrix& xw, const Eigen::MatrixXd& u, int& ce
 
 // One step: statistics in the current cells on the residual, eigen-decomposition, directions above
 // the floor appended to `u` (at most `room`).
-ReduceStep find_directions(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw, const Eigen::MatrixXd& second,
-                           const Filters& both, std::int64_t real_filters, const ReduceOptions& options,
-                           std::int64_t room, Eigen::MatrixXd& u, std::vector<double>& kept_eigenvalues) {
+ReduceStep find_directions(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw, const Eigen::VectorXd& mean,
+                           const Eigen::MatrixXd& second, const Filters& both, std::int64_t real_filters,
+                           const ReduceOptions& options, std::int64_t room, Eigen::MatrixXd& u,
+                           std::vector<double>& kept_eigenvalues) {
   const std::int64_t d = data.inputs;
   ReduceStep step;
   int cells = 1;
   const std::vector<int> cell = cells_of(xw, u, cells);
-  const std::vector<Eigen::MatrixXd> m = filtered_moments(comm, data, xw, cell, cells, both, second);
+  const FilteredMoments m = filtered_moments(comm, data, xw, cell, cells, both, mean, second);
   const Eigen::MatrixXd q = Eigen::MatrixXd::Identity(d, d) - u * u.transpose();
   Eigen::MatrixXd a = Eigen::MatrixXd::Zero(d, d), null = Eigen::MatrixXd::Zero(d, d);
   for (int c = 0; c < cells; ++c)
     for (std::int64_t j = 0; j < both.size(); ++j) {
-      const Eigen::MatrixXd mq = q * m[c * both.size() + j] * q;
-      (j < real_filters ? a : null).noalias() += mq * mq;
+      const Eigen::MatrixXd mq = q * m.second[c * both.size() + j] * q;
+      const Eigen::VectorXd vq = q * m.first[c * both.size() + j];
+      (j < real_filters ? a : null).noalias() += mq * mq + vq * vq.transpose();
     }
   step.cells = cells;
   step.filters = real_filters;
@@ -194,12 +196,15 @@ ReduceResult filtered_pca(MPI_Comm comm, const LocalSamples& data, const ReduceO
   const Moments mom = moments(comm, data);
   result.mean.assign(mom.mean.data(), mom.mean.data() + d);
   const RowMatrix xw = prepare_inputs(data, mom, options, result.reduction, result.warning);
-  // Σ̂ = (1/s) Σ x xᵀ in the coordinates of xw: W (C + (μ − o)(μ − o)ᵀ) W, W = I and o = 0 unwhitened.
+  // x̄ and Σ̂ = (1/s) Σ x xᵀ in the coordinates of xw: W(μ − o) and W (C + (μ − o)(μ − o)ᵀ) W, with W = I
+  // and o = 0 unwhitened.
   const Eigen::VectorXd shift = mom.mean - Eigen::Map<const Eigen::VectorXd>(result.reduction.offset.data(), d);
   Eigen::MatrixXd second = mom.covariance + shift * shift.transpose();
+  Eigen::VectorXd mean = shift;
   if (options.whiten) {
     const Eigen::Map<const RowMatrix> w(result.reduction.whitening.data(), d, d);
     second = w * second * w.transpose();
+    mean = w * shift;
   }
   // 2. Label filters and their permuted twins (the null model for the floor), as one filter list.
   const Filters real = label_filters(data), null = permuted(real, options.seed);
@@ -210,8 +215,8 @@ ReduceResult filtered_pca(MPI_Comm comm, const LocalSamples& data, const ReduceO
   const std::int64_t cap = options.rank_cap > 0 ? std::min(options.rank_cap, d) : d;
   Eigen::MatrixXd u(d, 0);
   for (int step = 0; step <= options.max_steps && u.cols() < cap; ++step) {
-    result.steps.push_back(
-        find_directions(comm, data, xw, second, both, real.size(), options, cap - u.cols(), u, result.eigenvalues));
+    result.steps.push_back(find_directions(comm, data, xw, mean, second, both, real.size(), options, cap - u.cols(), u,
+                                           result.eigenvalues));
     result.steps.back().step = step;
     if (result.steps.back().kept == 0) break;
   }

@@ -104,10 +104,11 @@ Filters permuted(const Filters& filters, std::uint64_t seed) {
   return out;
 }
 
-std::vector<Eigen::MatrixXd> filtered_moments(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw,
-                                              const std::vector<int>& cell, int cells, const Filters& filters,
-                                              const Eigen::MatrixXd& second) {
-  const std::int64_t d = data.inputs, groups = cells * filters.size(), stride = triangle(d) + 1;
+FilteredMoments filtered_moments(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw,
+                                 const std::vector<int>& cell, int cells, const Filters& filters,
+                                 const Eigen::VectorXd& mean, const Eigen::MatrixXd& second) {
+  // Per group: the lower triangle of Σ g x xᵀ, then Σ g x, then Σ g.
+  const std::int64_t d = data.inputs, groups = cells * filters.size(), stride = triangle(d) + d + 1;
   const std::vector<double> sum = deterministic_sum(comm, data.samples, groups * stride, [&](RowRange rows, auto& out) {
     // Rows of this chunk per group, in row order; then one symmetric rank-n update per group.
     std::vector<std::vector<std::int64_t>> members(groups);
@@ -116,22 +117,27 @@ std::vector<Eigen::MatrixXd> filtered_moments(MPI_Comm comm, const LocalSamples&
       for (std::int64_t j = 0; j < filters.size(); ++j)
         if (filters.member[j][i]) members[cell[local] * filters.size() + j].push_back(local);
     }
-    Eigen::MatrixXd block, second(d, d);
+    Eigen::MatrixXd block, outer(d, d);
     for (std::int64_t g = 0; g < groups; ++g) {
       if (members[g].empty()) continue;
       block.resize(static_cast<Eigen::Index>(members[g].size()), d);
       for (std::size_t r = 0; r < members[g].size(); ++r) block.row(r) = xw.row(members[g][r]);
-      second.setZero();
-      second.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
-      add_lower(second, out.data() + g * stride);
+      outer.setZero();
+      outer.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+      add_lower(outer, out.data() + g * stride);
+      const Eigen::VectorXd first = block.colwise().sum().transpose();
+      for (std::int64_t k = 0; k < d; ++k) out[g * stride + triangle(d) + k] += first(k);
       out[g * stride + stride - 1] += static_cast<double>(members[g].size());
     }
   });
   const double s = static_cast<double>(data.samples);
-  std::vector<Eigen::MatrixXd> result(groups);
+  FilteredMoments result;
+  result.second.resize(groups);
+  result.first.resize(groups);
   for (std::int64_t g = 0; g < groups; ++g) {
-    const double passing = sum[g * stride + stride - 1];
-    result[g] = from_lower(sum.data() + g * stride, d) / s - (passing / s) * second;
+    const double share = sum[g * stride + stride - 1] / s;
+    result.second[g] = from_lower(sum.data() + g * stride, d) / s - share * second;
+    result.first[g] = Eigen::Map<const Eigen::VectorXd>(sum.data() + g * stride + triangle(d), d) / s - share * mean;
   }
   return result;
 }

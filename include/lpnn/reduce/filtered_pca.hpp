@@ -17,7 +17,8 @@
 //   2. Statistics: for filters g_j and cells c (below), M̂_cj = (1/s) Σ_i 1[i ∈ c] g_j(y_i) Q(x_i xᵢᵀ − Σ̂)Q,
 //      Q = I − UUᵀ the projector off the directions U found so far, Σ̂ = (1/s) Σ_i x_i xᵢᵀ (≈ I; using the
 //      sample value instead of I removes the second moment's own sampling error, statistics.hpp), and
-//      A = Σ_cj M̂_cj².
+//      A = Σ_cj (M̂_cj² + v̂_cj v̂_cjᵀ), v̂_cj = (1/s) Σ_i 1[i ∈ c] g_j(y_i) Q x_i the filtered mean, which
+//      lies in V as well and carries class-mean directions (statistics.hpp).
 //   3. Noise floor: the same A computed with the labels randomly permuted across samples (which
 //      breaks every dependence of y on x while keeping both distributions), times floor_factor: its
 //      largest eigenvalue is what sampling noise alone produces at this s, d and filter set.

@@ -37,15 +37,21 @@ Filters label_filters(const LocalSamples& data);
 Filters permuted(const Filters& filters, std::uint64_t seed);
 
 // Collective. `xw`: this rank's rows (data.rows) in the coordinates the statistic uses; `cell`: per
-// local row, its cell in [0, cells); `second`: Σ̂ = (1/s) Σ_i x_i xᵢᵀ over all samples in those
-// coordinates. Returns, for g = cell·F + j, the d × d matrix
-//     M̂_g = (1/s) Σ_i g(i) x_i xᵢᵀ − p_g Σ̂,    p_g = (1/s) Σ_i g(i),
-// over all samples, without any projection. For standardized Gaussian x, Σ̂ ≈ I and this is the
-// (1/s) Σ g(i)(x_i xᵢᵀ − I) of the method; subtracting Σ̂ instead of I removes the sampling error of
-// the second moment itself, so a filter independent of x (the permuted null) gives M̂ ≈ 0 whatever
-// the scale of x.
-std::vector<Eigen::MatrixXd> filtered_moments(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw,
-                                              const std::vector<int>& cell, int cells, const Filters& filters,
-                                              const Eigen::MatrixXd& second);
+// local row, its cell in [0, cells); `mean` x̄ and `second` Σ̂ = (1/s) Σ_i x_i xᵢᵀ over all samples in
+// those coordinates. For each group g = cell·F + j, with p_g = (1/s) Σ_i g(i):
+//     second[g] = M̂_g = (1/s) Σ_i g(i) x_i xᵢᵀ − p_g Σ̂,      first[g] = v̂_g = (1/s) Σ_i g(i) x_i − p_g x̄,
+// over all samples, without any projection. For standardized Gaussian x, Σ̂ ≈ I, x̄ ≈ 0 and M̂_g is the
+// (1/s) Σ g(i)(x_i xᵢᵀ − I) of the method; subtracting the sample moments instead of I and 0 removes
+// their own sampling error, so a filter independent of x (the permuted null) gives M̂ ≈ 0 and v̂ ≈ 0
+// whatever the scale of x. v̂_g = E[g(y) x] lies in V by the same argument as M̂_g (the part of x off
+// V is independent of y and has mean 0); it carries class-mean directions that second moments of
+// non-Gaussian data can bury, and vanishes for symmetric networks, where M̂_g takes over.
+struct FilteredMoments {
+  std::vector<Eigen::MatrixXd> second;
+  std::vector<Eigen::VectorXd> first;
+};
+FilteredMoments filtered_moments(MPI_Comm comm, const LocalSamples& data, const RowMatrix& xw,
+                                 const std::vector<int>& cell, int cells, const Filters& filters,
+                                 const Eigen::VectorXd& mean, const Eigen::MatrixXd& second);
 
 }  // namespace lpnn::reduce
