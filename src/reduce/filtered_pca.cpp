@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "lpnn/reduce/statistics.hpp"
@@ -16,6 +17,10 @@ constexpr int kCellDirections = 3;
 
 LocalSamples load_samples(MPI_Comm comm, const std::string& path, std::int64_t outputs) {
   if (outputs < 1) fail("--outputs must be at least 1 (the number of label columns at the end of each row)");
+  for (const char* ext : {".h5", ".hdf5"})
+    if (path.size() > std::strlen(ext) && path.compare(path.size() - std::strlen(ext), std::string::npos, ext) == 0)
+      fail("{}: lpnn-reduce reads CSV only (d input columns, then the labels); write X and Y side by side as CSV",
+           path);
   const std::int64_t columns = csv_data_columns(path);
   if (columns <= outputs)
     fail("{}: the first data row has {} columns, but --outputs {} leaves no input column", path, columns, outputs);

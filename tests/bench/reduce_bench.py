@@ -13,6 +13,7 @@ largest principal angle between the span found and the span of the first layer (
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -46,9 +47,10 @@ def run_reduce(tool, mpiexec, data, work, ranks=1, extra=()):
     command = [mpiexec, "-n", str(ranks), "/usr/bin/time", "-f", "TIME %e %M", tool, "--data", data, "--outputs",
                "1", "-o", os.path.join(work, "reduced.csv"), "--basis-out", basis, *extra]
     done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
-    times = [line.split() for line in done.stderr.splitlines() if line.startswith("TIME ")]
-    seconds = max(float(t[1]) for t in times) if times else float("nan")
-    rss_mb = max(int(t[2]) for t in times) / 1024 if times else float("nan")
+    # One "TIME seconds kB" per rank; ranks' stderr may interleave without line breaks.
+    times = re.findall(r"TIME ([0-9.]+) ([0-9]+)", done.stderr)
+    seconds = max(float(t[0]) for t in times) if times else float("nan")
+    rss_mb = max(int(t[1]) for t in times) / 1024 if times else float("nan")
     if done.returncode != 0:
         return None, seconds, rss_mb
     return np.array(json.load(open(basis))["basis"]), seconds, rss_mb

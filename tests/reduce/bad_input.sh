@@ -63,6 +63,7 @@ for np in 1 2; do
   expect_failure "$np" "--rank-cap is -2, it must be at least 1" --data good.csv --outputs 1 --rank-cap -2
   expect_failure "$np" "--outputs 11 leaves no input column" --data good.csv --outputs 11
   expect_failure "$np" "cannot open the data file missing.csv" --data missing.csv --outputs 1
+  expect_failure "$np" "lpnn-reduce reads CSV only" --data data.h5 --outputs 1
 done
 
 # Not centered, whitening off: exit 0, a warning with the measured mean; --whiten: no warning.
