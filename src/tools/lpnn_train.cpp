@@ -98,7 +98,12 @@ int main(int argc, char** argv) {
     lpnn::run_phase(MPI_COMM_WORLD, "output", "checking the options and the output " + output, [&] {
       if (!budget.empty()) options.memory_budget = lpnn::tool::parse_bytes(budget, "--memory-budget");
       lpnn::check_output_path(output, /*force=*/true);
-      if (!basis.empty()) reduction = lpnn::Reduction::from_file(basis);
+      if (!basis.empty()) {
+        reduction = lpnn::Reduction::from_file(basis);
+        lpnn::Model probe;  // the basis must fit the polytope's network: refused before any training
+        probe.arch = lpnn::read_polytope_metadata(options.polytope).arch;
+        probe.attach_reduction(*reduction, basis);
+      }
     });
     lpnn::Model model = lpnn::train(MPI_COMM_WORLD, options);
     if (reduction)  // the same check on every rank: no agreement needed
