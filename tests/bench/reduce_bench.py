@@ -58,7 +58,8 @@ def run_reduce(tool, mpiexec, data, work, ranks=1, extra=()):
 
 def angles(args, work):
     families = [("d=20, k=2", 20, 2, 2, False), ("d=50, k=3", 50, 3, 2, False),
-                ("d=20, odd pair (w, -w)", 20, 1, 2, True), ("d=20, k=2, depth 3", 20, 2, 3, False)]
+                ("d=20, odd pair (w, -w)", 20, 1, 2, True), ("d=20, k=2, depth 3", 20, 2, 3, False),
+                ("d=100, k=2", 100, 2, 2, False)]
     counts = [1000, 4000, 16000] if args.quick else [1000, 2000, 4000, 8000, 16000, 32000, 64000]
     rows = []
     for name, d, k, depth, pairs in families:
