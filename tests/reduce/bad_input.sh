@@ -1,7 +1,8 @@
 #!/bin/bash
 # reduce.bad_input: lpnn-reduce refuses input it cannot use with one clear message, a non-zero exit and
 # no output files (fewer samples than dimensions, constant labels, NaN, a rank cap below 1, no label
-# column, a missing file), at 1 and at 2 ranks (the collective error path: one message, no hang); data
+# column, a missing file, HDF5 input), at 1 and at 2 ranks (the collective error path: one message, no
+# hang), and one rank failing alone while reading (injected fault); data
 # that are not centered, without --whiten, give a warning naming the measured mean and exit 0.
 # Environment (set by CMake): REDUCE MPIEXEC PYTHON SCRIPTS WORK.
 set -euo pipefail
@@ -24,7 +25,7 @@ expect_failure() {
   local np=$1 fragment=$2
   shift 2
   local status=0 problem="" count
-  run "$np" "$REDUCE" "$@" -o out/reduced.csv --basis-out out/basis.json >stdout.txt 2>stderr.txt || status=$?
+  run "$np" "$REDUCE" -o out/reduced.csv --basis-out out/basis.json "$@" >stdout.txt 2>stderr.txt || status=$?
   if [ "$status" -eq 0 ]; then problem="exit status 0"; fi
   if [ "$status" -eq 124 ]; then problem="timed out (hang?)"; fi
   if ! grep -qF -- "$fragment" stderr.txt; then problem="$problem; stderr lacks \"$fragment\""; fi
@@ -65,6 +66,10 @@ for np in 1 2; do
   expect_failure "$np" "cannot open the data file missing.csv" --data missing.csv --outputs 1
   expect_failure "$np" "lpnn-reduce reads CSV only" --data data.h5 --outputs 1
 done
+
+# One rank failing alone while reading (an injected fault): every rank stops, one message names it.
+expect_failure 2 "rank 1 failed while reading good.csv: injected failure" --data good.csv --outputs 1 \
+  --petsc -lpnn_fault error -lpnn_fault_rank 1 -lpnn_fault_phase read
 
 # Not centered, whitening off: exit 0, a warning with the measured mean; --whiten: no warning.
 generate shifted 10 1 3000 --shift 0.3
