@@ -1,9 +1,8 @@
 #include "lpnn/reduce/chunked_sum.hpp"
 
-#include <cassert>
-
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn::reduce {
 
@@ -33,20 +32,25 @@ std::vector<double> deterministic_sum(MPI_Comm comm, std::int64_t samples, std::
         "the statistics need {} numbers per sample chunk, more than one MPI message carries; reduce the "
         "dimension or the number of label filters",
         length);
-  std::vector<double> mine(static_cast<std::size_t>((own.last_chunk - own.first_chunk) * length));
-  std::vector<double> sum(static_cast<std::size_t>(length));
-  for (std::int64_t c = own.first_chunk; c < own.last_chunk; ++c) {
-    std::fill(sum.begin(), sum.end(), 0.0);
-    add_chunk(chunk_rows(samples, c), sum);
-    std::copy(sum.begin(), sum.end(), mine.begin() + (c - own.first_chunk) * length);
-  }
+  // The rank-local part (allocation, the chunks' sums) can fail on one rank alone, out of memory say:
+  // the ranks agree on it before the collective, so none is left waiting there.
+  std::vector<double> mine, sum, all;
+  run_phase(comm, "reduce_sum", "summing the statistics over this rank's samples", [&] {
+    mine.resize(static_cast<std::size_t>((own.last_chunk - own.first_chunk) * length));
+    sum.resize(static_cast<std::size_t>(length));
+    all.resize(static_cast<std::size_t>(kSampleChunks * length));
+    for (std::int64_t c = own.first_chunk; c < own.last_chunk; ++c) {
+      std::fill(sum.begin(), sum.end(), 0.0);
+      add_chunk(chunk_rows(samples, c), sum);
+      std::copy(sum.begin(), sum.end(), mine.begin() + (c - own.first_chunk) * length);
+    }
+  });
   std::vector<int> counts(ranks), displacements(ranks);
   for (int p = 0; p < ranks; ++p) {
     const ChunkOwnership other = owned_chunks(samples, p, ranks);
     counts[p] = static_cast<int>((other.last_chunk - other.first_chunk) * length);
     displacements[p] = static_cast<int>(other.first_chunk * length);
   }
-  std::vector<double> all(static_cast<std::size_t>(kSampleChunks * length));
   LPNN_MPI(MPI_Allgatherv(mine.data(), counts[rank], MPI_DOUBLE, all.data(), counts.data(), displacements.data(),
                           MPI_DOUBLE, comm));
   std::fill(sum.begin(), sum.end(), 0.0);

@@ -2,7 +2,7 @@
 # reduce.bad_input: lpnn-reduce refuses input it cannot use with one clear message, a non-zero exit and
 # no output files (fewer samples than dimensions, constant labels, NaN, a rank cap below 1, no label
 # column, a missing file, HDF5 input), at 1 and at 2 ranks (the collective error path: one message, no
-# hang), and one rank failing alone while reading (injected fault); data
+# hang), and one rank failing alone while reading or summing (injected faults); data
 # that are not centered, without --whiten, give a warning naming the measured mean and exit 0.
 # Environment (set by CMake): REDUCE MPIEXEC PYTHON SCRIPTS WORK.
 set -euo pipefail
@@ -70,6 +70,8 @@ done
 # One rank failing alone while reading (an injected fault): every rank stops, one message names it.
 expect_failure 2 "rank 1 failed while reading good.csv: injected failure" --data good.csv --outputs 1 \
   --petsc -lpnn_fault error -lpnn_fault_rank 1 -lpnn_fault_phase read
+expect_failure 2 "rank 1 failed while summing the statistics over this rank's samples: out of memory" \
+  --data good.csv --outputs 1 --petsc -lpnn_fault oom -lpnn_fault_rank 1 -lpnn_fault_phase reduce_sum
 
 # Not centered, whitening off: exit 0, a warning with the measured mean; --whiten: no warning.
 generate shifted 10 1 3000 --shift 0.3
