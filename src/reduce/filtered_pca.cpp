@@ -8,6 +8,7 @@
 #include "lpnn/reduce/statistics.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn::reduce {
 
@@ -158,28 +159,32 @@ ReduceStep find_directions(MPI_Comm comm, const LocalSamples& data, const RowMat
 void project_and_gather(MPI_Comm comm, const LocalSamples& data, ReduceResult& result) {
   Reduction& red = result.reduction;
   const std::int64_t r = red.rank();
-  std::vector<double> local(static_cast<std::size_t>(data.rows.size() * r));
-  for (std::int64_t i = 0; i < data.rows.size(); ++i)
-    red.project(std::span<const double>(data.x.row(i).data(), data.inputs),
-                std::span<double>(local.data() + i * r, static_cast<std::size_t>(r)));
-  red.reduced_min.assign(r, std::numeric_limits<double>::infinity());
-  red.reduced_max.assign(r, -std::numeric_limits<double>::infinity());
-  for (std::size_t k = 0; k < local.size(); ++k) {
-    red.reduced_min[k % r] = std::min(red.reduced_min[k % r], local[k]);
-    red.reduced_max[k % r] = std::max(red.reduced_max[k % r], local[k]);
-  }
-  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, red.reduced_min.data(), static_cast<int>(r), MPI_DOUBLE, MPI_MIN, comm));
-  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, red.reduced_max.data(), static_cast<int>(r), MPI_DOUBLE, MPI_MAX, comm));
   int rank = 0, ranks = 1;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LPNN_MPI(MPI_Comm_size(comm, &ranks));
+  std::vector<double> local;
+  // Rank-local (the root's buffer for every sample can run out of memory there alone): agreed first.
+  run_phase(comm, "reduce_project", "projecting this rank's samples", [&] {
+    local.resize(static_cast<std::size_t>(data.rows.size() * r));
+    if (rank == 0) result.reduced.resize(static_cast<std::size_t>(data.samples * r));
+    for (std::int64_t i = 0; i < data.rows.size(); ++i)
+      red.project(std::span<const double>(data.x.row(i).data(), data.inputs),
+                  std::span<double>(local.data() + i * r, static_cast<std::size_t>(r)));
+    red.reduced_min.assign(r, std::numeric_limits<double>::infinity());
+    red.reduced_max.assign(r, -std::numeric_limits<double>::infinity());
+    for (std::size_t k = 0; k < local.size(); ++k) {
+      red.reduced_min[k % r] = std::min(red.reduced_min[k % r], local[k]);
+      red.reduced_max[k % r] = std::max(red.reduced_max[k % r], local[k]);
+    }
+  });
+  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, red.reduced_min.data(), static_cast<int>(r), MPI_DOUBLE, MPI_MIN, comm));
+  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, red.reduced_max.data(), static_cast<int>(r), MPI_DOUBLE, MPI_MAX, comm));
   std::vector<int> counts(ranks), displacements(ranks);
   for (int p = 0; p < ranks; ++p) {
     const RowRange rows = owned_chunks(data.samples, p, ranks).rows;
     counts[p] = static_cast<int>(rows.size() * r);
     displacements[p] = static_cast<int>(rows.begin * r);
   }
-  if (rank == 0) result.reduced.resize(static_cast<std::size_t>(data.samples * r));
   LPNN_MPI(MPI_Gatherv(local.data(), static_cast<int>(local.size()), MPI_DOUBLE, result.reduced.data(), counts.data(),
                        displacements.data(), MPI_DOUBLE, 0, comm));
   if (rank != 0) return;
