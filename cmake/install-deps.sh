@@ -12,7 +12,7 @@ packages=(
   coinor-libclp-dev zlib1g-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libeigen3-dev
   googletest libgtest-dev libbenchmark-dev
-  python3 python3-h5py python3-scipy python3-numpy python3-petsc4py-64-real
+  python3 python3-h5py python3-scipy python3-numpy python3-petsc4py-64-real python3-sklearn
   glpk-utils coinor-clp
   hyperfine time
 )

@@ -2,7 +2,8 @@
 # The main job on the bundled default example (jobs/examples/xor.json, xor.csv):
 #   installs what is missing, builds lpnn, builds the XOR polytope on 2 MPI ranks, trains on the
 #   bundled data with the exact LP (checked against exhaustive grid search), prints the network and
-#   its loss, and predicts with it.
+#   its loss, and predicts with it. Then real data of real dimension (jobs/examples/reduce-real.sh):
+#   wine and breast cancer reduced by lpnn-reduce, trained by the LP and by Adam, scored side by side.
 # Usage: bash jobs/run-default.sh            (outputs go to ${LPNN_OUT_DIR:-build/default-run})
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,3 +30,7 @@ echo "== 3. train on jobs/examples/xor.csv (Clp, verified against exhaustive gri
 echo "== 4. predict with the trained network"
 "$bin/lpnn-predict" --model "$out/xor-model.json" --data "$here/jobs/examples/xor.csv"
 echo "outputs: $out/xor.h5, $out/xor-model.json"
+echo "== 5. real data: reduce (lpnn-reduce), train with the LP, compare with Adam"
+for set_name in wine breast_cancer; do
+  bash "$here/jobs/examples/reduce-real.sh" "$bin" "$out/$set_name" "$set_name"
+done

@@ -2,6 +2,7 @@
 // One header for everything, stage by stage in the order the data flows:
 //   spec -> grids and cost template -> per-sample bag blocks -> PETSc Mat -> HDF5
 //   HDF5 -> Mat -> face -> solver -> model
+//   (high-dimensional data: filtered PCA -> reduced data -> the above -> a model that takes raw x)
 #pragma once
 
 // Errors, MPI agreement, PETSc handles, logging.
@@ -52,3 +53,9 @@
 #include "lpnn/solve/mps.hpp"
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/solve/trainer.hpp"
+
+// Dimension reduction before training: filtered PCA and the map it finds.
+#include "lpnn/reduce/chunked_sum.hpp"
+#include "lpnn/reduce/filtered_pca.hpp"
+#include "lpnn/reduce/reduction.hpp"
+#include "lpnn/reduce/statistics.hpp"

@@ -91,6 +91,20 @@ Dataset read_csv(const std::string& path, std::int64_t inputs, std::int64_t outp
   return data;
 }
 
+std::int64_t csv_data_columns(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail("cannot open the data file {}: {}", path, std::strerror(errno));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (trim(line).empty()) continue;
+    const std::vector<std::string_view> cells = split(line);
+    double value = 0;
+    for (const auto& cell : cells)
+      if (parse_number(cell, value)) return static_cast<std::int64_t>(cells.size());
+  }
+  fail("{} holds no data rows", path);
+}
+
 Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int64_t outputs) {
   h5::quiet_errors();
   if (H5Fis_hdf5(path.c_str()) <= 0) fail("{} is not an HDF5 file", path);

@@ -19,6 +19,7 @@ nlohmann::json Model::to_json() const {
                    {"parameters", parameters},
                    {"grid", {{"param", grid.param}, {"input", grid.input}, {"output", grid.output}}},
                    {"scaling", scaling ? scaling->to_json() : nlohmann::json(nullptr)}};
+  if (reduction) j["reduction"] = reduction->to_json();
   for (const auto& item : report.items()) j[item.key()] = item.value();
   return j;
 }
@@ -68,6 +69,8 @@ Model Model::from_json_checked(const nlohmann::json& j, const std::string& origi
   if (static_cast<std::int64_t>(model.parameters.size()) != model.arch.parameters())
     fail("{}: {} parameters, but the architecture has {}", origin, model.parameters.size(), model.arch.parameters());
   if (model.scaling) check_scaling_lengths(*model.scaling, model.arch, origin);
+  if (j.contains("reduction") && !j.at("reduction").is_null())
+    model.attach_reduction(Reduction::from_json(j.at("reduction"), origin + " (reduction)"), origin);
   for (const char* key : {"method", "losses", "solver", "provenance"})
     if (j.contains(key)) model.report[key] = j.at(key);
   return model;
@@ -89,7 +92,17 @@ Model Model::from_file(const std::string& path) {
 
 void Model::write(const std::string& path) const { write_file_replacing(path, to_json().dump(2) + '\n', "model file"); }
 
-std::vector<double> Model::predict(const Dataset& raw) const {
+void Model::attach_reduction(Reduction red, const std::string& origin) {
+  if (red.rank() != arch.inputs())
+    fail(
+        "{}: the basis keeps {} directions, but the network has {} inputs; build the polytope for n = {} inputs "
+        "(the columns of the reduced data before the labels)",
+        origin, red.rank(), arch.inputs(), red.rank());
+  reduction = std::move(red);
+}
+
+std::vector<double> Model::predict(const Dataset& given) const {
+  const Dataset raw = reduction ? reduction->apply(given) : given;
   const Dataset data = scaling ? scaling->apply(raw) : raw;
   std::vector<double> out(static_cast<std::size_t>(data.samples * arch.outputs()));
   for (std::int64_t d = 0; d < data.samples; ++d) {
@@ -100,7 +113,8 @@ std::vector<double> Model::predict(const Dataset& raw) const {
   return out;
 }
 
-double Model::loss(const Dataset& raw) const {
+double Model::loss(const Dataset& given) const {
+  const Dataset raw = reduction ? reduction->apply(given) : given;
   const Dataset data = scaling ? scaling->apply(raw) : raw;
   return evaluate_losses(arch, parameters, data).data_loss;
 }

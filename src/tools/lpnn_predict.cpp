@@ -1,6 +1,7 @@
 // lpnn-predict: predictions of a trained model as CSV, and its loss when the data has labels.
 //
 //   lpnn-predict --model model.json --data test.csv > predictions.csv
+//   (a model trained with lpnn-train --basis reads raw d-dimensional inputs and reduces them itself)
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
 
     const lpnn::Model model = lpnn::Model::from_file(model_path);
     const lpnn::Dataset data =
-        lpnn::read_dataset(data_path, model.arch.inputs(), model.arch.outputs(), /*labels_optional=*/true);
+        lpnn::read_dataset(data_path, model.input_columns(), model.arch.outputs(), /*labels_optional=*/true);
     const std::vector<double> z = model.predict(data);
     const std::int64_t m = model.arch.outputs();
     for (std::int64_t k = 0; k < m; ++k) std::cout << (k ? "," : "") << "prediction" << k + 1;

@@ -5,6 +5,8 @@
 //   lpnn-train --polytope poly.h5 --data train.csv --method grid -o oracle.json   (exhaustive search)
 //   lpnn-train --polytope poly.h5 --data train.csv --method sgd --starts 20 -o adam.json
 //   lpnn-train ... --verify          (fails unless the LP optimum equals exhaustive grid search)
+//   lpnn-train --polytope poly.h5 --data reduced.csv --basis basis.json -o model.json
+//                                    (data from lpnn-reduce; the model then predicts from raw inputs)
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -37,6 +39,9 @@ void print_summary(const nlohmann::json& j, const lpnn::Model& model, const std:
   if (losses.contains("oracle_objective"))
     std::cout << fmt::format("  verified            grid search optimum {:.10g} (tolerance {:.3g})\n",
                              losses.at("oracle_objective").get<double>(), losses.at("verify_tolerance").get<double>());
+  if (model.reduction)
+    std::cout << fmt::format("  reduction           {} inputs reduced to {} (the model reads raw inputs)\n",
+                             model.reduction->dimension, model.reduction->rank());
   std::cout << "  solver              " << j.at("solver").dump() << std::endl;
 }
 
@@ -73,7 +78,9 @@ int main(int argc, char** argv) {
     app.add_option("--seed", options.adam.seed, "sgd: random seed");
     bool skip_checksums = false;
     app.add_flag("--skip-checksums", skip_checksums, "do not verify the polytope's dataset checksums (on by default)");
-    std::string budget;
+    std::string budget, basis;
+    app.add_option("--basis", basis,
+                   "basis file from lpnn-reduce: recorded in the model, which then takes the raw inputs");
     app.add_option("--memory-budget", budget, "refuse to load a matrix needing more memory per rank (e.g. 8G)");
     app.add_flag("--json", json, "print the model summary as JSON");
     app.footer(
@@ -89,12 +96,22 @@ int main(int argc, char** argv) {
     options.verify_checksums = !skip_checksums;
     options.pdhg.set_from_options();  // -lpnn_pdhg_* after --petsc win over the flags above
 
-    // 2. Refuse an unwritable output before any work; train() agrees on each of its phases.
+    // 2. Refuse an unwritable output or a bad basis before any work; train() agrees on each of its phases.
+    std::optional<lpnn::Reduction> reduction;
     lpnn::run_phase(MPI_COMM_WORLD, "output", "checking the options and the output " + output, [&] {
       if (!budget.empty()) options.memory_budget = lpnn::tool::parse_bytes(budget, "--memory-budget");
       lpnn::check_output_path(output, /*force=*/true);
+      if (!basis.empty()) {
+        reduction = lpnn::Reduction::from_file(basis);
+        lpnn::Model probe;  // the basis must fit the polytope's network: refused before any training
+        probe.arch = lpnn::read_polytope_metadata(options.polytope).arch;
+        probe.attach_reduction(*reduction, basis);
+      }
     });
-    const lpnn::Model model = lpnn::train(MPI_COMM_WORLD, options);
+    lpnn::Model model = lpnn::train(MPI_COMM_WORLD, options);
+    if (reduction)  // the same check on every rank: no agreement needed
+      lpnn::run_phase(MPI_COMM_WORLD, "basis", "recording the basis " + basis,
+                      [&] { model.attach_reduction(*reduction, basis); });
 
     // 3. Rank 0 writes the model and reports.
     lpnn::run_phase(MPI_COMM_WORLD, "model", "writing the model " + output, [&] {

@@ -31,6 +31,11 @@ struct Dataset {
 // or an empty file.
 Dataset read_csv(const std::string& path, std::int64_t inputs, std::int64_t outputs, bool labels_optional = false);
 
+// The number of cells in the first data row of a CSV file (a header line, as read_csv detects it, is
+// skipped), for tools told only how many columns are labels. Throws lpnn::Error for an unreadable or
+// empty file.
+std::int64_t csv_data_columns(const std::string& path);
+
 // HDF5: 2-D float datasets X (D' x n) and Y (D' x m).
 Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int64_t outputs);
 

@@ -9,6 +9,7 @@
 
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/arch/grid.hpp"
+#include "lpnn/reduce/reduction.hpp"
 #include "lpnn/solve/dataset.hpp"
 
 namespace lpnn {
@@ -21,6 +22,9 @@ struct Model {
   std::vector<double> parameters;
   GridSpec grid;
   std::optional<MinMaxScaling> scaling;
+  // Trained on data reduced by lpnn-reduce (lpnn-train --basis): the model takes raw d-dimensional
+  // inputs, maps them by the reduction (reduce/reduction.hpp), then applies `scaling` and the network.
+  std::optional<Reduction> reduction;
   nlohmann::json report = nlohmann::json::object();  // method, losses, solver, provenance
 
   nlohmann::json to_json() const;
@@ -31,8 +35,14 @@ struct Model {
   // no model file behind.
   void write(const std::string& path) const;
 
-  // Predictions (samples x outputs, row-major) for raw data: scaled into the box when the model was
-  // trained with scaling, and returned in the data's units.
+  // Input columns the model reads: the raw dimension d with a reduction, else the network's inputs.
+  std::int64_t input_columns() const { return reduction ? reduction->dimension : arch.inputs(); }
+  // Attaches a reduction; throws lpnn::Error naming `origin` unless its rank is the network's inputs.
+  void attach_reduction(Reduction red, const std::string& origin);
+
+  // Predictions (samples x outputs, row-major) for raw data: reduced first when the model has a
+  // reduction, scaled into the box when the model was trained with scaling, and returned in the
+  // data's units.
   std::vector<double> predict(const Dataset& raw) const;
   // Mean loss of the model on labelled raw data, measured in the box (the units it was trained in).
   double loss(const Dataset& raw) const;
