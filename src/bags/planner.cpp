@@ -177,6 +177,11 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   plan.template_seconds = seconds_per_template_entry(arch, l) * static_cast<double>(template_share);
 
   plan.refusal = index_overflow(l, request.petsc_index_bytes);
+  // A compressed file keeps one sample's nonzeros in one HDF5 chunk, and chunks stay below 4 GiB.
+  if (plan.refusal.empty() && request.compressed && l.nnz_per_sample() > (std::int64_t{1} << 28))
+    plan.refusal = fmt::format(
+        "--compression stores each sample's {} nonzeros in one HDF5 chunk, at most 2^28; use --compression none",
+        l.nnz_per_sample());
   if (plan.refusal.empty() && request.memory_budget && memory > *request.memory_budget) {
     plan.refusal = fmt::format(
         "the build needs about {} per rank, above the memory budget of {}; use more ranks, --streaming, "

@@ -59,6 +59,13 @@ expect_error leaky_slope      "layers[0].slope must be in [0, 1], got 2" --plan 
 expect_error unknown_key      'unknown field "unitz"'          --plan --arch "$tmp/typo.json" --samples 4 --grid 3
 expect_error grid_one         "K must be at least 2"           --plan --arch "$tmp/good.json" --samples 4 --grid 1
 expect_error samples_zero     "samples D must be at least 1, got 0" --plan --arch "$tmp/good.json" --samples 0 --grid 3
+expect_error compression_mode "expected none, deflate or deflate:LEVEL with LEVEL in 1..9" --plan --arch "$tmp/good.json" --samples 4 --grid 3 --compression deflate:10
+# A refused plan prints its verdict on stdout and exits 3.
+"$build" --plan --arch "$tmp/good.json" --samples 1 --grid 9 --ranks 1 --compression deflate >"$tmp/chunk.out" 2>&1
+rc=$?
+if [ "$rc" -eq 3 ] && grep -qF "nonzeros in one HDF5 chunk, at most 2^28" "$tmp/chunk.out"; then
+  echo "ok: compression_chunk (exit 3): $(grep -m1 REFUSED "$tmp/chunk.out")"
+else fail "compression_chunk: exit $rc"; cat "$tmp/chunk.out"; fi
 expect_error huge_polytope    "overflows 64-bit arithmetic"    --plan --arch "$tmp/many.json" --samples 1 --grid 316
 expect_error missing_arch     "--arch"                         --plan --arch "$tmp/does-not-exist.json" --samples 4 --grid 3
 expect_error no_grid          "--grid"                         --plan --arch "$tmp/good.json" --samples 4
