@@ -1,8 +1,10 @@
 #include "lpnn/distribute/builder.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <span>
 
@@ -11,6 +13,7 @@
 #include "lpnn/distribute/start.hpp"
 #include "lpnn/distribute/write_steps.hpp"
 #include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/hdf5/paths.hpp"
 #include "lpnn/hdf5/writer.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/files.hpp"
@@ -365,6 +368,19 @@ BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& 
   const BuildStart how = decide_start(comm, arch, plan.layout, options.output, options.force, options.resume);
   if (how == BuildStart::AlreadyComplete) {
     report.already_complete = report.resumed = true;
+    report.resumed_samples = plan.layout.D;
+    return report;
+  }
+  if (how == BuildStart::OnlyRename) {
+    const std::string partial = partial_path(options.output);
+    verify_polytope_checksums(comm, partial);
+    std::string error;
+    int rank = 0;
+    LPNN_MPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0 && std::rename(partial.c_str(), options.output.c_str()) != 0)
+      error = fmt::format("renaming {} to {} failed: {}", partial, options.output, std::strerror(errno));
+    throw_if_root_failed(comm, error);
+    report.resumed = true;
     report.resumed_samples = plan.layout.D;
     return report;
   }

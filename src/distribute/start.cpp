@@ -12,6 +12,23 @@
 
 namespace lpnn {
 
+namespace {
+
+// A partial file that reads as a complete polytope of this very spec, D and grid.
+bool partial_is_complete(const Architecture& arch, const PolytopeLayout& layout, const std::string& partial) {
+  PolytopeMetadata meta;
+  try {
+    meta = read_polytope_metadata(partial);
+  } catch (const Error&) {
+    return false;  // unfinished (no complete = 1) or not readable: the resume path decides
+  }
+  return meta.arch.to_json() == arch.to_json() && meta.layout.D == layout.D &&
+         meta.layout.grid.param == layout.grid.param && meta.layout.grid.input == layout.grid.input &&
+         meta.layout.grid.output == layout.grid.output;
+}
+
+}  // namespace
+
 BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeLayout& layout,
                         const std::string& output, bool force, bool resume) {
   int rank = 0;
@@ -50,7 +67,8 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
       } else {
         check_output_path(output, force);
         if (resume && partial_exists) {
-          start = static_cast<int>(BuildStart::Resume);
+          start = static_cast<int>(partial_is_complete(arch, layout, partial) ? BuildStart::OnlyRename
+                                                                              : BuildStart::Resume);
         } else if (partial_exists && !force) {
           fail("an unfinished build of {} is at {}; pass --resume to finish it, or --force to start over", output,
                partial);

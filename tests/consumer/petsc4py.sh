@@ -11,8 +11,11 @@ rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 export PYTHONPATH=$PETSC_DIR/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
 [[ -d $PETSC_DIR/lib/python3/dist-packages/petsc4py ]] ||
   { echo "no petsc4py for $PETSC_DIR: install python3-petsc4py-64-real (cmake/install-deps.sh)"; exit 1; }
-lpnn_petsc=$(ldd "$INFO" | awk '/libpetsc/ {print $3; exit}')
-py_petsc=$(ldd "$(ls "$PETSC_DIR"/lib/python3/dist-packages/petsc4py/lib/PETSc*.so | head -1)" | awk '/libpetsc/ {print $3; exit}')
+# (awk reads to the end: stopping at the first match would cut ldd off with SIGPIPE, which pipefail turns
+# into a silent exit of this script.)
+py_modules=("$PETSC_DIR"/lib/python3/dist-packages/petsc4py/lib/PETSc*.so)
+lpnn_petsc=$(ldd "$INFO" | awk '/libpetsc/ && !found {print $3; found = 1}')
+py_petsc=$(ldd "${py_modules[0]}" | awk '/libpetsc/ && !found {print $3; found = 1}')
 [[ -n $lpnn_petsc && $(readlink -f "$lpnn_petsc") == $(readlink -f "$py_petsc") ]] ||
   { echo "lpnn links $lpnn_petsc but petsc4py loads $py_petsc"; exit 1; }
 echo "lpnn and petsc4py both load $(readlink -f "$lpnn_petsc")"

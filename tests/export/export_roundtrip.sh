@@ -131,5 +131,5 @@ if "$EXPORT" -p xor.h5 --mps xor.h5 2>err.log; then echo "overwrote the polytope
 grep -q "polytope file itself" err.log
 mkdir -p adir
 if "$EXPORT" -p xor.h5 --mps adir 2>err.log; then echo "wrote over a directory"; exit 1; fi
-if ls -a | grep -q '^\..*\.mps.*\.'; then echo "temporary file left:"; ls -a; exit 1; fi
+if ls -a | grep '^\..*\.mps.*\.' > /dev/null; then echo "temporary file left:"; ls -a; exit 1; fi
 echo "export.roundtrip: MPS faces and full LP agree with glpsol, clp, grid search and the closed form"

@@ -42,6 +42,10 @@ on "$P" "$BUILD" "${poly[@]}" -o ref.h5 > ref.log 2>&1 || { fail "the clean refe
 samples_done() {
   HDF5_USE_FILE_LOCKING=FALSE "$PY" -c "import h5py,sys; print(int(h5py.File(sys.argv[1],'r')['/build/samples_done'][:].sum()))" "$1" 2> /dev/null || echo -1
 }
+# is_complete FILE: 1 when FILE carries complete = 1 and no ledger (its writer was past marking it).
+is_complete() {
+  HDF5_USE_FILE_LOCKING=FALSE "$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'r'); print(int(f.attrs.get('complete',0)==1 and 'build' not in f))" "$1" 2> /dev/null || echo 0
+}
 # same_as_ref LABEL FILE: h5diff outside /provenance finds nothing, the checksums verify, no ledger left.
 same_as_ref() {
   if h5diff --exclude-path /provenance ref.h5 "$2" > diff.log 2>&1; then ok "$1: $2 equals the clean build (h5diff)"
@@ -133,6 +137,10 @@ if [ -n "$target" ] && kill -KILL "$target" 2> /dev/null; then
   status=$?
   if [ -e outside.h5 ]; then
     echo "skip outside kill: the build finished before the kill landed (exit $status)"
+  elif [ "$(is_complete .outside.h5.partial)" = 1 ]; then
+    # The kill landed inside the commit, after the file was marked complete and before its rename.
+    ok "one of $P rank(s) killed from outside inside the commit: the unfinished build is complete, not renamed"
+    resume "killed inside the commit" "$P" outside.h5
   else
     interrupted "one of $P rank(s) killed from outside" outside.h5 $status $((SECONDS - start)) 40
     resume "killed from outside" "$P" outside.h5
@@ -208,6 +216,11 @@ on "$P" "$BUILD" "${poly[@]}" -o limited.h5 --resume > limited.log 2>&1 && grep 
   ok "file-size limit: without it, --resume (nothing to resume) builds the polytope" ||
   { fail "file-size limit: the build without the limit fails"; cat limited.log; }
 same_as_ref "file-size limit" limited.h5
+
+# 4b. A build stopped inside its commit, marked complete but not renamed (simulated with a copy of the
+# clean build under the temporary name): --resume verifies its checksums and renames it.
+cp ref.h5 .renamed.h5.partial
+resume "complete but not renamed" "$P" renamed.h5
 
 # 5. Refusals and no-ops around unfinished builds.
 on "$P" "$BUILD" "${poly[@]}" -o again.h5 "${small[@]}" \

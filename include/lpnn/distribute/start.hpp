@@ -13,11 +13,13 @@
 
 namespace lpnn {
 
-enum class BuildStart { Fresh, Resume, AlreadyComplete };
+enum class BuildStart { Fresh, Resume, AlreadyComplete, OnlyRename };
 
 // Collective; the same answer on every rank. Refuses (lpnn::CollectiveError on every rank) a bad
 // output path, an unfinished build without --resume or --force, and --resume onto a finished file of
 // another polytope. AlreadyComplete: --resume found this very polytope complete at `output`.
+// OnlyRename: --resume found the unfinished build complete (a run stopped inside its commit, between
+// marking the file complete and renaming it): its checksums are verified, then it is renamed.
 BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeLayout& layout,
                         const std::string& output, bool force, bool resume);
 
