@@ -8,38 +8,13 @@
 set -euo pipefail
 rm -rf "$WORK" && mkdir -p "$WORK/out" && cd "$WORK"
 failures=0
-export OMPI_MCA_odls_base_sigkill_timeout=0
+source "$SCRIPTS/../cli_expect.sh"
 
-run() {
-  local np=$1
-  shift
-  if [ "$np" -eq 1 ]; then
-    timeout 120 "$@"
-  else
-    timeout 120 "$MPIEXEC" -n "$np" --oversubscribe "$@"
-  fi
-}
-
-# expect_failure NP "message fragment" lpnn-reduce args... (outputs go to out/)
+# expect_failure NP "message fragment" lpnn-reduce args...
 expect_failure() {
   local np=$1 fragment=$2
   shift 2
-  local status=0 problem="" count
-  run "$np" "$REDUCE" -o out/reduced.csv --basis-out out/basis.json "$@" >stdout.txt 2>stderr.txt || status=$?
-  if [ "$status" -eq 0 ]; then problem="exit status 0"; fi
-  if [ "$status" -eq 124 ]; then problem="timed out (hang?)"; fi
-  if ! grep -qF -- "$fragment" stderr.txt; then problem="$problem; stderr lacks \"$fragment\""; fi
-  count=$(grep -c "lpnn-reduce: error" stderr.txt || true)
-  if [ "$count" -ne 1 ]; then problem="$problem; $count error lines (want exactly 1)"; fi
-  if [ -n "$(ls -A out)" ]; then problem="$problem; left files: $(ls -A out | tr '\n' ' ')"; fi
-  if [ -n "$problem" ]; then
-    echo "FAIL [np $np] lpnn-reduce $*: $problem" >&2
-    sed 's/^/    | /' stderr.txt >&2
-    failures=$((failures + 1))
-  else
-    echo "ok [np $np] $fragment"
-  fi
-  rm -rf out && mkdir out
+  expect_refusal "$np" lpnn-reduce "$fragment" "$REDUCE" -o out/reduced.csv --basis-out out/basis.json "$@"
 }
 
 generate() {  # generate NAME D K SAMPLES [more planted.py options]

@@ -7,42 +7,13 @@
 set -euo pipefail
 rm -rf "$WORK" && mkdir -p "$WORK/out" && cd "$WORK"
 failures=0
-# When a rank exits non-zero, mpiexec waits 1 s by default before SIGKILLing the rest; every rank exits
-# on its own here, so do not wait.
-export OMPI_MCA_odls_base_sigkill_timeout=0
+source "$SCRIPTS/../cli_expect.sh"
 
-run() {  # NP 1 runs the tool directly (an MPI singleton), more ranks under mpiexec
-  local np=$1
-  shift
-  if [ "$np" -eq 1 ]; then
-    timeout 120 "$@"
-  else
-    timeout 120 "$MPIEXEC" -n "$np" --oversubscribe "$@"
-  fi
-}
-
-# expect_failure NP "message fragment" lpnn-train args... (the model always goes to out/model.json)
+# expect_failure NP "message fragment" lpnn-train args...
 expect_failure() {
   local np=$1 fragment=$2
   shift 2
-  local status=0
-  run "$np" "$TRAIN" "$@" -o out/model.json >stdout.txt 2>stderr.txt || status=$?
-  local problem=""
-  if [ "$status" -eq 0 ]; then problem="exit status 0"; fi
-  if [ "$status" -eq 124 ]; then problem="timed out (hang?)"; fi
-  if ! grep -qF -- "$fragment" stderr.txt; then problem="$problem; stderr lacks \"$fragment\""; fi
-  local count
-  count=$(grep -c "lpnn-train: error" stderr.txt || true)
-  if [ "$count" -ne 1 ]; then problem="$problem; $count error lines (want exactly 1)"; fi
-  if [ -n "$(ls -A out)" ]; then problem="$problem; left files: $(ls -A out | tr '\n' ' ')"; fi
-  if [ -n "$problem" ]; then
-    echo "FAIL [np $np] lpnn-train $*: $problem" >&2
-    sed 's/^/    | /' stderr.txt >&2
-    failures=$((failures + 1))
-  else
-    echo "ok   [np $np] $(head -c 160 stderr.txt | head -1)"
-  fi
-  rm -rf out && mkdir out
+  expect_refusal "$np" lpnn-train "$fragment" "$TRAIN" "$@" -o out/model.json
 }
 
 cat > net.json <<'J'
