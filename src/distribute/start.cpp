@@ -14,17 +14,20 @@ namespace lpnn {
 
 namespace {
 
-// A partial file that reads as a complete polytope of this very spec, D and grid.
-bool partial_is_complete(const Architecture& arch, const PolytopeLayout& layout, const std::string& partial) {
-  PolytopeMetadata meta;
-  try {
-    meta = read_polytope_metadata(partial);
-  } catch (const Error&) {
-    return false;  // unfinished (no complete = 1) or not readable: the resume path decides
-  }
+// The file's polytope is this very spec, D and grid.
+bool same_polytope(const PolytopeMetadata& meta, const Architecture& arch, const PolytopeLayout& layout) {
   return meta.arch.to_json() == arch.to_json() && meta.layout.D == layout.D &&
          meta.layout.grid.param == layout.grid.param && meta.layout.grid.input == layout.grid.input &&
          meta.layout.grid.output == layout.grid.output;
+}
+
+// A partial file that reads as a complete polytope of this very spec, D and grid.
+bool partial_is_complete(const Architecture& arch, const PolytopeLayout& layout, const std::string& partial) {
+  try {
+    return same_polytope(read_polytope_metadata(partial), arch, layout);
+  } catch (const Error&) {
+    return false;  // unfinished (no complete = 1) or not readable: the resume path decides
+  }
 }
 
 }  // namespace
@@ -56,9 +59,7 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
         } catch (const Error& e) {
           fail("{} exists but is not a complete polytope ({}); pass --force to replace it", output, e.what());
         }
-        if (meta.arch.to_json() != arch.to_json() || meta.layout.D != layout.D ||
-            meta.layout.grid.param != layout.grid.param || meta.layout.grid.input != layout.grid.input ||
-            meta.layout.grid.output != layout.grid.output)
+        if (!same_polytope(meta, arch, layout))
           fail(
               "{} already exists and holds another polytope (spec, samples or grid differ); pass --force to replace "
               "it, or choose another path",
