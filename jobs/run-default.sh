@@ -8,7 +8,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$here/cmake/install-deps.sh"
-bash "$here/cmake/configure-and-build.sh"
+# The tools only: the test binaries are the suite's business (jobs/run-tests.sh).
+LPNN_BUILD_TARGETS=${LPNN_BUILD_TARGETS:-lpnn-build lpnn-info lpnn-train lpnn-predict lpnn-reduce} \
+  bash "$here/cmake/configure-and-build.sh"
 bin=${LPNN_BUILD_DIR:-$here/build}/bin
 out=${LPNN_OUT_DIR:-${LPNN_BUILD_DIR:-$here/build}/default-run}
 mkdir -p "$out"
