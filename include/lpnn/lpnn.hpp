@@ -22,6 +22,7 @@
 
 // The polytope: layout, cost template, per-sample bag blocks, planner.
 #include "lpnn/bags/cost_template.hpp"
+#include "lpnn/bags/family.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/bags/layout.hpp"
 #include "lpnn/bags/planner.hpp"
