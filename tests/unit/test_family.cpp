@@ -7,7 +7,11 @@
 #include <map>
 #include <vector>
 
+#include "lpnn/bags/cost_template.hpp"
 #include "lpnn/bags/family.hpp"
+#include "lpnn/bags/generator.hpp"
+#include "lpnn/bags/layout.hpp"
+#include "lpnn/bags/star_family.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::BagFamily;
@@ -130,3 +134,46 @@ TEST(Family, DeterminedVariablesAndEdgeRows) {
   for (std::int64_t k = 0; k < 4; ++k) EXPECT_EQ(lp.c[28 + k], (k / 2 == k % 2) ? 0.0 : 0.5) << k;
 }
 
+// The star family's LP is the layout's, entry for entry: rows from generate_rows, right-hand sides from
+// generate_rhs, costs from the cost template (weight 1/D) and the regularizer on X.
+TEST(Family, StarFamilyIsTheLayout) {
+  struct Case {
+    const char* spec;
+    lpnn::GridSpec grid;
+    std::int64_t samples;
+  };
+  const Case cases[] = {
+      {R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+           "loss": "squared"})", {2, 2, 2}, 2},
+      {R"({"input": 1, "layers": [{"units": 1, "activation": "tanh"}], "loss": "absolute",
+           "regularizer": {"kind": "l2", "weight": 0.1}})", {3, 3, 2}, 3},
+      {R"({"input": 2, "layers": [{"units": 2, "activation": "identity"}], "bias": false, "loss": "squared"})",
+       {3, 2, 3}, 2},
+  };
+  for (const Case& c : cases) {
+    const lpnn::Architecture arch = lpnn::test::arch_of(c.spec);
+    const lpnn::PolytopeLayout layout =
+        lpnn::PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), c.grid, c.samples);
+    const lpnn::LinearProgram lp = lpnn::family_lp(lpnn::star_family(arch, c.grid, c.samples));
+    ASSERT_EQ(lp.rows, layout.rows) << c.spec;
+    ASSERT_EQ(lp.cols, layout.cols) << c.spec;
+    lpnn::CsrBlock<std::int64_t> block;
+    lpnn::generate_rows(layout, 0, layout.rows, block);
+    EXPECT_EQ(lp.row_start, block.row_pointer) << c.spec;
+    EXPECT_EQ(lp.column, block.columns) << c.spec;
+    EXPECT_EQ(lp.value, block.values) << c.spec;
+    std::vector<double> rhs(layout.rows);
+    lpnn::generate_rhs(layout, 0, rhs);
+    EXPECT_EQ(lp.b, rhs) << c.spec;
+    std::vector<double> regularizer(layout.M), cost(layout.B);
+    lpnn::compute_regularizer_costs(arch, layout, 0, regularizer);
+    lpnn::compute_cost_template(arch, layout, 0, cost);
+    for (std::int64_t a = 0; a < layout.M; ++a) EXPECT_DOUBLE_EQ(lp.c[a], regularizer[a]) << c.spec << " X " << a;
+    for (std::int64_t d = 0; d < c.samples; ++d)
+      for (std::int64_t j = 0; j < layout.B; ++j)
+        ASSERT_DOUBLE_EQ(lp.c[layout.lambda_column(d, j)], cost[j] / static_cast<double>(c.samples))
+            << c.spec << " d " << d << " j " << j;
+    const lpnn::FamilySizes sizes = lpnn::family_sizes(lpnn::star_family(arch, c.grid, c.samples));
+    EXPECT_EQ(sizes.nnz, layout.nnz) << c.spec;
+  }
+}
