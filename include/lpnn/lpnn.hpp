@@ -21,6 +21,7 @@
 #include "lpnn/arch/lipschitz.hpp"
 
 // The polytope: layout, cost template, per-sample bag blocks, planner.
+#include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/cost_template.hpp"
 #include "lpnn/bags/family.hpp"
 #include "lpnn/bags/generator.hpp"
