@@ -185,4 +185,60 @@ TEST(ChainFamily, SizesByHand) {
   // Edge rows: φ (243), (w1, v, b', s_h) 27·5, (v, b', h) 9·5, o 5; plus 4 convexity rows per sample.
   EXPECT_EQ(s.rows, 2 * (4 + 243 + 135 + 45 + 5));
   EXPECT_EQ(s.nnz, 2 * (2 * 1194 + 243 + 729 + 405 + 45));
+  // Many samples from one sample's family.
+  const lpnn::FamilySizes scaled = lpnn::chain_family_sizes(arch, o, 2);
+  EXPECT_EQ(scaled.rows, s.rows);
+  EXPECT_EQ(scaled.cols, s.cols);
+  EXPECT_EQ(scaled.nnz, s.nnz);
+}
+
+// The rounding error bound holds: over every grid parameter, input and label point, the rounded
+// network's loss is within E of the network's; and E = 0 for a binarized network on integer nodes,
+// whose rounded network is the network itself.
+TEST(ChainFamily, RoundingBoundHolds) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+          "loss": "squared"})");
+  for (std::int64_t K : {5, 9}) {
+    const lpnn::ChainOptions o{{3, 3, 3}, K, false};
+    const double E = lpnn::chain_rounding_bound(arch, o);
+    const lpnn::Grid g(3);
+    double worst = 0.0;
+    std::vector<double> theta(5), x(2), y(1);
+    for (std::int64_t a = 0; a < 243; ++a)
+      for (std::int64_t s = 0; s < 9; ++s)
+        for (std::int64_t t = 0; t < 3; ++t) {
+          lpnn::grid_point(g, a, theta);
+          lpnn::grid_point(g, s, x);
+          y[0] = g.value(t);
+          const std::vector<double> z = rounded_network(arch, x, theta, K, false);
+          worst = std::max(worst, std::fabs(arch.loss_value<double>(z, y) - arch.sample_loss(x, theta, y)));
+        }
+    EXPECT_GT(worst, 0.0) << K;
+    EXPECT_LE(worst, E) << K;
+  }
+  const Architecture binary = lpnn::test::arch_of(
+      R"({"input": 3, "binary": true, "bias": false, "loss": "hinge",
+          "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})");
+  EXPECT_EQ(lpnn::chain_rounding_bound(binary, {{2, 2, 2}, 0, true}), 0.0);
+  EXPECT_TRUE(std::isinf(lpnn::chain_rounding_bound(binary, {{2, 2, 2}, 5, false})));
+}
+
+// A 1-D CNN (kernel 2, relu, 8 inputs, one linear output, no bias: N = 9), K_param = 3, K_x = 9,
+// K_y = 3, node grid 5: the star's bag has 3^9·9^8·3 = 2.5e12 columns, the greedy chain's bags together
+// fewer than a thousandth of that. Sizes in closed form: nothing is enumerated.
+TEST(ChainFamily, CnnChainIsUnderAThousandthOfTheStar) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 8, "input_shape": [1, 8], "bias": false, "loss": "squared",
+          "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
+                     {"units": 1, "activation": "identity"}]})");
+  const lpnn::ChainOptions o{{3, 9, 3}, 5, false};
+  const lpnn::PolytopeLayout star = lpnn::PolytopeLayout::make(arch.parameters(), 8, 1, o.grid, 1);
+  const lpnn::FamilySizes chain = lpnn::family_sizes(lpnn::chain_family(arch, o, 1));
+  const std::int64_t chain_per_sample = chain.cols - star.M;
+  std::printf("CNN per sample: star %lld columns, chain %lld columns (%zu bags), ratio %.3g\n",
+              static_cast<long long>(star.B), static_cast<long long>(chain_per_sample), chain.bag_columns.size() - 1,
+              static_cast<double>(chain_per_sample) / static_cast<double>(star.B));
+  EXPECT_EQ(star.B, 2541865828329);  // 19683 · 43046721 · 3
+  EXPECT_LE(chain_per_sample * 1000, star.B);
 }

@@ -63,4 +63,20 @@ std::vector<ChainStep> greedy_chain_order(const Architecture& arch, const std::v
 // Costs: (1/D)·ℓ on each sample's last bag, λ_R·R(θ) on the root.
 BagFamily chain_family(const Architecture& arch, const ChainOptions& options, std::int64_t samples);
 
+// Sizes for `samples` samples from one sample's family: every sample's chain is the same, the root is
+// shared, so rows = D·rows_1, columns = M + D·(columns_1 − M), nonzeros = D·nonzeros_1 (overflow
+// checked). bag_columns and edge_rows are those of the one-sample family.
+FamilySizes chain_family_sizes(const Architecture& arch, const ChainOptions& options, std::int64_t samples);
+
+// How far the rounded network's loss can be from the network's, on the same grid data and parameters:
+//   E = Σ_v (r_v·σ'_v + 1)·(h_v/2)·g_v,
+// r_v roundings of partial sums (moved to val(v) through σ_v, slope at most σ'_v = max(1, |slope|)),
+// one rounding of val(v), and g_v a bound on |∂ℓ/∂val(v)| computed backwards: g_v = λ_v +
+// Σ over v's out-edges (v → u) of |weight bound|·σ'_u·g_u, with λ_v the loss's slope in output v
+// (squared 2(U_v + 1), absolute, hinge, logistic 1, cross-entropy 2) and 0 for hidden neurons.
+// 0 when every rounding is exact (integer node grids on a binarized network); infinite with sign units
+// otherwise (not Lipschitz). The grid optimum of the rounded network is then within 2·L·h + E of the
+// continuous ERM optimum, beside the star's 2·L·h.
+double chain_rounding_bound(const Architecture& arch, const ChainOptions& options);
+
 }  // namespace lpnn
