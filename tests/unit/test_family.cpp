@@ -134,6 +134,26 @@ TEST(Family, DeterminedVariablesAndEdgeRows) {
   for (std::int64_t k = 0; k < 4; ++k) EXPECT_EQ(lp.c[28 + k], (k / 2 == k % 2) ? 0.0 : 0.5) << k;
 }
 
+// A separator variable determined in the child too: parent (w0, w1, x0, y0, z) and child (w0, x0, z),
+// z = (w0 + x0) mod 2 in both. Only the 2·3 assignments (w0, x0, z) with z consistent occur, so the
+// edge has 6 rows, not the 12 of the separator's grid; sizes count them by enumeration.
+TEST(Family, SeparatorsWithDeterminedVariablesCountTheirRows) {
+  BagFamily f = two_parameter_star(1);
+  const std::int64_t z = f.add_variable({"z", VariableKind::Node, 2, 0});
+  f.bags[1].variables.push_back(z);
+  f.steps.push_back({"z-step", {0, 2}, z, [](std::span<const std::int64_t> a) { return (a[0] + a[1]) % 2; }});
+  f.add_bag({"child", {0, 2, z}, 1});
+  const lpnn::FamilySizes s = lpnn::family_sizes(f);
+  EXPECT_EQ(s.bag_columns[2], 6);
+  EXPECT_EQ(s.edge_rows[2], 6);
+  const lpnn::LinearProgram lp = lpnn::family_lp(f);
+  EXPECT_EQ(lp.rows, s.rows);
+  EXPECT_EQ(lp.rows, 1 + 4 + 1 + 6);
+  EXPECT_EQ(static_cast<std::int64_t>(lp.value.size()), s.nnz);
+  // Each child column (w0, x0) meets the 4 parent columns (w0, w1, x0, ·, y0) with w1, y0 free.
+  for (std::int64_t r = 6; r < 12; ++r) EXPECT_EQ(lp.row_start[r + 1] - lp.row_start[r], 1 + 4) << r;
+}
+
 // The star family's LP is the layout's, entry for entry: rows from generate_rows, right-hand sides from
 // generate_rhs, costs from the cost template (weight 1/D) and the regularizer on X.
 TEST(Family, StarFamilyIsTheLayout) {
