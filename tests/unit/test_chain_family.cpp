@@ -146,6 +146,25 @@ TEST(ChainFamily, DenseReluFaceOptimumIsTheRoundedNetworksGridSearch) {
   EXPECT_LT(oracle, zero - 0.05);
 }
 
+// Other activations (rounded after σ) and losses; node grids of even size (0 off the grid) included.
+TEST(ChainFamily, OtherActivationsAndLosses) {
+  const char* specs[] = {
+      R"({"input": 2, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 0.25},
+          {"units": 1, "activation": "identity"}], "loss": "absolute"})",
+      R"({"input": 2, "layers": [{"units": 1, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+          "loss": "logistic"})",
+      R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "tanh"}],
+          "loss": "squared", "regularizer": {"kind": "l2", "weight": 0.02}})",
+  };
+  const Data labels{kData3.x, {{1.0}, {-1.0}, {1.0}}};
+  for (const char* spec : specs)
+    for (std::int64_t K : {6, 9}) {
+      const Architecture arch = lpnn::test::arch_of(spec);
+      const lpnn::ChainOptions o{{3, 3, 3}, K, false};
+      EXPECT_NEAR(face_optimum(arch, o, labels), grid_optimum(arch, o, labels, false), 1e-7) << spec << " K_v " << K;
+    }
+}
+
 TEST(ChainFamily, Conv1dFaceOptimumIsTheRoundedNetworksGridSearch) {
   const Architecture arch = lpnn::test::arch_of(
       R"({"input": 3, "input_shape": [1, 3], "bias": false, "loss": "absolute",
