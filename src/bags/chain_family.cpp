@@ -71,9 +71,16 @@ double carried(const Architecture& arch, const std::vector<NodeGrid>& grids, con
 
 }  // namespace
 
-std::vector<ChainStep> greedy_chain_order(const Architecture& arch, const std::vector<NodeGrid>& grids,
-                                          const ChainOptions& options) {
+std::vector<ChainStep> chain_order(const Architecture& arch, const std::vector<NodeGrid>& grids,
+                                   const ChainOptions& options) {
   const std::int64_t n = arch.inputs(), V = static_cast<std::int64_t>(arch.neurons().size());
+  if (options.order == ChainOrder::NeuronByNeuron) {
+    std::vector<ChainStep> order;
+    for (std::int64_t v = 0; v < V; ++v)
+      for (std::size_t j = 0; j < arch.neurons()[v].in.size(); ++j) order.push_back({v, static_cast<std::int64_t>(j)});
+    order.push_back({-1, -1});
+    return order;
+  }
   ChainState st{std::vector<std::int64_t>(V, 0), std::vector<std::int64_t>(n + V, 0), std::vector<char>(n, 0)};
   std::int64_t total = 0;
   for (const Neuron& neuron : arch.neurons())
@@ -240,7 +247,7 @@ void add_sample_bags(BagFamily& f, const SampleSteps& steps, std::int64_t d, std
 BagFamily chain_family(const Architecture& arch, const ChainOptions& options, std::int64_t samples) {
   if (samples < 1) fail("a bag family needs at least one sample, got {}", samples);
   const std::vector<NodeGrid> grids = node_grids(arch, options);
-  const std::vector<ChainStep> order = greedy_chain_order(arch, grids, options);
+  const std::vector<ChainStep> order = chain_order(arch, grids, options);
   BagFamily f = family_root(arch, options.grid, "chain");
   for (std::int64_t d = 0; d < samples; ++d) {
     const std::int64_t begin = static_cast<std::int64_t>(f.variables.size());

@@ -144,6 +144,9 @@ TEST(ChainFamily, DenseReluFaceOptimumIsTheRoundedNetworksGridSearch) {
   const double oracle = grid_optimum(arch, o, kData3, false, &zero);
   EXPECT_NEAR(face_optimum(arch, o, kData3), oracle, 1e-7);
   EXPECT_LT(oracle, zero - 0.05);
+  lpnn::ChainOptions by_neuron = o;
+  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
+  EXPECT_NEAR(face_optimum(arch, by_neuron, kData3), oracle, 1e-7);
 }
 
 // Other activations (rounded after σ) and losses; node grids of even size (0 off the grid) included.
@@ -176,6 +179,9 @@ TEST(ChainFamily, Conv1dFaceOptimumIsTheRoundedNetworksGridSearch) {
   const double oracle = grid_optimum(arch, o, data, false, &zero);
   EXPECT_NEAR(face_optimum(arch, o, data), oracle, 1e-7);
   EXPECT_LT(oracle, zero - 0.05);
+  lpnn::ChainOptions by_neuron = o;
+  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
+  EXPECT_NEAR(face_optimum(arch, by_neuron, data), oracle, 1e-7);
 }
 
 TEST(ChainFamily, BinarizedOnIntegerNodesIsTheBinaryErm) {
@@ -260,4 +266,10 @@ TEST(ChainFamily, CnnChainIsUnderAThousandthOfTheStar) {
               static_cast<double>(chain_per_sample) / static_cast<double>(star.B));
   EXPECT_EQ(star.B, 2541865828329);  // 19683 · 43046721 · 3
   EXPECT_LE(chain_per_sample * 1000, star.B);
+  // Neuron by neuron carries every convolution output until the linear unit runs: far larger.
+  lpnn::ChainOptions by_neuron = o;
+  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
+  const std::int64_t by_neuron_per_sample = lpnn::family_sizes(lpnn::chain_family(arch, by_neuron, 1)).cols - star.M;
+  std::printf("CNN per sample, neuron by neuron: %lld columns\n", static_cast<long long>(by_neuron_per_sample));
+  EXPECT_LT(chain_per_sample * 100, by_neuron_per_sample);
 }

@@ -40,10 +40,16 @@ struct NodeGrid {
   double step() const { return 2.0 * bound / static_cast<double>(points - 1); }  // h_v
 };
 
+// Greedy (above), or neuron by neuron: each neuron's whole sum before the next neuron's, so every
+// finished value is carried until its last consumer has run (for comparison; the LP optimum on a face
+// is the same whatever the order).
+enum class ChainOrder { Greedy, NeuronByNeuron };
+
 struct ChainOptions {
   GridSpec grid;                     // parameters, inputs, labels
   std::int64_t node_points = 5;      // K_v of every neuron (odd: 0 on the grid)
   bool integer_nodes = false;        // K_v = 2U_v + 1: the integer lattice (needs integer U_v)
+  ChainOrder order = ChainOrder::Greedy;
 };
 
 // One step of a sample's chain: neuron `neuron`'s in-edge `edge` (0-based), or the loss (neuron -1).
@@ -55,9 +61,9 @@ struct ChainStep {
 // Node grids per neuron; throws lpnn::Error for integer nodes with a non-integer bound.
 std::vector<NodeGrid> node_grids(const Architecture& arch, const ChainOptions& options);
 
-// The greedy step order (every in-edge of every neuron, then the loss).
-std::vector<ChainStep> greedy_chain_order(const Architecture& arch, const std::vector<NodeGrid>& grids,
-                                          const ChainOptions& options);
+// The step order of options.order (every in-edge of every neuron, then the loss).
+std::vector<ChainStep> chain_order(const Architecture& arch, const std::vector<NodeGrid>& grids,
+                                   const ChainOptions& options);
 
 // The family for `samples` samples; its cost terms refer to `arch`: it must outlive the family.
 // Costs: (1/D)·ℓ on each sample's last bag, λ_R·R(θ) on the root.
