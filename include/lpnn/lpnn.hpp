@@ -21,10 +21,13 @@
 #include "lpnn/arch/lipschitz.hpp"
 
 // The polytope: layout, cost template, per-sample bag blocks, planner.
+#include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/cost_template.hpp"
+#include "lpnn/bags/family.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/bags/layout.hpp"
 #include "lpnn/bags/planner.hpp"
+#include "lpnn/bags/star_family.hpp"
 
 // The distributed build.
 #include "lpnn/distribute/assembly.hpp"

@@ -1,6 +1,6 @@
 // lpnn-build: builds the data-independent training polytope and stores it in HDF5.
 //
-//   lpnn-build --plan --arch net.json --samples 1000 --grid 3 [--ranks 64] [--json]
+//   lpnn-build --plan --arch net.json --samples 1000 --grid 3 [--ranks 64] [--json] [--family star|chain|auto]
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 -o poly.h5
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --epsilon 0.5 -o poly.h5 --streaming
 //   mpirun -n 2 lpnn-build ... -o poly.h5 --petsc -log_view
@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/distribute/builder.hpp"
 #include "lpnn/hdf5/paths.hpp"
@@ -27,7 +28,8 @@ namespace {
 
 // Everything the command line says.
 struct Arguments {
-  std::string arch_path, output, budget, compression = "none";
+  std::string arch_path, output, budget, compression = "none", family;
+  std::int64_t node_grid = 5;
   std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
   double epsilon = 0, checkpoint = 30;
   int plan_ranks = 0;
@@ -64,6 +66,12 @@ Arguments parse(int argc, char** argv) {
                  "none (contiguous) or deflate[:LEVEL] (chunked, shuffle + deflate, LEVEL 1-9, default 1); "
                  "MatLoad and h5py read both")
       ->capture_default_str();
+  app.add_option("--family", a.family,
+                 "with --plan: the bag families' sizes side by side, star (the one built), chain (the sum chain) "
+                 "or auto (both, and the smaller)")
+      ->check(CLI::IsMember({"star", "chain", "auto"}));
+  app.add_option("--node-grid", a.node_grid, "--family chain/auto: node grid points K_v (binary networks: the integers)")
+      ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 20));
   app.add_flag("--progress", a.progress, "show progress with ETA on stderr even when it is not a terminal");
   app.footer("PETSc options (e.g. -log_view) go after --petsc.");
   g->excludes(gp)->excludes(gi)->excludes(go);
@@ -120,6 +128,42 @@ lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch
   return request;
 }
 
+// The families' sizes for the plan's grid and samples: the star's from the layout, the chain's from one
+// sample's family (and its rounding error bound beside 2·L·h). `auto` names the one with fewer columns.
+nlohmann::json family_sizes_json(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& plan) {
+  const lpnn::PolytopeLayout& l = plan.layout;
+  nlohmann::json out = {{"star", {{"rows", l.rows}, {"columns", l.cols}, {"nonzeros", l.nnz}}}};
+  if (a.family == "star") return out;
+  const lpnn::ChainOptions options{l.grid, a.node_grid, arch.binary()};
+  const lpnn::FamilySizes chain = lpnn::chain_family_sizes(arch, options, l.D);
+  const double two_lh = plan.exact ? 0.0 : std::min(plan.epsilon_bmp, plan.epsilon_numeric);
+  const double rounding = lpnn::chain_rounding_bound(arch, options);
+  out["chain"] = {{"rows", chain.rows},          {"columns", chain.cols},
+                  {"nonzeros", chain.nnz},       {"bags_per_sample", chain.bag_columns.size() - 1},
+                  {"node_grid", arch.binary() ? "integers" : std::to_string(a.node_grid)},
+                  {"rounding_bound", rounding},  {"two_L_h", two_lh},
+                  {"epsilon", two_lh + rounding}};
+  if (a.family == "auto") out["smallest"] = chain.cols < l.cols ? "chain" : "star";
+  return out;
+}
+
+std::string family_sizes_text(const nlohmann::json& f) {
+  std::string text = fmt::format("bag families:\n  {:<8}{:>22}{:>22}{:>22}\n", "family", "rows", "columns", "nonzeros");
+  for (const char* name : {"star", "chain"})
+    if (f.contains(name))
+      text += fmt::format("  {:<8}{:>22}{:>22}{:>22}\n", name, f[name]["rows"].get<std::int64_t>(),
+                          f[name]["columns"].get<std::int64_t>(), f[name]["nonzeros"].get<std::int64_t>());
+  if (f.contains("chain")) {
+    const auto& c = f["chain"];
+    text += fmt::format("  chain: {} bags per sample, node grid {}; rounding error bound {:.4g} beside 2·L·h = {:.4g} "
+                        "(ε = {:.4g})\n",
+                        c["bags_per_sample"].get<std::int64_t>(), c["node_grid"].get<std::string>(),
+                        c["rounding_bound"].get<double>(), c["two_L_h"].get<double>(), c["epsilon"].get<double>());
+  }
+  if (f.contains("smallest")) text += fmt::format("  smallest: {}\n", f["smallest"].get<std::string>());
+  return text;
+}
+
 int build(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& plan) {
   lpnn::BuildOptions options;
   options.output = a.output;
@@ -157,19 +201,27 @@ int main(int argc, char** argv) {
     // 2. Validate spec and sizes (each rank alone, then agreed).
     lpnn::Plan plan;
     lpnn::Architecture arch;
+    nlohmann::json families;
     lpnn::run_phase(MPI_COMM_WORLD, "spec", "reading the spec and planning the build", [&] {
       arch = lpnn::Architecture::from_file(a.arch_path);
       plan = lpnn::make_plan(arch, request_of(a, arch, ranks));
       if (!a.plan_only && a.output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
+      if (!a.plan_only && !a.family.empty() && a.family != "star")
+        lpnn::fail("--family {} is for --plan only: lpnn-build writes the star", a.family);
+      if (a.plan_only && !a.family.empty()) families = family_sizes_json(a, arch, plan);
     });
 
     // 3. Plan only: print and stop; a refused plan is an error exit.
     if (a.plan_only) {
       if (lpnn::tool::is_root()) {
-        if (a.json)
-          std::cout << plan.to_json().dump(2) << std::endl;
-        else
+        if (a.json) {
+          nlohmann::json out = plan.to_json();
+          if (!families.is_null()) out["families"] = families;
+          std::cout << out.dump(2) << std::endl;
+        } else {
           std::cout << plan.to_text();
+          if (!families.is_null()) std::cout << family_sizes_text(families);
+        }
       }
       return plan.refusal.empty() ? 0 : 3;
     }

@@ -122,6 +122,30 @@ else
   sed 's/^/    /' "$tmp/mixed.err"
 fi
 
+# Bag families side by side. Dense 2-1-1 (N = 5, K = 3, node grid 5, D = 2): the sum chain has per
+# sample the bags (φ, x0) 243·3, (w1, v, b', s, x1) 27·5·3, (v, b', h) 9·5, (o, y) 5·3 = 1194 columns,
+# edge rows 243 + 135 + 45 + 5 and 4 convexity rows; nonzeros 2·1194 + the parents' 243 + 729 + 405 + 45.
+spec chain '{"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}], "loss": "squared"}'
+expect_error family_build "--family chain is for --plan only" --arch "$tmp/chain.json" --samples 2 --grid 3 \
+  --family chain -o "$tmp/chain.h5"
+if "$build" --plan --json --arch "$tmp/chain.json" --samples 2 --grid 3 --family auto --node-grid 5 \
+    >"$tmp/family.out" 2>"$tmp/family.err"; then
+  "$python" -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["families"]
+D, M, B = 2, 3**5, 3**8
+assert (f["star"]["rows"], f["star"]["columns"], f["star"]["nonzeros"]) == (D * (1 + M), M + D * B, D * (2 * B + M)), f
+c = f["chain"]
+assert (c["rows"], c["columns"], c["nonzeros"]) == (D * (4 + 243 + 135 + 45 + 5), M + D * 1194,
+                                                    D * (2 * 1194 + 243 + 729 + 405 + 45)), c
+assert c["bags_per_sample"] == 4 and f["smallest"] == "chain" and c["rounding_bound"] > 0, f
+print("ok: family plan, chain columns %d vs star %d" % (c["columns"], f["star"]["columns"]))
+' "$tmp/family.out" || fail "family plan: JSON check failed"
+else
+  fail "family plan: exit $?"
+  sed 's/^/    /' "$tmp/family.err"
+fi
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1

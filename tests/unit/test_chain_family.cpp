@@ -1,0 +1,275 @@
+// The sum-chain family (bags/chain_family.hpp) against oracles written here: on a face (the data fixed
+// to their rounded values) the Clp optimum of the generated LP equals an exhaustive search over the
+// parameter grid of the rounded network, evaluated directly from the network's graph; for a binarized
+// network on integer node grids it equals the true binary ERM optimum. Planned sizes equal the LP's.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "lpnn/arch/grid.hpp"
+#include "lpnn/bags/chain_family.hpp"
+#include "lpnn/bags/family.hpp"
+#include "lpnn/bags/layout.hpp"
+#include "lpnn/solve/solver.hpp"
+#include "unit_helpers.hpp"
+
+using lpnn::Architecture;
+using lpnn::VariableKind;
+
+namespace {
+
+struct Data {
+  std::vector<std::vector<double>> x, y;
+};
+
+// The nearest of K points uniform on [−U, U], ties to the upper one, by scanning the grid.
+double nearest(double r, double U, std::int64_t K) {
+  double best = 0.0, best_distance = std::numeric_limits<double>::infinity();
+  for (std::int64_t k = 0; k < K; ++k) {
+    const double g = -U + 2.0 * U * static_cast<double>(k) / static_cast<double>(K - 1);
+    const double distance = std::fabs(r - g);
+    if (distance <= best_distance + 1e-9) {
+      best = g;
+      best_distance = std::min(distance, best_distance);
+    }
+  }
+  return best;
+}
+
+// The rounded network: s_0 = bias, s_i = R(s_{i−1} + w_i·val(u_i)), val = R(σ(s_r)), on grids of K
+// points (or 2U + 1 with `integer`) over [−U, U], U = bias + Σ |weight bound|·(bound of the source).
+std::vector<double> rounded_network(const Architecture& arch, const std::vector<double>& x,
+                                    const std::vector<double>& theta, std::int64_t K, bool integer) {
+  const std::int64_t n = arch.inputs();
+  std::vector<double> val(x), out_bound;
+  for (const lpnn::Neuron& v : arch.neurons()) {
+    double U = v.bias_parameter >= 0 ? 1.0 : 0.0;
+    for (const auto& e : v.in) U += (e.parameter >= 0 ? 1.0 : std::fabs(e.weight)) * (e.source < n ? 1.0 : out_bound[e.source - n]);
+    const std::int64_t points = integer ? 2 * std::llround(U) + 1 : K;
+    double s = v.bias_parameter >= 0 ? theta[v.bias_parameter] : 0.0;
+    for (const auto& e : v.in) s = nearest(s + (e.parameter >= 0 ? theta[e.parameter] : e.weight) * val[e.source], U, points);
+    val.push_back(nearest(lpnn::apply_activation(v.activation, v.slope, s), U, points));
+    out_bound.push_back(v.activation == lpnn::Activation::Sign ? 1.0
+                        : v.activation == lpnn::Activation::Tanh ? std::min(U, 1.0)
+                                                                  : U);
+  }
+  std::vector<double> z;
+  for (std::int64_t o : arch.output_neurons()) z.push_back(val[n + o]);
+  return z;
+}
+
+// Grid values of the rounded data.
+Data rounded(const Data& data, const lpnn::GridSpec& grid) {
+  const lpnn::Grid gx(grid.input), gy(grid.output);
+  Data r = data;
+  for (auto& row : r.x)
+    for (double& v : row) v = gx.value(gx.round(v));
+  for (auto& row : r.y)
+    for (double& v : row) v = gy.value(gy.round(v));
+  return r;
+}
+
+// min over the parameter grid of (1/D) Σ_d ℓ(net(x̂_d, θ), ŷ_d) + λ_R·R(θ), `net` the rounded network
+// (or, with `exact_network`, the network itself). `at_zero`: the objective at θ = 0 (K_param odd), to
+// check that the optimum is not the trivial network.
+double grid_optimum(const Architecture& arch, const lpnn::ChainOptions& o, const Data& data, bool exact_network,
+                    double* at_zero = nullptr) {
+  const lpnn::Grid gp(o.grid.param);
+  const Data hat = rounded(data, o.grid);
+  const std::int64_t N = arch.parameters();
+  std::int64_t M = 1;
+  for (std::int64_t i = 0; i < N; ++i) M *= o.grid.param;
+  double best = std::numeric_limits<double>::infinity();
+  std::vector<double> theta(N);
+  for (std::int64_t a = 0; a < M; ++a) {
+    lpnn::grid_point(gp, a, theta);
+    double total = 0.0;
+    for (std::size_t d = 0; d < hat.x.size(); ++d) {
+      if (exact_network) {
+        total += arch.sample_loss(hat.x[d], theta, hat.y[d]);
+      } else {
+        const std::vector<double> z = rounded_network(arch, hat.x[d], theta, o.node_points, o.integer_nodes);
+        total += arch.loss_value<double>(z, hat.y[d]);
+      }
+    }
+    const double objective = total / static_cast<double>(hat.x.size()) + arch.regularization(theta);
+    if (at_zero && std::all_of(theta.begin(), theta.end(), [](double t) { return t == 0.0; })) *at_zero = objective;
+    best = std::min(best, objective);
+  }
+  return best;
+}
+
+// The chain LP on the data's face (columns whose inputs or labels disagree with the rounded data fixed
+// at 0), solved by Clp.
+double face_optimum(const Architecture& arch, const lpnn::ChainOptions& o, const Data& data) {
+  const lpnn::BagFamily family = lpnn::chain_family(arch, o, static_cast<std::int64_t>(data.x.size()));
+  const lpnn::FamilySizes sizes = lpnn::family_sizes(family);
+  lpnn::LinearProgram lp = lpnn::family_lp(family);
+  EXPECT_EQ(lp.rows, sizes.rows);
+  EXPECT_EQ(lp.cols, sizes.cols);
+  EXPECT_EQ(static_cast<std::int64_t>(lp.value.size()), sizes.nnz);
+  const lpnn::Grid gx(o.grid.input), gy(o.grid.output);
+  for (std::int64_t t = 1; t < static_cast<std::int64_t>(family.bags.size()); ++t) {
+    const auto columns = lpnn::bag_assignments(family, t);
+    const std::int64_t first = lpnn::bag_first_column(sizes, t);
+    for (std::size_t k = 0; k < columns.size(); ++k)
+      for (std::size_t p = 0; p < columns[k].size(); ++p) {
+        const lpnn::FamilyVariable& v = family.variables[family.bags[t].variables[p]];
+        const bool off = (v.kind == VariableKind::Input && columns[k][p] != gx.round(data.x[v.sample][v.coordinate])) ||
+                         (v.kind == VariableKind::Label && columns[k][p] != gy.round(data.y[v.sample][v.coordinate]));
+        if (off) lp.upper[first + static_cast<std::int64_t>(k)] = 0.0;
+      }
+  }
+  const lpnn::LpSolution s = lpnn::solve_with_clp(lp);
+  std::printf("face LP %lld rows %lld columns: optimum %.9f\n", (long long)lp.rows, (long long)lp.cols, s.objective);
+  EXPECT_TRUE(s.optimal) << s.status;
+  return s.objective;
+}
+
+const Data kData3{{{0.3, -0.8}, {-1.0, 0.6}, {0.9, 0.1}}, {{0.9}, {-0.7}, {1.0}}};
+
+}  // namespace
+
+TEST(ChainFamily, DenseReluFaceOptimumIsTheRoundedNetworksGridSearch) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+          "loss": "squared", "regularizer": {"kind": "l1", "weight": 0.05}})");
+  const lpnn::ChainOptions o{{3, 3, 3}, 9, false};
+  double zero = 0.0;
+  const double oracle = grid_optimum(arch, o, kData3, false, &zero);
+  EXPECT_NEAR(face_optimum(arch, o, kData3), oracle, 1e-7);
+  EXPECT_LT(oracle, zero - 0.05);
+  lpnn::ChainOptions by_neuron = o;
+  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
+  EXPECT_NEAR(face_optimum(arch, by_neuron, kData3), oracle, 1e-7);
+}
+
+// Other activations (rounded after σ) and losses; node grids of even size (0 off the grid) included.
+TEST(ChainFamily, OtherActivationsAndLosses) {
+  const char* specs[] = {
+      R"({"input": 2, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 0.25},
+          {"units": 1, "activation": "identity"}], "loss": "absolute"})",
+      R"({"input": 2, "layers": [{"units": 1, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+          "loss": "logistic"})",
+      R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "tanh"}],
+          "loss": "squared", "regularizer": {"kind": "l2", "weight": 0.02}})",
+  };
+  const Data labels{kData3.x, {{1.0}, {-1.0}, {1.0}}};
+  for (const char* spec : specs)
+    for (std::int64_t K : {6, 9}) {
+      const Architecture arch = lpnn::test::arch_of(spec);
+      const lpnn::ChainOptions o{{3, 3, 3}, K, false};
+      EXPECT_NEAR(face_optimum(arch, o, labels), grid_optimum(arch, o, labels, false), 1e-7) << spec << " K_v " << K;
+    }
+}
+
+TEST(ChainFamily, Conv1dFaceOptimumIsTheRoundedNetworksGridSearch) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 3, "input_shape": [1, 3], "bias": false, "loss": "absolute",
+          "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
+                     {"units": 1, "activation": "identity"}]})");
+  const lpnn::ChainOptions o{{3, 3, 3}, 7, false};
+  const Data data{{{0.2, -0.9, 0.7}, {1.0, 0.4, -0.3}, {-0.6, 0.8, 0.9}}, {{0.6}, {-0.4}, {1.0}}};
+  double zero = 0.0;
+  const double oracle = grid_optimum(arch, o, data, false, &zero);
+  EXPECT_NEAR(face_optimum(arch, o, data), oracle, 1e-7);
+  EXPECT_LT(oracle, zero - 0.05);
+  lpnn::ChainOptions by_neuron = o;
+  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
+  EXPECT_NEAR(face_optimum(arch, by_neuron, data), oracle, 1e-7);
+}
+
+TEST(ChainFamily, BinarizedOnIntegerNodesIsTheBinaryErm) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 2, "binary": true, "bias": false, "loss": "hinge",
+          "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})");
+  const lpnn::ChainOptions o{{2, 2, 2}, 0, true};
+  // XOR-like labels and one repeated point.
+  const Data data{{{1, 1}, {1, -1}, {-1, 1}, {-1, -1}, {1, -1}}, {{-1}, {1}, {1}, {-1}, {-1}}};
+  const double lp = face_optimum(arch, o, data);
+  EXPECT_NEAR(lp, grid_optimum(arch, o, data, false), 1e-7);
+  EXPECT_NEAR(lp, grid_optimum(arch, o, data, true), 1e-7);
+}
+
+// Dense 2-1-1 with bias, K_param = 3 (N = 5, M = 243), node grid 5, K_x = K_y = 3. The greedy order
+// is the only one: h += w0·x0 (bag φ, x0: 243·3), h += w1·x1 (bag w1, v, b', s_h, x1: 27·5·3),
+// o = v·h + b' (bag v, b', h: 9·5), loss (bag o, y: 5·3): 1194 columns per sample, 4 bags.
+TEST(ChainFamily, SizesByHand) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+          "loss": "squared"})");
+  const lpnn::ChainOptions o{{3, 3, 3}, 5, false};
+  const lpnn::FamilySizes s = lpnn::family_sizes(lpnn::chain_family(arch, o, 2));
+  EXPECT_EQ(s.bag_columns, (std::vector<std::int64_t>{243, 729, 405, 45, 15, 729, 405, 45, 15}));
+  EXPECT_EQ(s.cols, 243 + 2 * 1194);
+  // Edge rows: φ (243), (w1, v, b', s_h) 27·5, (v, b', h) 9·5, o 5; plus 4 convexity rows per sample.
+  EXPECT_EQ(s.rows, 2 * (4 + 243 + 135 + 45 + 5));
+  EXPECT_EQ(s.nnz, 2 * (2 * 1194 + 243 + 729 + 405 + 45));
+  // Many samples from one sample's family.
+  const lpnn::FamilySizes scaled = lpnn::chain_family_sizes(arch, o, 2);
+  EXPECT_EQ(scaled.rows, s.rows);
+  EXPECT_EQ(scaled.cols, s.cols);
+  EXPECT_EQ(scaled.nnz, s.nnz);
+}
+
+// The rounding error bound holds: over every grid parameter, input and label point, the rounded
+// network's loss is within E of the network's; and E = 0 for a binarized network on integer nodes,
+// whose rounded network is the network itself.
+TEST(ChainFamily, RoundingBoundHolds) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}],
+          "loss": "squared"})");
+  for (std::int64_t K : {5, 9}) {
+    const lpnn::ChainOptions o{{3, 3, 3}, K, false};
+    const double E = lpnn::chain_rounding_bound(arch, o);
+    const lpnn::Grid g(3);
+    double worst = 0.0;
+    std::vector<double> theta(5), x(2), y(1);
+    for (std::int64_t a = 0; a < 243; ++a)
+      for (std::int64_t s = 0; s < 9; ++s)
+        for (std::int64_t t = 0; t < 3; ++t) {
+          lpnn::grid_point(g, a, theta);
+          lpnn::grid_point(g, s, x);
+          y[0] = g.value(t);
+          const std::vector<double> z = rounded_network(arch, x, theta, K, false);
+          worst = std::max(worst, std::fabs(arch.loss_value<double>(z, y) - arch.sample_loss(x, theta, y)));
+        }
+    EXPECT_GT(worst, 0.0) << K;
+    EXPECT_LE(worst, E) << K;
+  }
+  const Architecture binary = lpnn::test::arch_of(
+      R"({"input": 3, "binary": true, "bias": false, "loss": "hinge",
+          "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})");
+  EXPECT_EQ(lpnn::chain_rounding_bound(binary, {{2, 2, 2}, 0, true}), 0.0);
+  EXPECT_TRUE(std::isinf(lpnn::chain_rounding_bound(binary, {{2, 2, 2}, 5, false})));
+}
+
+// A 1-D CNN (kernel 2, relu, 8 inputs, one linear output, no bias: N = 9), K_param = 3, K_x = 9,
+// K_y = 3, node grid 5: the star's bag has 3^9·9^8·3 = 2.5e12 columns, the greedy chain's bags together
+// fewer than a thousandth of that. Sizes in closed form: nothing is enumerated.
+TEST(ChainFamily, CnnChainIsUnderAThousandthOfTheStar) {
+  const Architecture arch = lpnn::test::arch_of(
+      R"({"input": 8, "input_shape": [1, 8], "bias": false, "loss": "squared",
+          "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
+                     {"units": 1, "activation": "identity"}]})");
+  const lpnn::ChainOptions o{{3, 9, 3}, 5, false};
+  const lpnn::PolytopeLayout star = lpnn::PolytopeLayout::make(arch.parameters(), 8, 1, o.grid, 1);
+  const lpnn::FamilySizes chain = lpnn::family_sizes(lpnn::chain_family(arch, o, 1));
+  const std::int64_t chain_per_sample = chain.cols - star.M;
+  std::printf("CNN per sample: star %lld columns, chain %lld columns (%zu bags), ratio %.3g\n",
+              static_cast<long long>(star.B), static_cast<long long>(chain_per_sample), chain.bag_columns.size() - 1,
+              static_cast<double>(chain_per_sample) / static_cast<double>(star.B));
+  EXPECT_EQ(star.B, 2541865828329);  // 19683 · 43046721 · 3
+  EXPECT_LE(chain_per_sample * 1000, star.B);
+  // Neuron by neuron carries every convolution output until the linear unit runs: far larger.
+  lpnn::ChainOptions by_neuron = o;
+  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
+  const std::int64_t by_neuron_per_sample = lpnn::family_sizes(lpnn::chain_family(arch, by_neuron, 1)).cols - star.M;
+  std::printf("CNN per sample, neuron by neuron: %lld columns\n", static_cast<long long>(by_neuron_per_sample));
+  EXPECT_LT(chain_per_sample * 100, by_neuron_per_sample);
+}
