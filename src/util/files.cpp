@@ -51,10 +51,7 @@ mode_t default_mode() {
 void write_file_replacing(const std::string& path, std::string_view content, const char* what) {
   const std::filesystem::path p(path);
   const std::filesystem::path dir = p.parent_path().empty() ? std::filesystem::path(".") : p.parent_path();
-  // Built by appending: GCC 12 warns falsely (-Wrestrict) on "." + string + "..." here.
-  std::string name = ".";
-  name.append(p.filename().string()).append(".XXXXXX");
-  TemporaryFile temporary((dir / name).string());
+  TemporaryFile temporary((dir / ("." + p.filename().string() + ".XXXXXX")).string());
   if (temporary.fd() < 0)
     fail("cannot create a temporary file for the {} {} in {}: {}", what, path, dir.string(), std::strerror(errno));
   const char* data = content.data();
