@@ -59,6 +59,18 @@ def make_data(work):
     return lambda name: run_bench.Suite.data(holder, name)
 
 
+def machine():
+    cpu = platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
 def train(args, poly, data, extra, ranks, petsc):
     model = os.path.join(args.work, "ablation-model.json")
     if os.path.exists(model):
@@ -109,8 +121,8 @@ def main():
     ranks_list = [int(r) for r in args.ranks.split(",")]
     wanted = args.ingredients.split(",")
     lines = ["# PDHG ablation", "",
-             f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-             f"{platform.system()} {platform.release()}; load average at start {os.getloadavg()[0]:.1f}.", "",
+             f"Machine: {machine()}; load average at start {os.getloadavg()[0]:.1f} (the machine is shared: "
+             "wall times carry that noise, iteration counts do not).", "",
              "Command: `/usr/bin/python3 tests/bench/pdhg_ablation.py " + " ".join(
                  a.replace(args.work, "<work>").replace(args.bin, "<bin>") for a in sys.argv[1:]) + "`", "",
              "Tolerance 1e-6 (relative primal, dual residuals and gap of the unscaled LP, checked every 64 "
