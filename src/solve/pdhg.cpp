@@ -1,15 +1,22 @@
-// Restarted PDHG for  min cᵀx  s.t.  Ax = b, 0 ≤ x ≤ u, on PETSc's distributed Mat/Vec.
-//   x⁺ = clamp(x − T(c − Aᵀy), 0, u),   y⁺ = y + Σ(b − A(2x⁺ − x))
-// T = diag(τ_j/ω), Σ = diag(σ_i·ω) with τ_j = 1/Σ_i|a_ij|, σ_i = 1/Σ_j|a_ij| (Pock-Chambolle, α = 1:
-// convergent without a norm estimate) and ω the primal weight. Adaptive restarts to the better of the
-// current and the average iterate, as in PDLP; ω is re-balanced at each restart.
+// Restarted PDHG for  min cᵀx  s.t.  Ax = b, 0 ≤ x ≤ u  on the face LP (free columns only), on PETSc's
+// distributed Mat/Vec. On the rescaled LP (pdhg_scaling.hpp) with one global step η = 0.95/‖Ã‖_2 and
+// the primal weight ω (τ = η/ω, σ = ηω, so τσ‖Ã‖² < 1), the PDHG operator T(x, y) = (x⁺, y⁺) is
+//   x⁺ = clamp(x − τ(c̃ − Ãᵀy), 0, ũ),   y⁺ = y + σ(b̃ − Ã(2x⁺ − x)).
+// Halpern (default; reflected, as cuPDLPx): z_{k+1} = (k+1)/(k+2)·(2T(z_k) − z_k) + 1/(k+2)·z_0, with the
+// anchor z_0 the last restart point; the candidate checked is T(z_k), which satisfies the bounds.
+// Otherwise z_{k+1} = T(z_k) and the candidate is the better (KKT error) of z and the average since the
+// last restart (PDLP). Restarts (PDLP's rule on the ω-weighted KKT error of the scaled LP): sufficient
+// decay 0.2, necessary 0.8 with no progress, artificial after 0.36 of all iterations; ω is re-balanced
+// there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals of the unscaled LP.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "pdhg_scaling.hpp"
 
 namespace lpnn {
 
@@ -26,364 +33,295 @@ PetscLogEvent pdhg_event() {
   return event;
 }
 
-void absolute_values(Mat seq) {
-  MatInfo info;
-  LPNN_PETSC(MatGetInfo(seq, MAT_LOCAL, &info));
-  PetscScalar* v = nullptr;
-  LPNN_PETSC(MatSeqAIJGetArray(seq, &v));
-  for (PetscInt k = 0; k < static_cast<PetscInt>(info.nz_used); ++k) v[k] = std::fabs(v[k]);
-  LPNN_PETSC(MatSeqAIJRestoreArray(seq, &v));
-}
-
-// Row sums of |A| over the columns that can move (upper > 0) and column sums of |A|, through a copy of A
-// with absolute values. Columns fixed at 0 (the face's off-face λ in bounds mode) never leave 0, so the
-// iteration is PDHG on the LP without them, and Pock-Chambolle's σ_i must count only the others: with
-// them, σ is smaller by up to K_x^n·K_y^m on the convexity rows and PDHG needs many more iterations.
-void absolute_sums(Mat A, Vec upper, Vec row_sums, Vec col_sums) {
-  OwnedMat abs_a;
-  LPNN_PETSC(MatDuplicate(A, MAT_COPY_VALUES, abs_a.out()));
-  PetscBool is_mpi = PETSC_FALSE;
-  LPNN_PETSC(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(A), MATMPIAIJ, &is_mpi));
-  if (is_mpi) {
-    Mat diag, off;
-    const PetscInt* colmap;
-    LPNN_PETSC(MatMPIAIJGetSeqAIJ(abs_a, &diag, &off, &colmap));
-    absolute_values(diag);
-    absolute_values(off);
-  } else {
-    absolute_values(abs_a);
-  }
-  OwnedVec ones_cols, ones_rows;
-  LPNN_PETSC(VecDuplicate(col_sums, ones_cols.out()));
-  LPNN_PETSC(VecDuplicate(row_sums, ones_rows.out()));
-  {
-    PetscScalar* a;
-    const PetscScalar* u;
-    PetscInt n;
-    LPNN_PETSC(VecGetLocalSize(ones_cols, &n));
-    LPNN_PETSC(VecGetArray(ones_cols, &a));
-    LPNN_PETSC(VecGetArrayRead(upper, &u));
-    for (PetscInt j = 0; j < n; ++j) a[j] = u[j] > 0 ? 1.0 : 0.0;
-    LPNN_PETSC(VecRestoreArray(ones_cols, &a));
-    LPNN_PETSC(VecRestoreArrayRead(upper, &u));
-  }
-  LPNN_PETSC(VecSet(ones_rows, 1.0));
-  LPNN_PETSC(MatMult(abs_a, ones_cols, row_sums));
-  LPNN_PETSC(MatMultTranspose(abs_a, ones_rows, col_sums));
-}
-
-void invert_or_one(Vec v) {
-  PetscScalar* a;
-  PetscInt n;
-  LPNN_PETSC(VecGetLocalSize(v, &n));
-  LPNN_PETSC(VecGetArray(v, &a));
-  for (PetscInt i = 0; i < n; ++i) a[i] = a[i] > 0 ? 1.0 / a[i] : 1.0;
-  LPNN_PETSC(VecRestoreArray(v, &a));
-}
-
 struct Residuals {
-  double primal = 0, dual = 0, gap = 0;  // relative
-  double primal_abs = 0, dual_abs = 0, gap_abs = 0;
+  double primal = 0, dual = 0, gap = 0;  // relative, of the unscaled LP
   double objective = 0;
-  double kkt() const { return std::sqrt(primal_abs * primal_abs + dual_abs * dual_abs + gap_abs * gap_abs); }
+  double kkt = 0;  // √(ω²‖Ãx̃ − b̃‖² + ‖(c̃ − Ãᵀỹ)⁻‖²/ω² + gap²): the restart measure, scaled LP
+  bool finite() const { return std::isfinite(primal) && std::isfinite(dual) && std::isfinite(gap) && std::isfinite(kkt); }
+  bool within(double tolerance) const { return primal <= tolerance && dual <= tolerance && gap <= tolerance; }
 };
 
-// The first `keep` entries of x, on every rank.
-std::vector<double> leading_entries(Vec x, std::int64_t keep) {
-  std::vector<double> out(static_cast<std::size_t>(keep));
-  OwnedIS from;
-  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, static_cast<PetscInt>(keep), 0, 1, from.out()));
-  OwnedVec local;
-  LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(keep), out.data(), local.out()));
-  VecScatter scatter;
-  LPNN_PETSC(VecScatterCreate(x, from, local, nullptr, &scatter));
-  LPNN_PETSC(VecScatterBegin(scatter, x, local, INSERT_VALUES, SCATTER_FORWARD));
-  LPNN_PETSC(VecScatterEnd(scatter, x, local, INSERT_VALUES, SCATTER_FORWARD));
-  LPNN_PETSC(VecScatterDestroy(&scatter));
-  return out;
-}
+// A point with its products: (x, y, Ãx, Ãᵀy).
+struct Point {
+  Vec x, y, ax, aty;
+};
 
 class Pdhg {
  public:
-  Pdhg(Mat A, Vec b, Vec c, Vec upper) : A_(A), b_(b), c_(c), upper_(upper) {
-    auto col_vec = [&](OwnedVec& v) { LPNN_PETSC(VecDuplicate(c, v.out())); };
-    auto row_vec = [&](OwnedVec& v) { LPNN_PETSC(VecDuplicate(b, v.out())); };
-    for (OwnedVec* v : {&x_, &tau_, &x_sum_, &x_last_, &aty_, &work_c_, &work_c2_}) col_vec(*v);
-    for (OwnedVec* v : {&y_, &sigma_, &y_sum_, &y_last_, &ax_, &work_r_, &work_r2_}) row_vec(*v);
-    absolute_sums(A, upper, sigma_, tau_);
-    invert_or_one(sigma_);
-    invert_or_one(tau_);
-    LPNN_PETSC(VecNorm(b, NORM_2, &b_norm_));
-    LPNN_PETSC(VecNorm(c, NORM_2, &c_norm_));
-    omega_ = (b_norm_ > 1e-10 && c_norm_ > 1e-10) ? c_norm_ / b_norm_ : 1.0;
+  Pdhg(ReducedLp& face, const PdhgOptions& options) : face_(face), options_(options) {
+    LPNN_PETSC(VecNorm(face.b, NORM_2, &b_norm_));
+    LPNN_PETSC(VecNorm(face.c, NORM_2, &c_norm_));
+    if (face.reference_cost_norm >= 0) c_norm_ = face.reference_cost_norm;
+    pdhg::rescale(face.A, face.b, face.c, face.upper, options.scaling, options.ruiz_passes, row_scale_, col_scale_);
+    const double norm = pdhg::spectral_norm(face.A);
+    eta_ = norm > 0 ? 0.95 / norm : 1.0;
+    double b_scaled = 0, c_scaled = 0;
+    LPNN_PETSC(VecNorm(face.b, NORM_2, &b_scaled));
+    LPNN_PETSC(VecNorm(face.c, NORM_2, &c_scaled));
+    omega_ = (b_scaled > 1e-10 && c_scaled > 1e-10) ? c_scaled / b_scaled : 1.0;
+    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &zeros_, &unbounded_,
+                        &finite_upper_, &work_c_})
+      LPNN_PETSC(VecDuplicate(face.c, v->out()));
+    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &ax_, &ax0_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_})
+      LPNN_PETSC(VecDuplicate(face.b, v->out()));
+    LPNN_PETSC(VecSet(zeros_, 0.0));
+    bound_masks();
   }
 
-  LpSolution run(const PdhgOptions& options) {
-    const auto start = std::chrono::steady_clock::now();
-    int rank = 0;
-    LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(A_)), &rank));
-    const PetscLogEvent event = pdhg_event();
-    LPNN_PETSC(VecSet(x_, 0.0));
-    LPNN_PETSC(VecSet(y_, 0.0));
-    LPNN_PETSC(VecSet(ax_, 0.0));
-    LPNN_PETSC(VecSet(aty_, 0.0));
-    LPNN_PETSC(VecCopy(x_, x_last_));
-    LPNN_PETSC(VecCopy(y_, y_last_));
-    reset_average();
-    double kkt_last_restart = evaluate(x_, y_, nullptr).kkt(), kkt_previous_candidate = INFINITY;
-    std::int64_t since_restart = 0, iteration = 0;
-    LpSolution solution;
-    Residuals best;
-    bool converged = false, holding_average = false;
-    while (iteration < options.max_iterations && !converged) {
-      LPNN_PETSC(PetscLogEventBegin(event, 0, 0, 0, 0));
-      step();
-      LPNN_PETSC(PetscLogEventEnd(event, 0, 0, 0, 0));
-      ++iteration;
-      ++since_restart;
-      if (iteration % options.check_every != 0 && iteration != options.max_iterations) continue;
-
-      // Candidate: the better of the current and the average iterate.
-      const Residuals current = evaluate(x_, y_, ax_);
-      average_into(work_c2_, work_r2_);
-      const Residuals average = evaluate(work_c2_, work_r2_, nullptr);
-      const bool use_average = average.kkt() < current.kkt();
-      const Residuals& candidate = use_average ? average : current;
-      best = candidate;
-      holding_average = use_average;
-      if (options.verbose && rank == 0)
-        std::fprintf(stderr, "[pdhg] it %lld  primal %.3e  dual %.3e  gap %.3e  obj %.10g  omega %.3g\n",
-                     static_cast<long long>(iteration), candidate.primal, candidate.dual, candidate.gap,
-                     candidate.objective, omega_);
-      if (candidate.primal <= options.tolerance && candidate.dual <= options.tolerance &&
-          candidate.gap <= options.tolerance) {
-        if (use_average) adopt(work_c2_, work_r2_);
-        converged = true;
-        break;
-      }
-      const double k = candidate.kkt();
-      const bool restart = k <= 0.2 * kkt_last_restart || (k <= 0.8 * kkt_last_restart && k > kkt_previous_candidate) ||
-                           static_cast<double>(since_restart) >= 0.36 * static_cast<double>(iteration);
-      kkt_previous_candidate = k;
-      if (restart) {
-        if (use_average) adopt(work_c2_, work_r2_);
-        update_primal_weight();
-        LPNN_PETSC(VecCopy(x_, x_last_));
-        LPNN_PETSC(VecCopy(y_, y_last_));
-        reset_average();
-        holding_average = false;
-        kkt_last_restart = k;
-        kkt_previous_candidate = INFINITY;
-        since_restart = 0;
-      }
-    }
-    // The iterate returned is the one whose residuals are reported: at the iteration limit the last
-    // candidate may be the average, which no restart adopted yet (work_c2_/work_r2_ still hold it; no
-    // step ran since). Without any check (max_iterations = 0) the residuals are those of x = y = 0.
-    if (!converged) {
-      if (holding_average) adopt(work_c2_, work_r2_);
-      best = evaluate(x_, y_, nullptr);
-    }
-    solution.optimal = converged;
-    solution.status = converged ? "optimal (within tolerance)" : "iteration limit";
-    solution.iterations = iteration;
-    solution.objective = best.objective;
-    solution.primal_residual = best.primal;
-    solution.dual_residual = best.dual;
-    solution.gap = best.gap;
-    solution.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return solution;
+  LpSolution run();
+  // The returned iterate of the unscaled LP: x = D_c x̃.
+  Vec unscaled_solution() {
+    LPNN_PETSC(VecPointwiseMult(x_out_, x_out_, col_scale_));
+    return x_out_;
   }
-
-  Vec solution() const { return x_; }
 
  private:
-  void step() {
-    // x⁺ = clamp(x − (τ/ω)(c − Aᵀy), 0, u); the extrapolation below uses the cached A x.
-    {
-      PetscScalar* x;
-      const PetscScalar *c, *aty, *tau, *u;
-      PetscInt n;
-      LPNN_PETSC(VecGetLocalSize(x_, &n));
-      LPNN_PETSC(VecGetArray(x_, &x));
-      LPNN_PETSC(VecGetArrayRead(c_, &c));
-      LPNN_PETSC(VecGetArrayRead(aty_, &aty));
-      LPNN_PETSC(VecGetArrayRead(tau_, &tau));
-      LPNN_PETSC(VecGetArrayRead(upper_, &u));
-      const double inv_omega = 1.0 / omega_;
-      for (PetscInt j = 0; j < n; ++j) {
-        const double v = x[j] - tau[j] * inv_omega * (c[j] - aty[j]);
-        x[j] = std::min(std::max(v, 0.0), u[j]);
-      }
-      LPNN_PETSC(VecRestoreArray(x_, &x));
-      LPNN_PETSC(VecRestoreArrayRead(c_, &c));
-      LPNN_PETSC(VecRestoreArrayRead(aty_, &aty));
-      LPNN_PETSC(VecRestoreArrayRead(tau_, &tau));
-      LPNN_PETSC(VecRestoreArrayRead(upper_, &u));
+  // unbounded_: 1 where ũ = +∞ (the dual residual counts (c − Aᵀy)⁻ there), else 0;
+  // finite_upper_: ũ where finite, else 0 (its dual objective term u·min(0, c − Aᵀy)).
+  void bound_masks() {
+    const PetscScalar* u = nullptr;
+    PetscScalar *m = nullptr, *f = nullptr;
+    PetscInt n = 0;
+    LPNN_PETSC(VecGetLocalSize(face_.upper, &n));
+    LPNN_PETSC(VecGetArrayRead(face_.upper, &u));
+    LPNN_PETSC(VecGetArray(unbounded_, &m));
+    LPNN_PETSC(VecGetArray(finite_upper_, &f));
+    for (PetscInt j = 0; j < n; ++j) {
+      m[j] = std::isinf(u[j]) ? 1.0 : 0.0;
+      f[j] = std::isinf(u[j]) ? 0.0 : u[j];
     }
-    // y⁺ = y + σω(b − (2Ax⁺ − Ax))
-    LPNN_PETSC(MatMult(A_, x_, work_r_));  // A x⁺
-    {
-      PetscScalar* y;
-      const PetscScalar *b, *ax_new, *ax_old, *sigma;
-      PetscInt m;
-      LPNN_PETSC(VecGetLocalSize(y_, &m));
-      LPNN_PETSC(VecGetArray(y_, &y));
-      LPNN_PETSC(VecGetArrayRead(b_, &b));
-      LPNN_PETSC(VecGetArrayRead(work_r_, &ax_new));
-      LPNN_PETSC(VecGetArrayRead(ax_, &ax_old));
-      LPNN_PETSC(VecGetArrayRead(sigma_, &sigma));
-      for (PetscInt i = 0; i < m; ++i) y[i] += sigma[i] * omega_ * (b[i] - (2.0 * ax_new[i] - ax_old[i]));
-      LPNN_PETSC(VecRestoreArray(y_, &y));
-      LPNN_PETSC(VecRestoreArrayRead(b_, &b));
-      LPNN_PETSC(VecRestoreArrayRead(work_r_, &ax_new));
-      LPNN_PETSC(VecRestoreArrayRead(ax_, &ax_old));
-      LPNN_PETSC(VecRestoreArrayRead(sigma_, &sigma));
-    }
-    LPNN_PETSC(VecCopy(work_r_, ax_));
-    LPNN_PETSC(MatMultTranspose(A_, y_, aty_));
+    LPNN_PETSC(VecRestoreArray(finite_upper_, &f));
+    LPNN_PETSC(VecRestoreArray(unbounded_, &m));
+    LPNN_PETSC(VecRestoreArrayRead(face_.upper, &u));
+  }
+
+  void step();
+  Residuals evaluate(const Point& p);
+  void average_into(const Point& out);
+  void restart_at(const Point& p);
+  void start();
+
+  ReducedLp& face_;
+  const PdhgOptions& options_;
+  OwnedVec row_scale_, col_scale_;
+  OwnedVec x_, x0_, xt_, xa_, aty_, atyt_, atya_, x_sum_, x_out_, zeros_, unbounded_, finite_upper_, work_c_;
+  OwnedVec y_, y0_, yt_, ya_, ax_, ax0_, axt_, axa_, y_sum_, y_out_, work_r_;
+  double b_norm_ = 0, c_norm_ = 0, eta_ = 1, omega_ = 1;
+  std::int64_t since_restart_ = 0;  // steps since the last restart: Halpern's k and the average's count
+};
+
+// One step from z = (x, y) with cached Ãx, Ãᵀy: (xt, yt) = T(z), then z ← the Halpern mix or T(z).
+void Pdhg::step() {
+  const double tau = eta_ / omega_, sigma = eta_ * omega_;
+  Mat A = face_.A;
+  LPNN_PETSC(VecWAXPY(xt_, -1.0, aty_, face_.c));  // c̃ − Ãᵀy
+  LPNN_PETSC(VecAYPX(xt_, -tau, x_));               // x − τ(c̃ − Ãᵀy)
+  LPNN_PETSC(VecPointwiseMax(xt_, xt_, zeros_));
+  LPNN_PETSC(VecPointwiseMin(xt_, xt_, face_.upper));
+  LPNN_PETSC(MatMult(A, xt_, axt_));
+  LPNN_PETSC(VecWAXPY(yt_, -2.0, axt_, face_.b));  // b̃ − 2Ãx⁺
+  LPNN_PETSC(VecAXPY(yt_, 1.0, ax_));              // ... + Ãx
+  LPNN_PETSC(VecAYPX(yt_, sigma, y_));              // y + σ(...)
+  if (options_.halpern) {
+    // z ← w(2T(z) − z) + (1 − w)z₀ with w = (k+1)/(k+2); Ãx follows by linearity (no product).
+    const double w = static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2);
+    LPNN_PETSC(VecAXPBYPCZ(x_, 2.0 * w, 1.0 - w, -w, xt_, x0_));
+    LPNN_PETSC(VecAXPBYPCZ(y_, 2.0 * w, 1.0 - w, -w, yt_, y0_));
+    LPNN_PETSC(VecAXPBYPCZ(ax_, 2.0 * w, 1.0 - w, -w, axt_, ax0_));
+  } else {
+    std::swap(x_, xt_);
+    std::swap(y_, yt_);
+    std::swap(ax_, axt_);
     LPNN_PETSC(VecAXPY(x_sum_, 1.0, x_));
     LPNN_PETSC(VecAXPY(y_sum_, 1.0, y_));
-    ++average_count_;
   }
+  LPNN_PETSC(MatMultTranspose(A, y_, aty_));
+  ++since_restart_;
+}
 
-  // Residuals of (x, y). `ax`: A x if already known. Uses work_r_ and work_c_ as scratch.
-  Residuals evaluate(Vec x, Vec y, Vec ax) {
-    Residuals r;
-    if (ax)
-      LPNN_PETSC(VecCopy(ax, work_r_));
-    else
-      LPNN_PETSC(MatMult(A_, x, work_r_));
-    LPNN_PETSC(VecAXPY(work_r_, -1.0, b_));
-    LPNN_PETSC(VecNorm(work_r_, NORM_2, &r.primal_abs));
-    LPNN_PETSC(MatMultTranspose(A_, y, work_c_));  // Aᵀy
-    double local[2] = {0, 0};                      // Σ dual residual², and nothing else (objective via VecDot below)
-    {
-      const PetscScalar *c, *aty, *u;
-      PetscInt n;
-      LPNN_PETSC(VecGetLocalSize(work_c_, &n));
-      LPNN_PETSC(VecGetArrayRead(c_, &c));
-      LPNN_PETSC(VecGetArrayRead(work_c_, &aty));
-      LPNN_PETSC(VecGetArrayRead(upper_, &u));
-      for (PetscInt j = 0; j < n; ++j) {
-        const double reduced = c[j] - aty[j];
-        // Columns fixed at 0 (u = 0) take any reduced cost; free-above columns need it >= 0.
-        if (u[j] > 0 && reduced < 0) local[0] += reduced * reduced;
-      }
-      LPNN_PETSC(VecRestoreArrayRead(c_, &c));
-      LPNN_PETSC(VecRestoreArrayRead(work_c_, &aty));
-      LPNN_PETSC(VecRestoreArrayRead(upper_, &u));
-    }
-    double global[2];
-    LPNN_MPI(MPI_Allreduce(local, global, 2, MPI_DOUBLE, MPI_SUM, PetscObjectComm(reinterpret_cast<PetscObject>(A_))));
-    r.dual_abs = std::sqrt(global[0]);
-    double primal_objective = 0, dual_objective = 0;
-    LPNN_PETSC(VecDot(c_, x, &primal_objective));
-    LPNN_PETSC(VecDot(b_, y, &dual_objective));
-    r.objective = primal_objective;
-    r.gap_abs = std::fabs(primal_objective - dual_objective);
-    r.primal = r.primal_abs / (1.0 + b_norm_);
-    r.dual = r.dual_abs / (1.0 + c_norm_);
-    r.gap = r.gap_abs / (1.0 + std::fabs(primal_objective) + std::fabs(dual_objective));
-    return r;
+// Residuals of p (its products given), reported on the unscaled LP: Ax − b = D_r⁻¹(Ãx̃ − b̃),
+// c − Aᵀy = D_c⁻¹(c̃ − Ãᵀỹ), and the objectives are invariant. Uses work_r_, work_c_.
+Residuals Pdhg::evaluate(const Point& p) {
+  Residuals r;
+  double primal_scaled = 0, primal = 0, dual_scaled = 0, dual = 0, cx = 0, by = 0, uy = 0;
+  LPNN_PETSC(VecWAXPY(work_r_, -1.0, face_.b, p.ax));
+  LPNN_PETSC(VecNorm(work_r_, NORM_2, &primal_scaled));
+  LPNN_PETSC(VecPointwiseDivide(work_r_, work_r_, row_scale_));
+  LPNN_PETSC(VecNorm(work_r_, NORM_2, &primal));
+  LPNN_PETSC(VecWAXPY(work_c_, -1.0, p.aty, face_.c));
+  LPNN_PETSC(VecPointwiseMin(work_c_, work_c_, zeros_));  // (c̃ − Ãᵀỹ)⁻
+  LPNN_PETSC(VecDot(work_c_, finite_upper_, &uy));
+  LPNN_PETSC(VecPointwiseMult(work_c_, work_c_, unbounded_));
+  LPNN_PETSC(VecNorm(work_c_, NORM_2, &dual_scaled));
+  LPNN_PETSC(VecPointwiseDivide(work_c_, work_c_, col_scale_));
+  LPNN_PETSC(VecNorm(work_c_, NORM_2, &dual));
+  LPNN_PETSC(VecDot(face_.c, p.x, &cx));
+  LPNN_PETSC(VecDot(face_.b, p.y, &by));
+  const double dual_objective = by + uy, gap = std::fabs(cx - dual_objective);
+  r.objective = cx;
+  r.primal = primal / (1.0 + b_norm_);
+  r.dual = dual / (1.0 + c_norm_);
+  r.gap = gap / (1.0 + std::fabs(cx) + std::fabs(dual_objective));
+  r.kkt = std::sqrt(omega_ * omega_ * primal_scaled * primal_scaled +
+                    dual_scaled * dual_scaled / (omega_ * omega_) + gap * gap);
+  return r;
+}
+
+// The average of the iterates since the last restart, with its products.
+void Pdhg::average_into(const Point& out) {
+  const double w = 1.0 / static_cast<double>(std::max<std::int64_t>(since_restart_, 1));
+  LPNN_PETSC(VecAXPBY(out.x, w, 0.0, x_sum_));
+  LPNN_PETSC(VecAXPBY(out.y, w, 0.0, y_sum_));
+  LPNN_PETSC(MatMult(face_.A, out.x, out.ax));
+  LPNN_PETSC(MatMultTranspose(face_.A, out.y, out.aty));
+}
+
+// Continue from p: ω re-balanced on the move since the last restart, p the new anchor, average reset.
+void Pdhg::restart_at(const Point& p) {
+  if (p.x != x_.get()) {
+    LPNN_PETSC(VecCopy(p.x, x_));
+    LPNN_PETSC(VecCopy(p.y, y_));
+    LPNN_PETSC(VecCopy(p.ax, ax_));
+    LPNN_PETSC(VecCopy(p.aty, aty_));
   }
-
-  void reset_average() {
-    LPNN_PETSC(VecSet(x_sum_, 0.0));
-    LPNN_PETSC(VecSet(y_sum_, 0.0));
-    average_count_ = 0;
-  }
-
-  void average_into(Vec x, Vec y) {
-    const double w = average_count_ > 0 ? 1.0 / static_cast<double>(average_count_) : 0.0;
-    if (average_count_ == 0) {
-      LPNN_PETSC(VecCopy(x_, x));
-      LPNN_PETSC(VecCopy(y_, y));
-      return;
-    }
-    LPNN_PETSC(VecAXPBY(x, w, 0.0, x_sum_));
-    LPNN_PETSC(VecAXPBY(y, w, 0.0, y_sum_));
-  }
-
-  // Continue from (x, y): refresh the cached products.
-  void adopt(Vec x, Vec y) {
-    LPNN_PETSC(VecCopy(x, x_));
-    LPNN_PETSC(VecCopy(y, y_));
-    LPNN_PETSC(MatMult(A_, x_, ax_));
-    LPNN_PETSC(MatMultTranspose(A_, y_, aty_));
-  }
-
-  void update_primal_weight() {
+  if (options_.primal_weight) {
     double dx = 0, dy = 0;
-    LPNN_PETSC(VecWAXPY(work_c_, -1.0, x_last_, x_));
+    LPNN_PETSC(VecWAXPY(work_c_, -1.0, x0_, x_));
     LPNN_PETSC(VecNorm(work_c_, NORM_2, &dx));
-    LPNN_PETSC(VecWAXPY(work_r_, -1.0, y_last_, y_));
+    LPNN_PETSC(VecWAXPY(work_r_, -1.0, y0_, y_));
     LPNN_PETSC(VecNorm(work_r_, NORM_2, &dy));
     if (dx > 1e-10 && dy > 1e-10) omega_ = std::exp(0.5 * std::log(dy / dx) + 0.5 * std::log(omega_));
   }
+  start();
+}
 
-  Mat A_;
-  Vec b_, c_, upper_;
-  OwnedVec x_, tau_, x_sum_, x_last_, aty_, work_c_, work_c2_;
-  OwnedVec y_, sigma_, y_sum_, y_last_, ax_, work_r_, work_r2_;
-  double b_norm_ = 0, c_norm_ = 0, omega_ = 1;
-  std::int64_t average_count_ = 0;
-};
+// The current z becomes the anchor z₀; the average starts over.
+void Pdhg::start() {
+  LPNN_PETSC(VecCopy(x_, x0_));
+  LPNN_PETSC(VecCopy(y_, y0_));
+  LPNN_PETSC(VecCopy(ax_, ax0_));
+  LPNN_PETSC(VecSet(x_sum_, 0.0));
+  LPNN_PETSC(VecSet(y_sum_, 0.0));
+  since_restart_ = 0;
+}
+
+LpSolution Pdhg::run() {
+  const auto clock = std::chrono::steady_clock::now();
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get())), &rank));
+  const PetscLogEvent event = pdhg_event();
+  for (Vec v : {x_.get(), y_.get(), ax_.get(), aty_.get()}) LPNN_PETSC(VecSet(v, 0.0));
+  start();
+  // Invariant: (x_out_, y_out_) is the iterate `reported` describes (x = y = 0 before any check).
+  Residuals reported = evaluate({x_, y_, ax_, aty_});
+  LPNN_PETSC(VecCopy(x_, x_out_));
+  LPNN_PETSC(VecCopy(y_, y_out_));
+  double kkt_last_restart = reported.kkt, kkt_previous = INFINITY;
+  std::int64_t iteration = 0;
+  std::string status = "iteration limit";
+  bool converged = false;
+  while (iteration < options_.max_iterations) {
+    LPNN_PETSC(PetscLogEventBegin(event, 0, 0, 0, 0));
+    step();
+    LPNN_PETSC(PetscLogEventEnd(event, 0, 0, 0, 0));
+    ++iteration;
+    if (iteration % options_.check_every != 0 && iteration != options_.max_iterations) continue;
+    Point candidate{x_, y_, ax_, aty_};
+    Residuals r;
+    if (options_.halpern) {  // T(z), which satisfies the bounds (z itself need not)
+      LPNN_PETSC(MatMultTranspose(face_.A, yt_, atyt_));
+      candidate = {xt_, yt_, axt_, atyt_};
+      r = evaluate(candidate);
+    } else {
+      r = evaluate(candidate);
+      const Point average{xa_, ya_, axa_, atya_};
+      average_into(average);
+      const Residuals ra = evaluate(average);
+      if (ra.finite() && ra.kkt < r.kkt) {
+        candidate = average;
+        r = ra;
+      }
+    }
+    if (!r.finite()) {  // keep the last finite candidate as the answer
+      status = "diverged (non-finite residuals)";
+      break;
+    }
+    reported = r;
+    LPNN_PETSC(VecCopy(candidate.x, x_out_));
+    LPNN_PETSC(VecCopy(candidate.y, y_out_));
+    if (options_.verbose && rank == 0)
+      std::fprintf(stderr, "[pdhg] it %lld  primal %.3e  dual %.3e  gap %.3e  obj %.10g  omega %.3g\n",
+                   static_cast<long long>(iteration), r.primal, r.dual, r.gap, r.objective, omega_);
+    if (r.within(options_.tolerance)) {
+      converged = true;
+      status = "optimal (within tolerance)";
+      break;
+    }
+    const bool restart = options_.restart == PdhgRestart::Kkt &&
+                         (r.kkt <= 0.2 * kkt_last_restart || (r.kkt <= 0.8 * kkt_last_restart && r.kkt > kkt_previous) ||
+                          static_cast<double>(since_restart_) >= 0.36 * static_cast<double>(iteration));
+    kkt_previous = r.kkt;
+    if (restart) {
+      restart_at(candidate);
+      kkt_last_restart = r.kkt;
+      kkt_previous = INFINITY;
+    }
+  }
+  LpSolution solution;
+  solution.optimal = converged;
+  solution.status = status;
+  solution.iterations = iteration;
+  solution.objective = reported.objective;
+  solution.primal_residual = reported.primal;
+  solution.dual_residual = reported.dual;
+  solution.gap = reported.gap;
+  solution.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+  return solution;
+}
 
 }  // namespace
 
 void PdhgOptions::set_from_options() {
   PetscReal t = tolerance;
-  PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every);
-  PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE;
+  PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every), passes = ruiz_passes;
+  PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE, weight = primal_weight ? PETSC_TRUE : PETSC_FALSE,
+            halp = halpern ? PETSC_TRUE : PETSC_FALSE;
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_tolerance", &t, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_max_it", &it, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_check_every", &every, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_verbose", &v, nullptr));
+  LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_ruiz_passes", &passes, nullptr));
+  LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_primal_weight", &weight, nullptr));
+  LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_halpern", &halp, nullptr));
+  const char* scalings[] = {"ruiz_pc", "pc", "ruiz", "none"};
+  const char* restarts[] = {"kkt", "none"};
+  PetscInt scaling_index = static_cast<PetscInt>(scaling), restart_index = static_cast<PetscInt>(restart);
+  LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_scaling", scalings, 4, &scaling_index, nullptr));
+  LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_restart", restarts, 2, &restart_index, nullptr));
   tolerance = t;
   max_iterations = it;
   check_every = every;
   verbose = v == PETSC_TRUE;
+  ruiz_passes = static_cast<int>(passes);
+  primal_weight = weight == PETSC_TRUE;
+  halpern = halp == PETSC_TRUE;
+  scaling = static_cast<PdhgScaling>(scaling_index);
+  restart = static_cast<PdhgRestart>(restart_index);
+}
+
+LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int64_t keep) {
+  if (options.tolerance <= 0) fail("the PDHG tolerance must be positive, got {}", options.tolerance);
+  if (options.check_every < 1) fail("the PDHG check interval must be at least 1");
+  if (options.ruiz_passes < 0) fail("the number of Ruiz passes must not be negative");
+  Pdhg solver(face, options);
+  LpSolution solution = solver.run();
+  solution.x = face.leading_columns(solver.unscaled_solution(), keep);
+  return solution;
 }
 
 LpSolution solve_with_pdhg(Mat A, Vec b, Vec c, Vec upper, const PdhgOptions& options, std::int64_t keep) {
-  if (options.tolerance <= 0) fail("the PDHG tolerance must be positive, got {}", options.tolerance);
-  if (options.check_every < 1) fail("the PDHG check interval must be at least 1");
-  // Columns fixed at 0 (upper = 0: the face's off-face λ) never move: iterate on the others only,
-  // a distributed submatrix (MatCreateSubMatrix keeps every rank's own columns on that rank).
-  PetscInt first = 0, last = 0;
-  LPNN_PETSC(VecGetOwnershipRange(c, &first, &last));
-  std::vector<PetscInt> free_columns;
-  {
-    const PetscScalar* u;
-    LPNN_PETSC(VecGetArrayRead(upper, &u));
-    for (PetscInt j = first; j < last; ++j)
-      if (u[j - first] > 0) free_columns.push_back(j);
-    LPNN_PETSC(VecRestoreArrayRead(upper, &u));
-  }
-  MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(A));
-  OwnedIS columns, rows;
-  LPNN_PETSC(ISCreateGeneral(comm, static_cast<PetscInt>(free_columns.size()), free_columns.data(), PETSC_COPY_VALUES,
-                             columns.out()));
-  PetscInt row_first = 0, row_last = 0;
-  LPNN_PETSC(MatGetOwnershipRange(A, &row_first, &row_last));
-  LPNN_PETSC(ISCreateStride(comm, row_last - row_first, row_first, 1, rows.out()));
-  OwnedMat reduced;
-  LPNN_PETSC(MatCreateSubMatrix(A, rows, columns, MAT_INITIAL_MATRIX, reduced.out()));
-  OwnedVec c_free, upper_free;
-  LPNN_PETSC(MatCreateVecs(reduced, c_free.out(), nullptr));
-  LPNN_PETSC(VecDuplicate(c_free, upper_free.out()));
-  LPNN_PETSC(VecISCopy(c, columns, SCATTER_REVERSE, c_free));
-  LPNN_PETSC(VecISCopy(upper, columns, SCATTER_REVERSE, upper_free));
-
-  Pdhg solver(reduced, b, c_free, upper_free);
-  LpSolution solution = solver.run(options);
-  OwnedVec x;
-  LPNN_PETSC(VecDuplicate(c, x.out()));
-  LPNN_PETSC(VecSet(x, 0.0));
-  LPNN_PETSC(VecISCopy(x, columns, SCATTER_FORWARD, solver.solution()));
-  solution.x = leading_entries(x, keep);
-  return solution;
+  ReducedLp face = make_reduced_lp(A, b, c, upper);
+  return solve_with_pdhg(face, options, keep);
 }
 
 }  // namespace lpnn

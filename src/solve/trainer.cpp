@@ -46,6 +46,7 @@ struct LpOutcome {
 struct FaceLpData {
   OwnedMat A;
   OwnedVec c, b, upper, lower;
+  double penalty = NAN;  // penalty faces: the off-face columns' cost
 };
 
 FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
@@ -60,8 +61,9 @@ FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   LPNN_PETSC(VecDuplicate(lp.c, lp.upper.out()));
   LPNN_PETSC(VecDuplicate(lp.c, lp.lower.out()));
   LPNN_PETSC(VecSet(lp.lower, 0.0));
-  fill_face_columns(meta.layout, face, FaceObjective::make(options.face, cost_template, x_costs), cost_template,
-                    x_costs, lp.c, lp.upper);
+  const FaceObjective objective = FaceObjective::make(options.face, cost_template, x_costs);
+  if (options.face == FaceMode::Penalty) lp.penalty = objective.penalty;
+  fill_face_columns(meta.layout, face, objective, cost_template, x_costs, lp.c, lp.upper);
   return lp;
 }
 
@@ -113,10 +115,17 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   run_logged_phase(comm, "load", "loading the LP of " + options.polytope,
                    [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
   if (options.solver == LpSolverKind::Clp) return solve_with_clp_on_root(comm, options, meta.layout, data);
-  LpOutcome outcome;
-  run_logged_phase(comm, "solve", "solving the LP with PDHG", [&] {
-    outcome.solution = solve_with_pdhg(data.A, data.b, data.c, data.upper, options.pdhg, meta.layout.M);
+  // PDHG iterates on the face LP alone (free columns, non-empty rows), built once and distributed; the
+  // full LP is released before the solve.
+  ReducedLp face_lp;
+  run_logged_phase(comm, "face_lp", "forming the face LP", [&] {
+    face_lp = make_reduced_lp(data.A, data.b, data.c, data.upper);
+    if (options.face == FaceMode::Penalty) face_lp.reference_cost_norm = norm_without_penalty(data.c, data.penalty);
+    data = FaceLpData{};
   });
+  LpOutcome outcome;
+  run_logged_phase(comm, "solve", "solving the LP with PDHG",
+                   [&] { outcome.solution = solve_with_pdhg(face_lp, options.pdhg, meta.layout.M); });
   outcome.x_weights = std::move(outcome.solution.x);
   return outcome;
 }

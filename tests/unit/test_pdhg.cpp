@@ -1,10 +1,13 @@
 // The PDHG solver on small LPs apart from any polytope: optima against Clp (an independent simplex
-// code) on random feasible LPs, with fixed columns and degenerate rows, and the iteration-limit path,
-// whose reported objective and residuals must be those of the x it returns.
+// code) on random feasible LPs, with fixed columns and degenerate rows; closed-form optima with finite
+// upper bounds, every scaling and with restarts, primal weight and Halpern on and off; infeasible and
+// non-finite data; the iteration-limit path, whose reported objective and residuals must be those of
+// the x it returns; the face LP's reduction.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "lpnn/solve/solver.hpp"
@@ -38,42 +41,28 @@ struct SmallLp {
   }
 };
 
-// Random A with entries in {-1, 0, 1}, b = A x0 for a random x0 >= 0 (feasible), c >= 0 (bounded),
-// every `fixed_every`-th column fixed at 0, and row 1 repeated as the last row (degenerate).
-SmallLp random_lp(std::uint32_t seed, std::int64_t rows, std::int64_t cols, std::int64_t fixed_every) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> entry(-1, 1);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+// The LP  min cᵀx, dense·x = b, 0 ≤ x ≤ upper  as plain data and as PETSc objects (split over the ranks).
+SmallLp from_dense(const std::vector<std::vector<double>>& dense, const std::vector<double>& b,
+                   const std::vector<double>& c, const std::vector<double>& upper) {
   SmallLp s;
   LinearProgram& lp = s.lp;
-  lp.rows = rows;
-  lp.cols = cols;
-  lp.lower.assign(cols, 0.0);
-  lp.upper.assign(cols, INFINITY);
-  std::vector<double> x0(cols);
-  for (std::int64_t j = 0; j < cols; ++j) {
-    if (fixed_every > 0 && j % fixed_every == fixed_every - 1) lp.upper[j] = 0.0;
-    x0[j] = lp.upper[j] > 0 ? unit(rng) : 0.0;
-    lp.c.push_back(unit(rng));
-  }
-  std::vector<std::vector<double>> dense(rows, std::vector<double>(cols, 0.0));
-  for (std::int64_t i = 0; i + 1 < rows; ++i)
-    for (std::int64_t j = 0; j < cols; ++j) dense[i][j] = entry(rng);
-  dense[rows - 1] = dense[1];
+  lp.rows = static_cast<std::int64_t>(dense.size());
+  lp.cols = static_cast<std::int64_t>(c.size());
+  lp.lower.assign(lp.cols, 0.0);
+  lp.upper = upper;
+  lp.c = c;
+  lp.b = b;
   lp.row_start.push_back(0);
-  for (std::int64_t i = 0; i < rows; ++i) {
-    double bi = 0;
-    for (std::int64_t j = 0; j < cols; ++j) {
-      if (dense[i][j] == 0) continue;
+  for (const auto& row : dense) {
+    for (std::int64_t j = 0; j < lp.cols; ++j) {
+      if (row[j] == 0) continue;
       lp.column.push_back(j);
-      lp.value.push_back(dense[i][j]);
-      bi += dense[i][j] * x0[j];
+      lp.value.push_back(row[j]);
     }
     lp.row_start.push_back(static_cast<std::int64_t>(lp.column.size()));
-    lp.b.push_back(bi);
   }
   lp.validate();
-
+  const PetscInt rows = static_cast<PetscInt>(lp.rows), cols = static_cast<PetscInt>(lp.cols);
   LPNN_PETSC(
       MatCreateAIJ(PETSC_COMM_WORLD, PETSC_DECIDE, PETSC_DECIDE, rows, cols, cols, nullptr, cols, nullptr, s.A.out()));
   PetscInt first = 0, last = 0;
@@ -96,6 +85,30 @@ SmallLp random_lp(std::uint32_t seed, std::int64_t rows, std::int64_t cols, std:
   fill(s.c, lp.c);
   fill(s.upper, lp.upper);
   return s;
+}
+
+// Random A with entries in {-1, 0, 1}, b = A x0 for a random x0 >= 0 (feasible), c >= 0 (bounded),
+// every `fixed_every`-th column fixed at 0, and row 1 repeated as the last row (degenerate).
+SmallLp random_lp(std::uint32_t seed, std::int64_t rows, std::int64_t cols, std::int64_t fixed_every) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> entry(-1, 1);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::vector<double> x0(cols), c, upper(cols, INFINITY), b;
+  for (std::int64_t j = 0; j < cols; ++j) {
+    if (fixed_every > 0 && j % fixed_every == fixed_every - 1) upper[j] = 0.0;
+    x0[j] = upper[j] > 0 ? unit(rng) : 0.0;
+    c.push_back(unit(rng));
+  }
+  std::vector<std::vector<double>> dense(rows, std::vector<double>(cols, 0.0));
+  for (std::int64_t i = 0; i + 1 < rows; ++i)
+    for (std::int64_t j = 0; j < cols; ++j) dense[i][j] = entry(rng);
+  dense[rows - 1] = dense[1];
+  for (std::int64_t i = 0; i < rows; ++i) {
+    double bi = 0;
+    for (std::int64_t j = 0; j < cols; ++j) bi += dense[i][j] * x0[j];
+    b.push_back(bi);
+  }
+  return from_dense(dense, b, c, upper);
 }
 
 TEST(Pdhg, OptimaEqualClpOnRandomFeasibleLps) {
@@ -184,6 +197,141 @@ TEST(Pdhg, RefusesMeaninglessOptions) {
   options.tolerance = 1e-6;
   options.check_every = 0;
   EXPECT_THROW(solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols), Error);
+}
+
+// Tiny LPs whose optimum is known in closed form, solved with every ingredient on and off.
+struct KnownLp {
+  const char* name;
+  SmallLp lp;
+  double optimum;
+  bool badly_scaled = false;  // rows 1e6 apart: unscaled PDHG needs far more iterations, so skipped there
+};
+
+std::vector<KnownLp> known_lps() {
+  std::vector<KnownLp> out;
+  // min x1 + 2x2, x1 + x2 = 1: x = (1, 0), optimum 1.
+  out.push_back({"feasible", from_dense({{1, 1}}, {1}, {1, 2}, {INFINITY, INFINITY}), 1.0});
+  // min x1 + x2, x1 + x2 = 1 stated twice (a degenerate, rank-deficient A), every feasible x optimal: 1.
+  out.push_back({"degenerate", from_dense({{1, 1}, {1, 1}}, {1, 1}, {1, 1}, {INFINITY, INFINITY}), 1.0});
+  // min −x1 − x2, x1 + x2 + s = 3, x2 + t = 2, x1 ≤ 1, x2 ≤ 1.5: both at their upper bounds, optimum −2.5.
+  out.push_back({"upper bounds",
+                 from_dense({{1, 1, 1, 0}, {0, 1, 0, 1}}, {3, 2}, {-1, -1, 0, 0}, {1, 1.5, INFINITY, INFINITY}),
+                 -2.5});
+  // The same with its rows scaled by 1000 and 0.001, so that the rescaling has work to do.
+  out.push_back({"upper bounds, badly scaled",
+                 from_dense({{1000, 1000, 1000, 0}, {0, 0.001, 0, 0.001}}, {3000, 0.002}, {-1, -1, 0, 0},
+                            {1, 1.5, INFINITY, INFINITY}),
+                 -2.5, true});
+  // min 3x1 + x2 + x3, x1 + x2 = 2, x1 + x3 = 2, x2 ≤ 1, x3 ≤ 1: x1 = 1 is forced, optimum 5.
+  out.push_back({"forced by bounds", from_dense({{1, 1, 0}, {1, 0, 1}}, {2, 2}, {3, 1, 1}, {INFINITY, 1, 1}), 5.0});
+  return out;
+}
+
+TEST(Pdhg, KnownOptimaWithEveryIngredient) {
+  std::vector<KnownLp> lps = known_lps();
+  const PdhgScaling scalings[] = {PdhgScaling::RuizPockChambolle, PdhgScaling::PockChambolle, PdhgScaling::Ruiz,
+                                  PdhgScaling::None};
+  for (KnownLp& k : lps)
+    for (PdhgScaling scaling : scalings)
+      for (int variant = 0; variant < 4; ++variant) {
+        if (k.badly_scaled && scaling == PdhgScaling::None) continue;
+        // Without restarts the rate is sublinear (Halpern: O(1/k)), so a looser tolerance there.
+        const bool restarts = variant < 2;
+        const double tolerance = restarts ? 1e-8 : 1e-5, accuracy = restarts ? 1e-6 : 1e-3;
+        PdhgOptions options;
+        options.tolerance = tolerance;
+        options.check_every = 16;
+        options.scaling = scaling;
+        options.halpern = variant % 2 == 0;
+        options.restart = restarts ? PdhgRestart::Kkt : PdhgRestart::None;
+        options.primal_weight = restarts;
+        const LpSolution out = solve_with_pdhg(k.lp.A, k.lp.b, k.lp.c, k.lp.upper, options, k.lp.lp.cols);
+        const std::string what = std::string(k.name) + " scaling " + std::to_string(static_cast<int>(scaling)) +
+                                 " variant " + std::to_string(variant);
+        ASSERT_TRUE(out.optimal) << what << ": " << out.status << " after " << out.iterations;
+        EXPECT_NEAR(out.objective, k.optimum, accuracy * (1 + std::fabs(k.optimum))) << what;
+        EXPECT_NEAR(k.lp.objective_of(out.x), k.optimum, accuracy * (1 + std::fabs(k.optimum))) << what;
+        EXPECT_LE(k.lp.primal_residual_of(out.x), tolerance * (1 + 1e-9)) << what;
+        for (std::int64_t j = 0; j < k.lp.lp.cols; ++j) {
+          EXPECT_GE(out.x[j], 0.0) << what;
+          EXPECT_LE(out.x[j], k.lp.lp.upper[j] * (1 + 1e-12)) << what;
+        }
+      }
+}
+
+// An infeasible LP never meets the tolerance: the solver must say so, not claim an optimum.
+TEST(Pdhg, InfeasibleLpIsNotReportedOptimal) {
+  SmallLp s = from_dense({{1, 1}}, {-1}, {1, 1}, {INFINITY, INFINITY});
+  PdhgOptions options;
+  options.max_iterations = 2000;
+  const LpSolution out = solve_with_pdhg(s.A, s.b, s.c, s.upper, options, 2);
+  EXPECT_FALSE(out.optimal);
+  EXPECT_EQ(out.status, "iteration limit");
+  EXPECT_GT(out.primal_residual, 0.1);
+}
+
+// Non-finite data make non-finite residuals: the solver stops at once with a clear status.
+TEST(Pdhg, NonFiniteIteratesStopWithDivergedStatus) {
+  SmallLp s = from_dense({{1, 1}}, {1}, {1, 2}, {INFINITY, INFINITY});
+  LPNN_PETSC(VecSetValue(s.c, 0, NAN, INSERT_VALUES));
+  LPNN_PETSC(VecAssemblyBegin(s.c));
+  LPNN_PETSC(VecAssemblyEnd(s.c));
+  PdhgOptions options;
+  options.scaling = PdhgScaling::None;
+  const LpSolution out = solve_with_pdhg(s.A, s.b, s.c, s.upper, options, 2);
+  EXPECT_FALSE(out.optimal);
+  EXPECT_EQ(out.status, "diverged (non-finite residuals)");
+  EXPECT_LE(out.iterations, options.check_every);
+}
+
+// The face LP leaves out the fixed columns and the rows they alone occupied, and maps x back.
+TEST(ReducedLp, DropsFixedColumnsAndTheirEmptyRows) {
+  // Row 1 has entries only in the fixed column 2 (b = 0): dropped. Row 2 (empty, b = 0): dropped.
+  SmallLp s = from_dense({{1, 1, 0, 1}, {0, 0, 1, 0}, {0, 0, 0, 0}, {0, 1, 0, 1}}, {2, 0, 0, 1}, {1, 2, 3, 4},
+                         {INFINITY, INFINITY, 0, INFINITY});
+  ReducedLp face = make_reduced_lp(s.A, s.b, s.c, s.upper);
+  PetscInt rows = 0, cols = 0;
+  LPNN_PETSC(MatGetSize(face.A, &rows, &cols));
+  EXPECT_EQ(rows, 2);
+  EXPECT_EQ(cols, 3);
+  EXPECT_EQ(face.full_cols, 4);
+  PdhgOptions options;
+  options.tolerance = 1e-9;
+  const LpSolution out = solve_with_pdhg(face, options, 4);
+  ASSERT_TRUE(out.optimal) << out.status;
+  // min x0 + 2x1 + 4x3 with x0 + x1 + x3 = 2, x1 + x3 = 1: x0 = 1, then x1 = 1 beats x3: optimum 3.
+  EXPECT_NEAR(out.objective, 3.0, 1e-6);
+  ASSERT_EQ(out.x.size(), 4u);
+  EXPECT_EQ(out.x[2], 0.0);
+  EXPECT_NEAR(out.x[0], 1.0, 1e-5);
+  EXPECT_NEAR(out.x[1], 1.0, 1e-5);
+}
+
+// Penalty faces: the relative dual test is measured against the on-face costs only.
+TEST(ReducedLp, NormWithoutPenaltySkipsPenalizedColumns) {
+  SmallLp s = from_dense({{1, 1, 1}}, {1}, {3, 100, 4}, {INFINITY, INFINITY, INFINITY});
+  EXPECT_DOUBLE_EQ(norm_without_penalty(s.c, 100), 5.0);
+}
+
+// Every -lpnn_pdhg_* setting reaches PdhgOptions, and a value outside the list is refused.
+TEST(Pdhg, OptionsFromThePetscDatabase) {
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_scaling", "pc"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_restart", "none"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_halpern", "0"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_primal_weight", "0"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_ruiz_passes", "3"));
+  PdhgOptions options;
+  options.set_from_options();
+  EXPECT_EQ(options.scaling, PdhgScaling::PockChambolle);
+  EXPECT_EQ(options.restart, PdhgRestart::None);
+  EXPECT_FALSE(options.halpern);
+  EXPECT_FALSE(options.primal_weight);
+  EXPECT_EQ(options.ruiz_passes, 3);
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_scaling", "diagonal"));
+  EXPECT_THROW(options.set_from_options(), Error);
+  for (const char* name : {"-lpnn_pdhg_scaling", "-lpnn_pdhg_restart", "-lpnn_pdhg_halpern", "-lpnn_pdhg_primal_weight",
+                           "-lpnn_pdhg_ruiz_passes"})
+    LPNN_PETSC(PetscOptionsClearValue(nullptr, name));
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // LP solvers for the face LP. Two real paths, each checked against the exhaustive grid-search oracle:
 //   Clp     exact primal/dual simplex with presolve, on the LP gathered to one rank;
-//   PDHG    restarted primal-dual hybrid gradient (PDLP, Applegate et al. 2021) on PETSc's distributed
-//           Mat/Vec, never gathering the LP: Pock-Chambolle diagonal step sizes, primal weight and
-//           adaptive restarts; primal/dual residuals and the duality gap are its stopping test.
+//   PDHG    restarted primal-dual hybrid gradient (PDLP, Applegate et al. 2021; reflected Halpern as in
+//           cuPDLPx) on PETSc's distributed Mat/Vec over the face LP, never gathering it: Ruiz and
+//           Pock-Chambolle scaling, one global step 0.95/‖Ã‖_2, primal weight and adaptive restarts;
+//           primal/dual residuals and the duality gap of the unscaled LP are its stopping test.
 #pragma once
 
 #include <mpi.h>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "lpnn/solve/reduced_lp.hpp"
 #include "lpnn/solve/lp.hpp"
 #include "lpnn/util/petsc.hpp"
 
@@ -25,28 +27,42 @@ struct LpSolution {
   std::int64_t iterations = 0;
   double seconds = 0.0;
   double primal_residual = 0.0;  // ||Ax - b||_2 / (1 + ||b||_2)
-  double dual_residual = 0.0;    // ||(c - Aᵀy)⁻ on free-above columns||_2 / (1 + ||c||_2)
-  double gap = 0.0;              // |cᵀx - bᵀy| / (1 + |cᵀx| + |bᵀy|)
+  double dual_residual = 0.0;    // ||(c - Aᵀy)⁻ on columns without finite upper bound||_2 / (1 + ||c||_2)
+  double gap = 0.0;              // |cᵀx - d| / (1 + |cᵀx| + |d|), d = bᵀy + Σ_j u_j·min(0, (c - Aᵀy)_j)
   nlohmann::json to_json() const;
 };
 
 // Rank 0 only. Throws lpnn::Error if the LP has more than 2^31-1 nonzeros (Clp's CoinBigIndex).
 LpSolution solve_with_clp(const LinearProgram& lp, double tolerance = 1e-9);
 
+enum class PdhgScaling { RuizPockChambolle, PockChambolle, Ruiz, None };
+enum class PdhgRestart { Kkt, None };
+
 struct PdhgOptions {
   double tolerance = 1e-6;  // relative residuals and gap, see LpSolution
   std::int64_t max_iterations = 200000;
   std::int64_t check_every = 64;  // residuals and restart test frequency
   bool verbose = false;           // rank 0 prints the residual history to stderr
+  PdhgScaling scaling = PdhgScaling::RuizPockChambolle;
+  int ruiz_passes = 10;
+  PdhgRestart restart = PdhgRestart::Kkt;
+  bool primal_weight = true;  // re-balance ω at restarts (smoothing 1/2); off: ω stays ‖c̃‖/‖b̃‖
+  bool halpern = true;        // reflected Halpern iteration; off: plain PDHG with averaging
 
   // PETSc's options database over these values (called after the command line's own flags, so that
   // the database wins as PETSc's *SetFromOptions do): -lpnn_pdhg_tolerance, -lpnn_pdhg_max_it,
-  // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose. Throws lpnn::Error for a malformed value.
+  // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose, -lpnn_pdhg_scaling ruiz_pc|pc|ruiz|none,
+  // -lpnn_pdhg_ruiz_passes, -lpnn_pdhg_restart kkt|none, -lpnn_pdhg_primal_weight 0|1,
+  // -lpnn_pdhg_halpern 0|1. Throws lpnn::Error for a malformed value.
   void set_from_options();
 };
 
-// Collective on A's communicator. lower is 0; upper entries are 0 or +inf. `keep`: how many leading
-// columns of x to return (gathered on every rank).
+// Collective on the face's communicator. Rescales the face in place (it is consumed). `keep`: how many
+// leading columns of the full LP's x to return (gathered on every rank).
+LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int64_t keep);
+
+// The same on a full LP (lower 0, upper entries 0 or +inf or finite): its face (make_reduced_lp) is built
+// first, so A, b, c and upper are left untouched.
 LpSolution solve_with_pdhg(Mat A, Vec b, Vec c, Vec upper, const PdhgOptions& options, std::int64_t keep);
 
 }  // namespace lpnn

@@ -1,0 +1,113 @@
+#include "lpnn/solve/reduced_lp.hpp"
+
+#include <cmath>
+
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/mpi.hpp"
+
+namespace lpnn {
+
+namespace {
+
+// Indices in [first, last) where keep(local index) holds, as an IS on comm.
+template <typename Keep>
+void owned_subset(MPI_Comm comm, PetscInt first, PetscInt last, Keep keep, OwnedIS& out) {
+  std::vector<PetscInt> kept;
+  for (PetscInt i = first; i < last; ++i)
+    if (keep(i - first)) kept.push_back(i);
+  LPNN_PETSC(
+      ISCreateGeneral(comm, static_cast<PetscInt>(kept.size()), kept.data(), PETSC_COPY_VALUES, out.out()));
+}
+
+// Local rows of `m` (an AIJ matrix) holding at least one nonzero value.
+std::vector<char> nonempty_rows(Mat m) {
+  PetscInt first = 0, last = 0;
+  LPNN_PETSC(MatGetOwnershipRange(m, &first, &last));
+  std::vector<char> nonempty(static_cast<std::size_t>(last - first), 0);
+  for (PetscInt i = first; i < last; ++i) {
+    PetscInt n = 0;
+    const PetscScalar* values = nullptr;
+    LPNN_PETSC(MatGetRow(m, i, &n, nullptr, &values));
+    for (PetscInt k = 0; k < n && !nonempty[i - first]; ++k) nonempty[i - first] = values[k] != 0.0;
+    LPNN_PETSC(MatRestoreRow(m, i, &n, nullptr, &values));
+  }
+  return nonempty;
+}
+
+}  // namespace
+
+ReducedLp make_reduced_lp(Mat A, Vec b, Vec c, Vec upper) {
+  MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(A));
+  ReducedLp face;
+  LPNN_PETSC(MatGetSize(A, &face.full_rows, &face.full_cols));
+  LPNN_PETSC(VecGetLocalSize(c, &face.full_local_cols));
+  PetscInt col_first = 0, col_last = 0, row_first = 0, row_last = 0;
+  LPNN_PETSC(VecGetOwnershipRange(c, &col_first, &col_last));
+  LPNN_PETSC(MatGetOwnershipRange(A, &row_first, &row_last));
+  {
+    const PetscScalar* u = nullptr;
+    LPNN_PETSC(VecGetArrayRead(upper, &u));
+    owned_subset(comm, col_first, col_last, [&](PetscInt j) { return u[j] > 0; }, face.columns);
+    LPNN_PETSC(VecRestoreArrayRead(upper, &u));
+  }
+  // Columns first; then the rows with an entry left (an empty row with b_i ≠ 0 is kept: the LP is then
+  // infeasible, and the solver must see it).
+  OwnedIS all_rows;
+  LPNN_PETSC(ISCreateStride(comm, row_last - row_first, row_first, 1, all_rows.out()));
+  OwnedMat by_columns;
+  LPNN_PETSC(MatCreateSubMatrix(A, all_rows, face.columns, MAT_INITIAL_MATRIX, by_columns.out()));
+  const std::vector<char> nonempty = nonempty_rows(by_columns);
+  {
+    const PetscScalar* bb = nullptr;
+    LPNN_PETSC(VecGetArrayRead(b, &bb));
+    owned_subset(comm, row_first, row_last, [&](PetscInt i) { return nonempty[i] || bb[i] != 0.0; }, face.rows);
+    LPNN_PETSC(VecRestoreArrayRead(b, &bb));
+  }
+  // The second extraction indexes by_columns: its rows are A's rows, its columns 0..free-1 in order.
+  PetscInt sub_first = 0, sub_last = 0;
+  LPNN_PETSC(MatGetOwnershipRangeColumn(by_columns, &sub_first, &sub_last));
+  OwnedIS sub_columns;
+  LPNN_PETSC(ISCreateStride(comm, sub_last - sub_first, sub_first, 1, sub_columns.out()));
+  LPNN_PETSC(MatCreateSubMatrix(by_columns, face.rows, sub_columns, MAT_INITIAL_MATRIX, face.A.out()));
+  LPNN_PETSC(MatCreateVecs(face.A, face.c.out(), face.b.out()));
+  LPNN_PETSC(VecDuplicate(face.c, face.upper.out()));
+  LPNN_PETSC(VecISCopy(c, face.columns, SCATTER_REVERSE, face.c));
+  LPNN_PETSC(VecISCopy(upper, face.columns, SCATTER_REVERSE, face.upper));
+  LPNN_PETSC(VecISCopy(b, face.rows, SCATTER_REVERSE, face.b));
+  return face;
+}
+
+std::vector<double> ReducedLp::leading_columns(Vec x, std::int64_t keep) const {
+  MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(x));
+  // The full LP's column layout (the one `columns` was cut from, so its indices are locally owned).
+  OwnedVec full;
+  LPNN_PETSC(VecCreateMPI(comm, full_local_cols, full_cols, full.out()));
+  LPNN_PETSC(VecSet(full, 0.0));
+  LPNN_PETSC(VecISCopy(full, columns, SCATTER_FORWARD, x));
+  std::vector<double> out(static_cast<std::size_t>(keep));
+  OwnedIS from;
+  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, static_cast<PetscInt>(keep), 0, 1, from.out()));
+  OwnedVec local;
+  LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(keep), out.data(), local.out()));
+  PetscOwner<VecScatter, VecScatterDestroy> scatter;
+  LPNN_PETSC(VecScatterCreate(full, from, local, nullptr, scatter.out()));
+  LPNN_PETSC(VecScatterBegin(scatter, full, local, INSERT_VALUES, SCATTER_FORWARD));
+  LPNN_PETSC(VecScatterEnd(scatter, full, local, INSERT_VALUES, SCATTER_FORWARD));
+  return out;
+}
+
+double norm_without_penalty(Vec c, double penalty) {
+  const PetscScalar* v = nullptr;
+  PetscInt n = 0;
+  LPNN_PETSC(VecGetLocalSize(c, &n));
+  LPNN_PETSC(VecGetArrayRead(c, &v));
+  double local = 0.0;
+  for (PetscInt j = 0; j < n; ++j)
+    if (v[j] != penalty) local += v[j] * v[j];
+  LPNN_PETSC(VecRestoreArrayRead(c, &v));
+  double global = 0.0;
+  LPNN_MPI(MPI_Allreduce(&local, &global, 1, MPI_DOUBLE, MPI_SUM, PetscObjectComm(reinterpret_cast<PetscObject>(c))));
+  return std::sqrt(global);
+}
+
+}  // namespace lpnn
