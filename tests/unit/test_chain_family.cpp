@@ -133,20 +133,25 @@ double face_optimum(const Architecture& arch, const lpnn::ChainOptions& o, const
 
 const Data kData3{{{0.3, -0.8}, {-1.0, 0.6}, {0.9, 0.1}}, {{0.9}, {-0.7}, {1.0}}};
 
+// Clp on the face equals the rounded network's grid search, in the greedy order and neuron by neuron,
+// and the optimum beats the all-zero network by a margin (the face is not trivial).
+void expect_face_is_grid_search(const Architecture& arch, const lpnn::ChainOptions& o, const Data& data) {
+  double zero = 0.0;
+  const double oracle = grid_optimum(arch, o, data, false, &zero);
+  EXPECT_NEAR(face_optimum(arch, o, data), oracle, 1e-7);
+  EXPECT_LT(oracle, zero - 0.05);
+  lpnn::ChainOptions by_neuron = o;
+  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
+  EXPECT_NEAR(face_optimum(arch, by_neuron, data), oracle, 1e-7);
+}
+
 }  // namespace
 
 TEST(ChainFamily, DenseReluFaceOptimumIsTheRoundedNetworksGridSearch) {
   const Architecture arch = lpnn::test::arch_of(
       R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}],
           "loss": "squared", "regularizer": {"kind": "l1", "weight": 0.05}})");
-  const lpnn::ChainOptions o{{3, 3, 3}, 9, false};
-  double zero = 0.0;
-  const double oracle = grid_optimum(arch, o, kData3, false, &zero);
-  EXPECT_NEAR(face_optimum(arch, o, kData3), oracle, 1e-7);
-  EXPECT_LT(oracle, zero - 0.05);
-  lpnn::ChainOptions by_neuron = o;
-  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
-  EXPECT_NEAR(face_optimum(arch, by_neuron, kData3), oracle, 1e-7);
+  expect_face_is_grid_search(arch, {{3, 3, 3}, 9, false}, kData3);
 }
 
 // Other activations (rounded after σ) and losses; node grids of even size (0 off the grid) included.
@@ -173,15 +178,8 @@ TEST(ChainFamily, Conv1dFaceOptimumIsTheRoundedNetworksGridSearch) {
       R"({"input": 3, "input_shape": [1, 3], "bias": false, "loss": "absolute",
           "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
                      {"units": 1, "activation": "identity"}]})");
-  const lpnn::ChainOptions o{{3, 3, 3}, 7, false};
   const Data data{{{0.2, -0.9, 0.7}, {1.0, 0.4, -0.3}, {-0.6, 0.8, 0.9}}, {{0.6}, {-0.4}, {1.0}}};
-  double zero = 0.0;
-  const double oracle = grid_optimum(arch, o, data, false, &zero);
-  EXPECT_NEAR(face_optimum(arch, o, data), oracle, 1e-7);
-  EXPECT_LT(oracle, zero - 0.05);
-  lpnn::ChainOptions by_neuron = o;
-  by_neuron.order = lpnn::ChainOrder::NeuronByNeuron;
-  EXPECT_NEAR(face_optimum(arch, by_neuron, data), oracle, 1e-7);
+  expect_face_is_grid_search(arch, {{3, 3, 3}, 7, false}, data);
 }
 
 TEST(ChainFamily, BinarizedOnIntegerNodesIsTheBinaryErm) {
