@@ -18,8 +18,10 @@ namespace lpnn {
 
 namespace {
 
-// Deflate level of /lp/c and /template/cost in compressed files (at least the requested level).
-constexpr int kCostDeflateLevel = 1;
+// Deflate level of /lp/c and /template/cost in compressed files (at least the requested level). They
+// hold a handful of distinct costs (9 on XOR, K = 3): shuffled, level 3 stores them 1.5x smaller than
+// level 1 at the same speed (about 175 MB/s); level 6 would be 2.3x smaller but 2.5x slower.
+constexpr int kCostDeflateLevel = 3;
 
 // An upper bound of the file size the writer produces: datasets, the padding of the 1 MiB alignment of
 // large datasets, and metadata (object headers, attributes with the spec).
