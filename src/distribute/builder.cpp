@@ -242,12 +242,14 @@ class PolytopeBuild {
   // zeroing each, as much as the write itself on some machines.
   // A written step's rows are prepared rank-locally and agreed on before its collective writes.
   void emit_step(PolytopeWriter& writer, const WriteStep& s, Emit emit, std::int64_t step = -1) {
+    CsrRowsView<PetscInt> in_place;
+    const bool direct = emit == Emit::Write && !report_.streaming && rows_in_place(s, in_place);
     const auto prepare = [&] {
       block_.row_begin = 0;
       block_.row_pointer.assign(1, 0);
       block_.columns.clear();
       block_.values.clear();
-      if (s.row_end > s.row_begin) {
+      if (s.row_end > s.row_begin && !direct) {
         if (report_.streaming) {
           StageScope scope(stages_.generate, report_.generate_seconds);
           generate_rows(layout_, s.row_begin, s.row_end, block_);
@@ -267,9 +269,26 @@ class PolytopeBuild {
     else
       prepare();
     StageScope scope(stages_.write, report_.write_seconds);
-    writer.write_rows(block_, emit);
+    if (direct)
+      writer.write_rows(in_place, emit);
+    else
+      writer.write_rows(block_, emit);
     writer.write_rhs(s.row_begin, rhs_, emit);
     if (!compressed_) writer.write_objective(s.column_begin, objective_, emit);  // compressed: at the end
+  }
+
+  // Assembled mode: the step's rows straight from the matrix's storage (the arrays PETSc uses in
+  // place), when they are stored as the file stores them: this rank owns the first columns, so the
+  // diagonal block's local column indices are the global ones, and the rows have no off-diagonal
+  // entries. That is every row at one rank, and rank 0's at any rank count; other ranks' rows merge
+  // the two blocks (extract_rows).
+  bool rows_in_place(const WriteStep& s, CsrRowsView<PetscInt>& view) const {
+    const SplitCsr<PetscInt>& m = assembled_.storage;
+    if (s.row_end <= s.row_begin || m.column_begin != 0 || !m.diagonal_row) return false;
+    const std::int64_t first = s.row_begin - m.row_begin, last = s.row_end - m.row_begin;
+    if (first < 0 || last > m.rows || m.off_row[first] != m.off_row[last]) return false;
+    view = {s.row_begin, last - first, m.diagonal_row.get() + first, m.diagonal_column.get(), m.diagonal_value.get()};
+    return true;
   }
 
   // Compressed files: /lp/c (the template's costs, no sample data) once every sample is on disk, in

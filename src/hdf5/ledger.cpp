@@ -22,8 +22,6 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
       fail("the unfinished build {} cannot be resumed: it was interrupted before its structure was written; {}",
            partial_, how);
     file_ = h5::open_parallel(comm_, partial_, false);
-    transfer_ = h5::Handle(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
-    h5::check(H5Pset_dxpl_mpio(transfer_, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
     const bool ours = H5Aexists(file_, "format") > 0 && h5::read_string_attribute(file_, "format") == kPolytopeFormat &&
                       H5Aexists(file_, "format_version") > 0 &&
                       h5::read_int_attribute(file_, "format_version") == kPolytopeFormatVersion;
@@ -33,6 +31,7 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
     // A resumed build continues in the storage the unfinished file was created with.
     storage_ = H5Aexists(file_, "storage") > 0 ? StorageOptions::parse(h5::read_string_attribute(file_, "storage"))
                                                : StorageOptions{};
+    transfer_ = transfer_property(storage_);
     if (!h5::exists(file_, kLedger))
       fail("the unfinished build {} has no {} ledger (it was interrupted while being created); {}", partial_, kLedger,
            how);

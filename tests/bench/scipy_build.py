@@ -2,11 +2,14 @@
 """The competitor of benchmark 1a: the same polytope file built the way a Python user would, with
 numpy + scipy.sparse (vectorized: one sample's CSR pattern, broadcast over the D samples), written with
 h5py to lpnn's layout (README "Polytope file"). Prints one JSON object with the stage times.
+With --fsync the file is synced to disk before the write stage ends (lpnn-build syncs its file: compare
+like with like).
 
-  scipy_build.py SPEC.json K D OUT.h5
+  scipy_build.py SPEC.json K D OUT.h5 [--fsync]
 """
 
 import json
+import os
 import sys
 import time
 
@@ -17,7 +20,7 @@ import scipy.sparse as sp
 from bmp_numpy import cost_template, grid, load_spec, regularizer_costs, sizes
 
 
-def main(spec_path, K, D, out):
+def main(spec_path, K, D, out, fsync=False):
     K, D = int(K), int(D)
     t0 = time.perf_counter()
     spec = load_spec(spec_path)
@@ -76,6 +79,12 @@ def main(spec_path, K, D, out):
                      bag_size=B, rows=rows, columns=cols, nonzeros=nnz, complete=1)
         for k, v in attrs.items():
             f.attrs[k] = v
+    if fsync:
+        fd = os.open(out, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     t4 = time.perf_counter()
     print(json.dumps({"rows": rows, "columns": cols, "nonzeros": nnz, "index_dtype_scipy": str(A.indices.dtype),
                       "seconds": {"template": t1 - t0, "generate": t2 - t1, "assemble": t3 - t2, "write": t4 - t3,
@@ -83,6 +92,7 @@ def main(spec_path, K, D, out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    args = [a for a in sys.argv[1:] if a != "--fsync"]
+    if len(args) != 4:
         sys.exit(__doc__)
-    main(*sys.argv[1:])
+    main(*args, fsync="--fsync" in sys.argv[1:])

@@ -177,9 +177,10 @@ inline lpnn::Plan plan_of(const lpnn::Architecture& arch, const Case& c, int ran
 
 inline lpnn::BuildReport build(MPI_Comm comm, const lpnn::Architecture& arch, const lpnn::Plan& plan,
                                const std::string& path, bool streaming = false, int64_t chunk = int64_t{1} << 24,
-                               bool force = false) {
+                               bool force = false, lpnn::StorageOptions storage = {}) {
   lpnn::BuildOptions options;
   options.output = path;
+  options.storage = storage;
   options.force = force;
   options.streaming = streaming;
   options.chunk_nonzeros = chunk;

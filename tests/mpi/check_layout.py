@@ -17,6 +17,9 @@ README's mathematics (The polytope / ERM and grids, Rows and columns), with nump
   attributes          format, version, complete, sizes D(1+M), M + D B, D(2B + M), spec, MATLAB_sparse,
                       provenance (ranks, mode)
 
+Two cases are also built with --compression deflate: that file passes the same checks, and the README's
+h5py/scipy snippet (Files) reads it to the same CSR matrix, b and c as the uncompressed file.
+
 Finally the checker is shown to be able to fail: a copy of a file with two column indices swapped, and
 one with a cost perturbed by 1e-9, must both be rejected.
 
@@ -263,6 +266,29 @@ def check_file(path, case, e, ranks, mode):
     return f.items
 
 
+def readme_lp(path):
+    """The README's h5py snippet (Files), unchanged: A as a scipy CSR matrix, b and c."""
+    with h5py.File(path) as f:
+        A = sp.csr_matrix((f["A/data"][:], f["A/ir"][:], f["A/jc"][:]),
+                          shape=(f.attrs["rows"], f.attrs["columns"]))
+        b, c = f["lp/b"][:], f["lp/c"][:]          # min c·x  s.t.  A x = b, x >= 0
+    return A, b, c
+
+
+def same_as_uncompressed(packed, plain):
+    """Problems of reading the compressed file through the README snippet against the uncompressed one."""
+    f = Failures()
+    with h5py.File(packed, "r") as h:
+        f.check(attr_text(h.attrs["storage"]) == "deflate:1", f"storage attribute {h.attrs['storage']}")
+        f.check(h["A/ir"].compression == "gzip" and h["A/ir"].shuffle, "/A/ir is not shuffled and deflated")
+    (A1, b1, c1), (A0, b0, c0) = readme_lp(packed), readme_lp(plain)
+    f.check(A1.shape == A0.shape and (A1 != A0).nnz == 0, "README snippet: A differs from the uncompressed file's")
+    f.check(np.array_equal(A1.indptr, A0.indptr) and np.array_equal(A1.indices, A0.indices)
+            and np.array_equal(A1.data, A0.data), "README snippet: the CSR arrays differ")
+    f.check(np.array_equal(b1, b0) and np.array_equal(c1, c0), "README snippet: b or c differs")
+    return f.items
+
+
 def run(cmd, timeout=300):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
 
@@ -290,16 +316,22 @@ def main():
                      ["--grid-param", str(kp), "--grid-input", str(kx), "--grid-output", str(ky)])
         # Streaming with chunks of about a tenth of a bag, so every rank makes several writes.
         chunk = max(1, e["B"] // 10)
-        for mode, extra in [("assembled", []), ("streaming", ["--streaming", "--chunk-nonzeros", str(chunk)])]:
-            path = os.path.join(args.workdir, f"case{index}-{mode}.h5")
+        modes = [("assembled", []), ("streaming", ["--streaming", "--chunk-nonzeros", str(chunk)])]
+        if index in (2, 3):
+            modes.append(("deflate", ["--compression", "deflate"]))
+        for label_mode, extra in modes:
+            mode = "assembled" if label_mode == "deflate" else label_mode
+            path = os.path.join(args.workdir, f"case{index}-{label_mode}.h5")
             result = run(launcher + ["--arch", spec_path, "--samples", str(case["samples"])] + grid_args
                          + ["-o", path] + extra)
-            label = f"{case['name']} ({mode}, {args.ranks} rank(s))"
+            label = f"{case['name']} ({label_mode}, {args.ranks} rank(s))"
             if result.returncode != 0:
                 print(f"FAIL {label}: lpnn-build exited {result.returncode}\n{result.stdout}")
                 failed += 1
                 continue
             problems = check_file(path, case, e, args.ranks, mode)
+            if label_mode == "deflate":
+                problems += same_as_uncompressed(path, os.path.join(args.workdir, f"case{index}-assembled.h5"))
             if problems:
                 failed += 1
                 print(f"FAIL {label}:\n  " + "\n  ".join(problems))

@@ -33,6 +33,17 @@ enum class Emit { Write, ChecksumOnly };
 // reserves the file's whole size first (fallocate where the file system has it), so a full disk or a
 // file-size limit is an error, on every rank, before any data is written: parallel HDF5 1.10 cannot
 // close a file cleanly after a failed write.
+// Rows [row_begin, row_begin + rows) of the matrix as CSR arrays owned by someone else: row r's entries
+// are columns[k], values[k] for k in [row_pointer[r], row_pointer[r + 1]) (global columns; the offsets
+// need not start at 0).
+template <typename Index>
+struct CsrRowsView {
+  std::int64_t row_begin = 0, rows = 0;
+  const Index* row_pointer = nullptr;  // rows + 1 offsets
+  const Index* columns = nullptr;
+  const double* values = nullptr;
+};
+
 class PolytopeWriter {
  public:
   PolytopeWriter(MPI_Comm comm, const std::string& path, const PolytopeMetadata& meta,
@@ -43,6 +54,9 @@ class PolytopeWriter {
 
   template <typename Index>
   void write_rows(const CsrBlock<Index>& block, Emit emit = Emit::Write);  // jc, ir, data for block's rows
+  // The same from arrays held elsewhere (the assembled matrix's own storage), written without a copy.
+  template <typename Index>
+  void write_rows(const CsrRowsView<Index>& rows, Emit emit = Emit::Write);
   void write_rhs(std::int64_t first_row, std::span<const double> values, Emit emit = Emit::Write);
   void write_objective(std::int64_t first_column, std::span<const double> values, Emit emit = Emit::Write);
   void write_template(std::int64_t first, std::span<const double> values);
@@ -78,6 +92,7 @@ class PolytopeWriter {
                   std::size_t element_bytes, Emit emit = Emit::Write);
 
   static constexpr const char* kLedger = "/build/samples_done";
+  static h5::Handle transfer_property(const StorageOptions& storage);
 
   MPI_Comm comm_;
   int rank_ = 0;
@@ -85,11 +100,12 @@ class PolytopeWriter {
   PolytopeLayout layout_;
   StorageOptions storage_;
   h5::Handle file_;
-  h5::Handle transfer_;  // collective MPI-IO transfer property list
+  h5::Handle transfer_;  // MPI-IO transfer property list: collective for chunked files, else independent
   bool committed_ = false, resumable_ = false;
   std::int64_t bytes_written_ = 0;
   Seconds seconds_;
   std::map<std::string, std::vector<CrcPiece>> pieces_;  // per dataset, what this rank wrote
+  std::vector<std::int64_t> row_pointers_;               // /A/jc of a write step, kept from step to step
 };
 
 }  // namespace lpnn
