@@ -4,6 +4,7 @@
 
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
@@ -94,6 +95,39 @@ std::vector<double> ReducedLp::leading_columns(Vec x, std::int64_t keep) const {
   LPNN_PETSC(VecScatterBegin(scatter, full, local, INSERT_VALUES, SCATTER_FORWARD));
   LPNN_PETSC(VecScatterEnd(scatter, full, local, INSERT_VALUES, SCATTER_FORWARD));
   return out;
+}
+
+LinearProgram ReducedLp::gathered_to_root() const {
+  MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(A.get()));
+  int rank = 0, size = 1;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  LPNN_MPI(MPI_Comm_size(comm, &size));
+  OwnedVec lower;
+  LPNN_PETSC(VecDuplicate(c, lower.out()));
+  LPNN_PETSC(VecSet(lower, 0.0));
+  LinearProgram lp = gather_to_root(A, b, c, lower, upper, false);
+  // The column map: every rank's part of `columns`, in rank order (the IS ascends across ranks).
+  PetscInt local = 0;
+  LPNN_PETSC(ISGetLocalSize(columns, &local));
+  const int count = checked_int(local, "the face columns of one rank");
+  std::vector<int> counts(rank == 0 ? size : 0), offsets(rank == 0 ? size : 0);
+  LPNN_MPI(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm));
+  std::vector<PetscInt> all;
+  if (rank == 0) {
+    std::int64_t total = 0;
+    for (int r = 0; r < size; ++r) {
+      offsets[r] = checked_int(total, "the face's column count");
+      total += counts[r];
+    }
+    all.resize(static_cast<std::size_t>(total));
+  }
+  const PetscInt* mine = nullptr;
+  LPNN_PETSC(ISGetIndices(columns, &mine));
+  const int code = MPI_Gatherv(mine, count, MPIU_INT, all.data(), counts.data(), offsets.data(), MPIU_INT, 0, comm);
+  LPNN_PETSC(ISRestoreIndices(columns, &mine));
+  LPNN_MPI(code);
+  lp.original_column.assign(all.begin(), all.end());
+  return lp;
 }
 
 double norm_without_penalty(Vec c, double penalty) {

@@ -45,7 +45,7 @@ struct LpOutcome {
 // The face LP's data on `comm`: A and b from the file, c and the upper bounds from the face.
 struct FaceLpData {
   OwnedMat A;
-  OwnedVec c, b, upper, lower;
+  OwnedVec c, b, upper;  // lower bounds are 0
   double penalty = NAN;  // penalty faces: the off-face columns' cost
 };
 
@@ -59,23 +59,23 @@ FaceLpData load_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   lp.b = std::move(loaded.b);
   lp.c = std::move(loaded.c);
   LPNN_PETSC(VecDuplicate(lp.c, lp.upper.out()));
-  LPNN_PETSC(VecDuplicate(lp.c, lp.lower.out()));
-  LPNN_PETSC(VecSet(lp.lower, 0.0));
   const FaceObjective objective = FaceObjective::make(options.face, cost_template, x_costs);
   if (options.face == FaceMode::Penalty) lp.penalty = objective.penalty;
   fill_face_columns(meta.layout, face, objective, cost_template, x_costs, lp.c, lp.upper);
   return lp;
 }
 
-// Clp on rank 0 over the gathered face (the columns fixed at 0 are never gathered); the others wait for
-// the result. A Clp failure is reported by
+// Clp on rank 0 over the gathered face LP (only its free columns and non-empty rows travel; the full LP
+// is released before); the others wait for the result. A Clp failure is reported by
 // status; an exception on rank 0 (e.g. more nonzeros than Clp can index) is shared so that every rank
 // throws it together instead of the others waiting forever in the broadcasts below.
 LpOutcome solve_with_clp_on_root(MPI_Comm comm, const TrainOptions& options, const PolytopeLayout& layout,
-                                 const FaceLpData& data) {
+                                 ReducedLp& face_lp) {
   LinearProgram lp;
-  run_logged_phase(comm, "gather", "gathering the LP on rank 0",
-                   [&] { lp = gather_to_root(data.A, data.b, data.c, data.lower, data.upper, true); });
+  run_logged_phase(comm, "gather", "gathering the LP on rank 0", [&] {
+    lp = face_lp.gathered_to_root();
+    face_lp = ReducedLp{};
+  });
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LpOutcome outcome;
@@ -114,15 +114,15 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   FaceLpData data;
   run_logged_phase(comm, "load", "loading the LP of " + options.polytope,
                    [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
-  if (options.solver == LpSolverKind::Clp) return solve_with_clp_on_root(comm, options, meta.layout, data);
-  // PDHG iterates on the face LP alone (free columns, non-empty rows), built once and distributed; the
-  // full LP is released before the solve.
+  // Both solvers see the face LP alone (free columns, non-empty rows), built once and distributed; the
+  // full LP is released before the solve. PDHG iterates on it in place, Clp receives it on rank 0.
   ReducedLp face_lp;
   run_logged_phase(comm, "face_lp", "forming the face LP", [&] {
     face_lp = make_reduced_lp(data.A, data.b, data.c, data.upper);
     if (options.face == FaceMode::Penalty) face_lp.reference_cost_norm = norm_without_penalty(data.c, data.penalty);
     data = FaceLpData{};
   });
+  if (options.solver == LpSolverKind::Clp) return solve_with_clp_on_root(comm, options, meta.layout, face_lp);
   LpOutcome outcome;
   run_logged_phase(comm, "solve", "solving the LP with PDHG",
                    [&] { outcome.solution = solve_with_pdhg(face_lp, options.pdhg, meta.layout.M); });

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lpnn/solve/lp.hpp"
 #include "lpnn/util/petsc.hpp"
 
 namespace lpnn {
@@ -28,6 +29,10 @@ struct ReducedLp {
   // x (laid out like c) back on the full LP's columns: the first `keep` of them, on every rank
   // (fixed columns are 0). Collective.
   std::vector<double> leading_columns(Vec x, std::int64_t keep) const;
+
+  // This LP as plain data on rank 0 (lower bounds 0; original_column = the full LP's index of each
+  // column), for a solver that runs on one rank. Other ranks get an empty LinearProgram. Collective.
+  LinearProgram gathered_to_root() const;
 };
 
 // Collective on A's communicator. b, c and upper are laid out like A's rows and columns.
