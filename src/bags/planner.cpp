@@ -167,9 +167,13 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   const double petsc = static_cast<double>(idx + 8) * static_cast<double>(plan.max_local_nonzeros) +
                        2.0 * static_cast<double>(idx) * static_cast<double>(local_rows);
   const double chunk = 16.0 * static_cast<double>(std::min(plan.max_local_nonzeros, request.chunk_nonzeros));
-  // Every rank keeps the full template (B doubles) and its share of b and c.
-  const double vectors = 8.0 * static_cast<double>(l.B) + 8.0 * static_cast<double>(local_rows) +
-                         8.0 * static_cast<double>(local_samples * l.B + l.M);
+  // Every rank keeps the full template (B doubles) and its share of b. The objective is never held
+  // whole: it is computed and written step by step, at most max(2^16, chunk) entries at a time, and in
+  // compressed files at the end, 4 HDF5 chunks of 2^20 entries at a time.
+  const double step_columns = static_cast<double>(std::max<std::int64_t>(1 << 16, request.chunk_nonzeros));
+  const double objective_buffer = std::min(static_cast<double>(local_samples * l.B + l.M),
+                                           request.compressed ? std::max(step_columns, 4.0 * (1 << 20)) : step_columns);
+  const double vectors = 8.0 * static_cast<double>(l.B) + 8.0 * static_cast<double>(local_rows) + 8.0 * objective_buffer;
   const double memory = (request.streaming ? chunk : csr + petsc) + vectors;
   plan.memory_per_rank = memory > 9e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(memory);
 

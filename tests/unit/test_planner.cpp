@@ -162,6 +162,20 @@ TEST(Planner, PlanRefusesOverMemoryBudget) {
   EXPECT_EQ(streaming.to_json().at("mode"), "streaming");
 }
 
+// A streamed build holds one write step, whatever D is: the objective (one entry per column, 39.5 GB
+// for 10^10 nonzeros) is written step by step and never held whole, so it must not enter the estimate.
+TEST(Planner, StreamingMemoryDoesNotGrowWithTheColumns) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  BuildRequest r = request(9300, 3, 2);
+  r.streaming = true;
+  for (bool compressed : {false, true}) {
+    r.compressed = compressed;
+    const Plan plan = lpnn::make_plan(arch, r);
+    // Holding this rank's share of the objective alone would be 4 bytes per column.
+    EXPECT_LT(plan.memory_per_rank, plan.layout.cols) << "compressed " << compressed;
+  }
+}
+
 TEST(Planner, MoreRanksReduceMemoryPerRank) {
   const lpnn::Architecture arch = lpnn::test::xor_net();
   const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 8);
