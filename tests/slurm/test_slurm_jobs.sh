@@ -198,11 +198,14 @@ else
     fail "requeue build job $REQ mid-build (ledger showed $progress samples; state $(states "$REQ"))"
 fi
 # Slurm holds a requeued batch job back (BeginTime about two minutes ahead); a user, or this test,
-# may let it start at once.
+# may let it start sooner. Not within the second of the requeue: slurmd revokes the old credential
+# with a timestamp of one-second resolution, and a launch in that same second is refused ("Job
+# credential revoked"), which fails the job (seen once in a CI run).
 for _ in $(seq 100); do
     scontrol -o show job "$REQ" 2>/dev/null | grep -q 'JobState=PENDING' && break
     sleep 0.2
 done
+sleep 2
 scontrol update JobId="$REQ" StartTime=now >/dev/null 2>&1 || true
 deadline=$((SECONDS + TIMEOUT))
 until finished "$REQ" || ((SECONDS >= deadline)); do sleep 1; done
