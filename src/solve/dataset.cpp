@@ -122,12 +122,17 @@ Dataset read_hdf5_dataset(const std::string& path, std::int64_t inputs, std::int
     if (dims[1] != width) fail("{}: {} has {} columns, but the polytope needs {}", path, name, dims[1], width);
     // The declared shape is only a claim: a damaged or hostile file can declare 2^40 rows in 2 KB.
     // Uncompressed data must be stored in full; anything else must at least fit in memory.
+    // The storage size is a claim too (a contiguous layout's size is read from the header), so it is capped
+    // by the file's own length unless the data lives in external raw files.
     const std::int64_t values = h5::element_count(dims, what);
     const double claimed = static_cast<double>(values) * sizeof(double);
-    const double stored = static_cast<double>(H5Dget_storage_size(set));
     h5::Handle dcpl(H5Dget_create_plist(set), H5Pclose, "H5Dget_create_plist");
-    if (H5Pget_layout(dcpl) == H5D_CONTIGUOUS &&
-        H5Dget_storage_size(set) / sizeof(double) < static_cast<hsize_t>(values))
+    hsize_t storage = H5Dget_storage_size(set);
+    hsize_t file_bytes = 0;
+    if (H5Pget_external_count(dcpl) <= 0 && H5Fget_filesize(file, &file_bytes) >= 0)
+      storage = std::min(storage, file_bytes);
+    const double stored = static_cast<double>(storage);
+    if (H5Pget_layout(dcpl) == H5D_CONTIGUOUS && storage / sizeof(double) < static_cast<hsize_t>(values))
       fail(
           "{}: {} declares {} x {} values ({:.0f} bytes) but the file stores only {:.0f} bytes of it; the file is "
           "truncated or damaged",

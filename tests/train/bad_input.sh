@@ -60,6 +60,32 @@ with h5py.File("huge_rows.h5", "w") as f:  # declares 2^40 rows, stores none: a 
 PY
 expect_failure 2 "X declares 1099511627776 x 1 values (8796093022208 bytes) but the file stores only 0 bytes" \
   -p poly.h5 -d huge_rows.h5
+"$PYTHON" - <<'PY'
+import h5py, numpy as np, struct
+# A contiguous X whose header lies: 2^36 rows and 2^39 bytes of storage, in a 2 KB file. The storage
+# size is read from the header too, so only the file's length shows the lie.
+with h5py.File("lying_storage.h5", "w") as f:
+    f["X"] = np.full((3, 1), 0.25)
+    f["Y"] = np.full((5, 1), 0.5)  # another shape, so that only X's dimensions match (3, 1)
+    offset = f["X"].id.get_offset()
+b = bytearray(open("lying_storage.h5", "rb").read())
+def where(pattern):
+    found, i = [], b.find(pattern)
+    while i >= 0:
+        found.append(i)
+        i = b.find(pattern, i + 1)
+    return found
+dims, layout = where(struct.pack("<QQ", 3, 1)), where(struct.pack("<QQ", offset, 24))
+assert len(dims) == 2 and len(layout) == 1, (dims, layout)  # dimensions and maximum dimensions; address, size
+for at in dims:
+    struct.pack_into("<QQ", b, at, 2**36, 1)
+struct.pack_into("<Q", b, layout[0] + 8, 2**39)
+open("lying_storage.h5", "wb").write(b)
+with h5py.File("lying_storage.h5", "r") as f:
+    assert f["X"].shape == (2**36, 1) and f["X"].id.get_storage_size() == 2**39
+PY
+expect_failure 2 "X declares 68719476736 x 1 values (549755813888 bytes) but the file stores only" \
+  -p poly.h5 -d lying_storage.h5
 
 # Bad polytope files.
 echo "not a polytope" > text.h5
