@@ -114,11 +114,13 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   FaceLpData data;
   run_logged_phase(comm, "load", "loading the LP of " + options.polytope,
                    [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
-  // Both solvers see the face LP alone (free columns, non-empty rows), built once and distributed; the
-  // full LP is released before the solve. PDHG iterates on it in place, Clp receives it on rank 0.
+  // Both solvers see the face LP alone (the used bags' free columns and non-empty rows: Face::used_rows
+  // says why leaving the bags d ≥ D' out is exact), built once and distributed; the full LP is released
+  // before the solve. PDHG iterates on it in place, Clp receives it on rank 0.
   ReducedLp face_lp;
   run_logged_phase(comm, "face_lp", "forming the face LP", [&] {
-    face_lp = make_reduced_lp(data.A, data.b, data.c, data.upper);
+    const LpPrefix used{face.used_rows(meta.layout), face.used_columns(meta.layout)};
+    face_lp = make_reduced_lp(data.A, data.b, data.c, data.upper, used);
     if (options.face == FaceMode::Penalty) face_lp.reference_cost_norm = norm_without_penalty(data.c, data.penalty);
     data = FaceLpData{};
   });
