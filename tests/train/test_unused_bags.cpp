@@ -7,6 +7,7 @@
 //   - its Clp optimum equals the optimum of the face LP that keeps every bag, and both equal exhaustive
 //     grid search (lpnn::grid_search, the oracle the train tests use, and a direct enumeration here);
 //     PDHG on the reduced bounds face reaches the same optimum within its tolerance;
+//   - no row of the reduced face is empty or a singleton: the used bags' rows have the closed-form lengths;
 //   - every rank reports the same optimum.
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -123,6 +124,31 @@ Sizes sizes_of(const lpnn::ReducedLp& lp) {
   return s;
 }
 
+// How many rows of A (over all ranks) have fewer than 2 entries, exactly `consistency` entries and exactly
+// `convexity` entries.
+struct RowCounts {
+  double short_rows = 0, consistency = 0, convexity = 0;
+};
+
+RowCounts count_rows(Mat A, PetscInt consistency, PetscInt convexity) {
+  PetscInt first = 0, last = 0;
+  LPNN_PETSC(MatGetOwnershipRange(A, &first, &last));
+  double counts[3] = {0, 0, 0};
+  for (PetscInt i = first; i < last; ++i) {
+    PetscInt n = 0;
+    const PetscScalar* values = nullptr;
+    LPNN_PETSC(MatGetRow(A, i, &n, nullptr, &values));
+    PetscInt nonzero = 0;
+    for (PetscInt k = 0; k < n; ++k) nonzero += values[k] != 0.0 ? 1 : 0;
+    LPNN_PETSC(MatRestoreRow(A, i, &n, nullptr, &values));
+    counts[0] += nonzero < 2 ? 1 : 0;
+    counts[1] += nonzero == consistency ? 1 : 0;
+    counts[2] += nonzero == convexity ? 1 : 0;
+  }
+  MPI_Allreduce(MPI_IN_PLACE, counts, 3, MPI_DOUBLE, MPI_SUM, PetscObjectComm(reinterpret_cast<PetscObject>(A)));
+  return {counts[0], counts[1], counts[2]};
+}
+
 // Clp on rank 0 (the LP gathered there), its optimum shared with every rank.
 double clp_optimum(const lpnn::ReducedLp& lp) {
   const lpnn::LinearProgram gathered = lp.gathered_to_root();
@@ -163,6 +189,14 @@ TEST_P(UnusedBags, DroppingThemKeepsTheOptimumAndLeavesTheClosedFormSizes) {
     EXPECT_EQ(with.rows, Dp * (1 + M));
     EXPECT_EQ(with.cols, bounds ? M * (1 + Dp) : M + Dp * B);
     EXPECT_EQ(with.nonzeros, static_cast<double>(bounds ? 3 * M * Dp : Dp * (2 * B + M)));
+    // No row of the face is empty or a singleton, so there is nothing to fix (ReducedLp does not look for
+    // singletons): each used bag keeps its convexity row over its kept λ (M on a bounds face, B on a
+    // penalty face) and M consistency rows, each X[a] beside its kept λ (1 on a bounds face, S on a
+    // penalty face).
+    const RowCounts rows = count_rows(used.A, bounds ? 2 : 1 + l.S, bounds ? M : B);
+    EXPECT_EQ(rows.short_rows, 0.0);
+    EXPECT_EQ(rows.consistency, static_cast<double>(Dp * M));
+    EXPECT_EQ(rows.convexity, static_cast<double>(Dp));
     // Kept without the drop: every row, and the unused bags' B columns each.
     EXPECT_EQ(without.rows, D * (1 + M));
     EXPECT_EQ(without.cols, (bounds ? M * (1 + Dp) : M + Dp * B) + (D - Dp) * B);

@@ -5,6 +5,9 @@
 // trainer drops the bags of a polytope that no data point uses (Face::used_part says why that is
 // exact). A keeps every rank's own rows and columns on that rank (MatCreateSubMatrix with ISs of
 // locally owned indices), so nothing is gathered.
+// Singleton rows are not eliminated: on a face of the polytope none arises (every kept consistency row
+// holds X[a] beside a kept λ, every kept convexity row M ≥ 2 λ; train.unused_bags checks the row
+// lengths), and on another LP the solvers treat one as an ordinary row (Clp's presolve removes it).
 #pragma once
 
 #include <mpi.h>
