@@ -151,6 +151,23 @@ std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, 
   return best;
 }
 
+// --memory-budget once D' is known: the whole LP run on the busiest rank (plan_training: the load, the
+// face LP beside it, Clp's gather to rank 0 or PDHG's iterates, X on every rank), not only the load of /A
+// checked before the data are read.
+void check_training_memory(const TrainOptions& options, const PolytopeLayout& layout, std::int64_t samples,
+                           int ranks) {
+  if (options.method != TrainMethod::Lp || !options.memory_budget) return;
+  TrainingRequest request;
+  request.data_samples = samples;
+  request.clp = options.solver == LpSolverKind::Clp;
+  request.penalty_face = options.face == FaceMode::Penalty;
+  request.ranks = ranks;
+  request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
+  request.memory_budget = options.memory_budget;
+  const LoadPlan plan = plan_training(layout, request);
+  if (!plan.refusal.empty()) fail("refused: {}", plan.refusal);
+}
+
 }  // namespace
 
 double verification_tolerance(const TrainOptions& options, double oracle_objective) {
@@ -290,6 +307,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
     }
     if (meta.arch.binary()) require_binary(data);
     face_of_data = Face::of(layout, data);
+    check_training_memory(options, layout, data.samples, ranks);
   });
   const Face& face = *face_of_data;
 
