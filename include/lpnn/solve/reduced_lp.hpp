@@ -2,12 +2,13 @@
 // columns fixed at 0 (u_j = 0: a bounds face's off-face λ) never move and contribute nothing to Ax, so
 // they are left out, and rows left without any entry (with b_i = 0) are dropped; the LP over the rest has
 // the same optimum. A caller may also keep only a leading block of rows and columns (LpPrefix): the
-// trainer drops the bags of a polytope that no data point uses (Face::used_part says why that is
+// trainer drops the bags of a polytope that no data point uses (Face::used_rows says why that is
 // exact). A keeps every rank's own rows and columns on that rank (MatCreateSubMatrix with ISs of
 // locally owned indices), so nothing is gathered.
 // Singleton rows are not eliminated: on a face of the polytope none arises (every kept consistency row
 // holds X[a] beside a kept λ, every kept convexity row M ≥ 2 λ; train.unused_bags checks the row
-// lengths), and on another LP the solvers treat one as an ordinary row (Clp's presolve removes it).
+// lengths), and on another LP the solvers treat one as an ordinary row (Clp's presolve turns it into a
+// column bound).
 #pragma once
 
 #include <mpi.h>
