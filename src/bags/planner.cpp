@@ -1,5 +1,6 @@
 #include "lpnn/bags/planner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -215,6 +216,76 @@ LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_ind
         "loading /A needs about {} per rank on {} rank(s), above the memory budget of {}; use "
         "more ranks or a larger --memory-budget",
         human_bytes(memory), ranks, human_bytes(*memory_budget));
+  return plan;
+}
+
+FaceLpSizes face_lp_sizes(const PolytopeLayout& l, std::int64_t data_samples, bool penalty_face) {
+  // Each used bag keeps its convexity row and its M consistency rows (none is left empty: each keeps
+  // X[a]). A bounds face keeps λ^d[(a, s_d, t_d)] alone: M columns per bag, each in the convexity row and
+  // in consistency row a beside X[a], so 3M nonzeros; a penalty face keeps the whole bag, B columns and
+  // 2B + M nonzeros. Bags d ≥ D' are left out (D' = 0 keeps them all, as the face LP does).
+  const std::int64_t used = data_samples < 1 ? l.D : std::min(data_samples, l.D);
+  FaceLpSizes f;
+  f.rows = used * l.rows_per_sample();
+  f.cols = l.M + used * (penalty_face ? l.B : l.M);
+  f.nnz = used * (penalty_face ? l.nnz_per_sample() : 3 * l.M);
+  return f;
+}
+
+namespace {
+
+// Clp's own copies of an LP (solve_with_clp's int indices, the CoinPackedMatrix, ClpSimplex's matrix and
+// its presolved model with row and column copies, the factorization): bytes per nonzero and per row or
+// column, fitted to the peak RSS of lpnn-train on XOR K = 3 faces (README, Solving a face).
+constexpr double kClpBytesPerNonzero = 190.0, kClpBytesPerLine = 120.0;
+
+// Rank 0 solving the face with Clp: the face as gathered (row pointers, column indices and values, b;
+// c, both bounds, the column map and the solution), beside first PETSc's sequential copy of it
+// (MatCreateSubMatrices) and then Clp's copies.
+double clp_on_root(const FaceLpSizes& f, double index_bytes) {
+  const double rows = static_cast<double>(f.rows), cols = static_cast<double>(f.cols);
+  const double nnz = static_cast<double>(f.nnz);
+  const double gathered = 8.0 * (rows + 1) + 16.0 * nnz + 8.0 * rows + 40.0 * cols;
+  const double petsc_copy = (index_bytes + 8.0) * nnz + index_bytes * (rows + 1);
+  return gathered + std::max(petsc_copy, kClpBytesPerNonzero * nnz + kClpBytesPerLine * (rows + cols));
+}
+
+}  // namespace
+
+LoadPlan plan_training(const PolytopeLayout& l, const TrainingRequest& r) {
+  LoadPlan plan = plan_matrix_load(l, r.ranks, r.petsc_index_bytes, std::nullopt);
+  const double p = static_cast<double>(std::max(r.ranks, 1)), idx = static_cast<double>(r.petsc_index_bytes);
+  const double local_nnz = std::ceil(static_cast<double>(l.nnz) / p);
+  const double local_rows = std::ceil(static_cast<double>(l.rows) / p);
+  const double local_cols = std::ceil(static_cast<double>(l.cols) / p);
+  const FaceLpSizes f = face_lp_sizes(l, r.data_samples, r.penalty_face);
+  // The face's rows, columns and entries are among the LP's: the busiest rank holds at most its share.
+  const double face_nnz = std::min(static_cast<double>(f.nnz), local_nnz);
+  const double face_rows = std::min(static_cast<double>(f.rows), local_rows);
+  const double face_cols = std::min(static_cast<double>(f.cols), local_cols);
+  // Forming the face LP: the loaded LP (one CSR copy, b, c, the upper bounds) beside the two extractions
+  // (the free columns of the used rows, then the non-empty rows) and the face's b, c and upper bounds.
+  const double loaded = (idx + 8.0) * local_nnz + idx * local_rows + 8.0 * (local_rows + 2.0 * local_cols);
+  const double forming =
+      loaded + 2.0 * ((idx + 8.0) * face_nnz + idx * face_rows) + 8.0 * (face_rows + 2.0 * face_cols);
+  // Solving: Clp on rank 0 (the loaded LP is released first, the distributed face after the gather); or
+  // PDHG in place on each rank's share, with its 16 column and 14 row vectors and the full-length
+  // vector X is read back through.
+  const double solving =
+      r.clp ? clp_on_root(f, idx)
+            : (idx + 8.0) * face_nnz + idx * face_rows + 8.0 * (16.0 * face_cols + 14.0 * face_rows) + 8.0 * local_cols;
+  // Every rank receives X, M doubles, and keeps it to the end.
+  const double x_copy = 8.0 * static_cast<double>(l.M);
+  const double load = static_cast<double>(plan.memory_per_rank);
+  const double memory = std::max({load, forming, solving}) + x_copy;
+  plan.memory_per_rank = memory > 9e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(memory);
+  if (plan.refusal.empty() && r.memory_budget && memory > *r.memory_budget)
+    plan.refusal = fmt::format(
+        "training on {} sample(s) needs about {} per rank on {} rank(s) (loading /A {}, forming the face LP {}, "
+        "{} {}, X on every rank {}), above the memory budget of {}; use {}or a larger --memory-budget",
+        r.data_samples, human_bytes(memory), r.ranks, human_bytes(load), human_bytes(forming),
+        r.clp ? "Clp on the face LP gathered to rank 0" : "PDHG", human_bytes(solving), human_bytes(x_copy),
+        human_bytes(*r.memory_budget), r.clp ? "--solver pdhg (distributed), " : "more ranks, ");
   return plan;
 }
 

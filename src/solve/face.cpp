@@ -27,6 +27,14 @@ Face Face::of(const PolytopeLayout& layout, const Dataset& data) {
   return face;
 }
 
+std::int64_t Face::used_rows(const PolytopeLayout& layout) const {
+  return samples < 1 ? layout.rows : samples * layout.rows_per_sample();
+}
+
+std::int64_t Face::used_columns(const PolytopeLayout& layout) const {
+  return samples < 1 ? layout.cols : layout.lambda_column(samples, 0);  // M + D'·B
+}
+
 double Face::objective_of(const PolytopeLayout& layout, std::span<const double> cost_template, double regularizer_cost,
                           std::int64_t a) const {
   double total = 0.0;

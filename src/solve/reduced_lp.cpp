@@ -1,5 +1,6 @@
 #include "lpnn/solve/reduced_lp.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "lpnn/util/error.hpp"
@@ -37,34 +38,43 @@ std::vector<char> nonempty_rows(Mat m) {
 
 }  // namespace
 
-ReducedLp make_reduced_lp(Mat A, Vec b, Vec c, Vec upper) {
+ReducedLp make_reduced_lp(Mat A, Vec b, Vec c, Vec upper, LpPrefix prefix) {
   MPI_Comm comm = PetscObjectComm(reinterpret_cast<PetscObject>(A));
   ReducedLp face;
   LPNN_PETSC(MatGetSize(A, &face.full_rows, &face.full_cols));
   LPNN_PETSC(VecGetLocalSize(c, &face.full_local_cols));
+  const PetscInt row_end = prefix.rows < 0 ? face.full_rows : std::min<PetscInt>(prefix.rows, face.full_rows);
+  const PetscInt col_end =
+      prefix.columns < 0 ? face.full_cols : std::min<PetscInt>(prefix.columns, face.full_cols);
   PetscInt col_first = 0, col_last = 0, row_first = 0, row_last = 0;
   LPNN_PETSC(VecGetOwnershipRange(c, &col_first, &col_last));
   LPNN_PETSC(MatGetOwnershipRange(A, &row_first, &row_last));
   {
     const PetscScalar* u = nullptr;
     LPNN_PETSC(VecGetArrayRead(upper, &u));
-    owned_subset(comm, col_first, col_last, [&](PetscInt j) { return u[j] > 0; }, face.columns);
+    owned_subset(
+        comm, col_first, col_last, [&](PetscInt j) { return col_first + j < col_end && u[j] > 0; }, face.columns);
     LPNN_PETSC(VecRestoreArrayRead(upper, &u));
   }
-  // Columns first; then the rows with an entry left (an empty row with b_i ≠ 0 is kept: the LP is then
-  // infeasible, and the solver must see it).
+  // Columns first; then the rows of the prefix with an entry left (an empty row with b_i ≠ 0 is kept:
+  // the LP is then infeasible, and the solver must see it).
   OwnedIS all_rows;
-  LPNN_PETSC(ISCreateStride(comm, row_last - row_first, row_first, 1, all_rows.out()));
+  const PetscInt prefix_rows = std::clamp<PetscInt>(row_end - row_first, 0, row_last - row_first);
+  LPNN_PETSC(ISCreateStride(comm, prefix_rows, row_first, 1, all_rows.out()));
   OwnedMat by_columns;
   LPNN_PETSC(MatCreateSubMatrix(A, all_rows, face.columns, MAT_INITIAL_MATRIX, by_columns.out()));
   const std::vector<char> nonempty = nonempty_rows(by_columns);
   {
     const PetscScalar* bb = nullptr;
     LPNN_PETSC(VecGetArrayRead(b, &bb));
-    owned_subset(comm, row_first, row_last, [&](PetscInt i) { return nonempty[i] || bb[i] != 0.0; }, face.rows);
+    owned_subset(
+        comm, row_first, row_first + prefix_rows, [&](PetscInt i) { return nonempty[i] || bb[i] != 0.0; },
+        face.rows);
     LPNN_PETSC(VecRestoreArrayRead(b, &bb));
   }
-  // The second extraction indexes by_columns: its rows are A's rows, its columns 0..free-1 in order.
+  // The second extraction indexes by_columns: its rows are A's rows (a leading block of each rank's
+  // rows, and the ranks' blocks follow one another, so their indices are A's), its columns 0..free-1
+  // in order.
   PetscInt sub_first = 0, sub_last = 0;
   LPNN_PETSC(MatGetOwnershipRangeColumn(by_columns, &sub_first, &sub_last));
   OwnedIS sub_columns;

@@ -114,11 +114,13 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
   FaceLpData data;
   run_logged_phase(comm, "load", "loading the LP of " + options.polytope,
                    [&] { data = load_face_lp(comm, options, meta, face, cost_template, x_costs); });
-  // Both solvers see the face LP alone (free columns, non-empty rows), built once and distributed; the
-  // full LP is released before the solve. PDHG iterates on it in place, Clp receives it on rank 0.
+  // Both solvers see the face LP alone (the used bags' free columns and non-empty rows: Face::used_rows
+  // says why leaving the bags d ≥ D' out is exact), built once and distributed; the full LP is released
+  // before the solve. PDHG iterates on it in place, Clp receives it on rank 0.
   ReducedLp face_lp;
   run_logged_phase(comm, "face_lp", "forming the face LP", [&] {
-    face_lp = make_reduced_lp(data.A, data.b, data.c, data.upper);
+    const LpPrefix used{face.used_rows(meta.layout), face.used_columns(meta.layout)};
+    face_lp = make_reduced_lp(data.A, data.b, data.c, data.upper, used);
     if (options.face == FaceMode::Penalty) face_lp.reference_cost_norm = norm_without_penalty(data.c, data.penalty);
     data = FaceLpData{};
   });
@@ -147,6 +149,23 @@ std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, 
     }
   }
   return best;
+}
+
+// --memory-budget once D' is known: the whole LP run on the busiest rank (plan_training: the load, the
+// face LP beside it, Clp's gather to rank 0 or PDHG's iterates, X on every rank), not only the load of /A
+// checked before the data are read.
+void check_training_memory(const TrainOptions& options, const PolytopeLayout& layout, std::int64_t samples,
+                           int ranks) {
+  if (options.method != TrainMethod::Lp || !options.memory_budget) return;
+  TrainingRequest request;
+  request.data_samples = samples;
+  request.clp = options.solver == LpSolverKind::Clp;
+  request.penalty_face = options.face == FaceMode::Penalty;
+  request.ranks = ranks;
+  request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
+  request.memory_budget = options.memory_budget;
+  const LoadPlan plan = plan_training(layout, request);
+  if (!plan.refusal.empty()) fail("refused: {}", plan.refusal);
 }
 
 }  // namespace
@@ -288,6 +307,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
     }
     if (meta.arch.binary()) require_binary(data);
     face_of_data = Face::of(layout, data);
+    check_training_memory(options, layout, data.samples, ranks);
   });
   const Face& face = *face_of_data;
 

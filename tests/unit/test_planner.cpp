@@ -1,5 +1,5 @@
 // The size planner: its JSON against the layout, refusals (32-bit PetscInt, memory budget), the effect
-// of more ranks, and invalid requests.
+// of more ranks, the training estimate (face LP, Clp on rank 0, X on every rank), and invalid requests.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <span>
 #include <vector>
@@ -139,6 +140,57 @@ TEST(Planner, MatrixLoadRefusesIndexOverflowAndMemoryOverBudget) {
   const lpnn::LoadPlan budget = lpnn::plan_matrix_load(small.layout, 4, 8, 1024.0 * 1024.0);
   EXPECT_MESSAGE_HAS(budget.refusal, "loading /A needs about", "on 4 rank(s)", "memory budget of 1.0 MiB");
   EXPECT_TRUE(lpnn::plan_matrix_load(small.layout, 4, 8, 2.0 * four.memory_per_rank).refusal.empty());
+}
+
+// The face LP in closed form: the used bags' rows; a bounds face keeps M λ per used bag, a penalty face B.
+TEST(Planner, FaceLpSizesLeaveTheUnusedBagsOut) {
+  const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 8);  // XOR K = 3, D = 8
+  const lpnn::FaceLpSizes bounds = lpnn::face_lp_sizes(l, 4, false), penalty = lpnn::face_lp_sizes(l, 4, true);
+  EXPECT_EQ(std::vector<std::int64_t>({bounds.rows, bounds.cols, bounds.nnz}),
+            std::vector<std::int64_t>({4 * (1 + 19683), 19683 + 4 * 19683, 4 * 3 * 19683}));
+  EXPECT_EQ(std::vector<std::int64_t>({penalty.rows, penalty.cols, penalty.nnz}),
+            std::vector<std::int64_t>({bounds.rows, 19683 + 4 * 531441, l.nnz / 2}));
+  EXPECT_EQ(lpnn::face_lp_sizes(l, 8, true).nnz, l.nnz);
+}
+
+lpnn::TrainingRequest training(std::int64_t samples, int ranks, bool clp, std::optional<double> budget = {}) {
+  return {.data_samples = samples, .clp = clp, .ranks = ranks, .memory_budget = budget};
+}
+
+// Clp solves on rank 0 alone: the face LP gathered there does not shrink with the ranks, so at 16 ranks
+// it is far above the share of /A a rank loads, which was all the budget counted.
+TEST(Planner, TrainingCountsTheClpGatherOnRankZero) {
+  const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 8);
+  const lpnn::FaceLpSizes f = lpnn::face_lp_sizes(l, 8, true);  // a penalty face: all of it
+  const lpnn::LoadPlan load = lpnn::plan_matrix_load(l, 16, 8, std::nullopt);
+  const lpnn::LoadPlan clp = lpnn::plan_training(l, training(8, 16, true));
+  // At least the gathered CSR (8-byte row pointers, column indices and values) beside X.
+  EXPECT_GE(clp.memory_per_rank, 8 * (f.rows + 1) + 16 * f.nnz + 8 * l.M);
+  EXPECT_GT(clp.memory_per_rank, 4 * load.memory_per_rank);
+  lpnn::TrainingRequest penalty = training(8, 16, true, 1.01 * static_cast<double>(load.memory_per_rank));
+  penalty.penalty_face = true;
+  EXPECT_TRUE(lpnn::plan_matrix_load(l, 16, 8, penalty.memory_budget).refusal.empty());
+  EXPECT_MESSAGE_HAS(lpnn::plan_training(l, penalty).refusal, "gathered to rank 0", "--solver pdhg", "memory budget");
+  // PDHG keeps the face distributed: its estimate stays within a few times the load's.
+  penalty.clp = false;
+  EXPECT_LT(lpnn::plan_training(l, penalty).memory_per_rank, 3 * load.memory_per_rank);
+  // The face of fewer samples is smaller, and so is what Clp needs.
+  EXPECT_LT(lpnn::plan_training(l, training(4, 16, true)).memory_per_rank, clp.memory_per_rank);
+}
+
+// Every rank receives X (M doubles) whatever the rank count; with many ranks it outweighs a rank's
+// share of /A, so an estimate without it refuses nothing it should.
+TEST(Planner, TrainingCountsTheCopyOfXOnEveryRank) {
+  const PolytopeLayout l = PolytopeLayout::make(9, 2, 1, GridSpec::uniform(3), 8);
+  for (bool clp : {false, true}) {
+    const lpnn::LoadPlan load = lpnn::plan_matrix_load(l, 4096, 8, std::nullopt);
+    const lpnn::LoadPlan plan = lpnn::plan_training(l, training(8, 4096, clp));
+    EXPECT_LT(load.memory_per_rank, 8 * l.M) << "clp " << clp;
+    EXPECT_GE(plan.memory_per_rank, 8 * l.M + load.memory_per_rank) << "clp " << clp;
+    const double budget = 8.0 * static_cast<double>(l.M);
+    EXPECT_TRUE(lpnn::plan_matrix_load(l, 4096, 8, budget).refusal.empty());
+    EXPECT_MESSAGE_HAS(lpnn::plan_training(l, training(8, 4096, clp, budget)).refusal, "X on every rank");
+  }
 }
 
 TEST(Planner, PlanRefusesOverMemoryBudget) {

@@ -66,6 +66,25 @@ struct LoadPlan {
 LoadPlan plan_matrix_load(const PolytopeLayout& layout, int ranks, int petsc_index_bytes,
                           std::optional<double> memory_budget);
 
+// Training on a stored polytope with the LP (lpnn-train): the whole run on the busiest rank, decided once
+// the data's sample count D' is known. Beside loading /A (plan_matrix_load) it counts forming the face
+// LP next to the loaded one, the face LP gathered to rank 0 with Clp's copies of it (clp), or PDHG's
+// iterates on it (otherwise), and the X weights every rank receives (M doubles).
+struct TrainingRequest {
+  std::int64_t data_samples = 1;  // D' ≤ D
+  bool clp = true;                // false: PDHG
+  bool penalty_face = false;      // a penalty face keeps the used bags' off-face columns
+  int ranks = 1;
+  int petsc_index_bytes = 8;
+  std::optional<double> memory_budget;
+};
+// The face LP the solvers see (the used bags' free columns and non-empty rows), in closed form.
+struct FaceLpSizes {
+  std::int64_t rows = 0, cols = 0, nnz = 0;
+};
+FaceLpSizes face_lp_sizes(const PolytopeLayout& layout, std::int64_t data_samples, bool penalty_face);
+LoadPlan plan_training(const PolytopeLayout& layout, const TrainingRequest& request);
+
 // Throws lpnn::Error carrying plan.refusal when the plan is refused.
 void require_buildable(const Plan& plan);
 

@@ -2,7 +2,8 @@
 // indices (s_d, t_d); on the face every λ^d[(a,s,t)] with (s,t) ≠ (s_d,t_d) is 0, so λ^d[(a,s_d,t_d)] = X[a] and the LP
 // optimum equals the best parameter grid point:
 //   min_a (1/D') Σ_{d<D'} c[(a, s_d, t_d)] + λ_R·R(θ(a)).
-// A polytope built for D samples serves any D' ≤ D: bags d ≥ D' get cost 0 and stay free.
+// A polytope built for D samples serves any D' ≤ D: bags d ≥ D' get cost 0 and stay free; the face LP the
+// solvers see leaves them out (used_rows, used_columns).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,16 @@ struct Face {
   // Rounds an in-box data set onto the layout's grids. Throws lpnn::Error if D' > D or the data's
   // dimensions differ from the polytope's.
   static Face of(const PolytopeLayout& layout, const Dataset& data);
+
+  // The rows [0, used_rows) and columns [0, used_columns) of the bags d < D' that hold a data point:
+  // D'(1 + M) rows and M + D'·B columns (X, then the used bags' λ). Leaving the other bags out is exact
+  // when D' ≥ 1: they cost 0 (FaceObjective gives their λ cost 0 and no upper bound), and for any X of
+  // the used bags' LP (X ≥ 0, Σ_a X[a] = 1 by a used bag's convexity and consistency rows) an unused bag
+  // is completed by λ^d[(a, s0, t0)] = X[a] for one fixed data point (s0, t0), 0 elsewhere: its
+  // convexity row sums to Σ_a X[a] = 1 and each consistency row to X[a] − X[a] = 0. So the projection
+  // onto X and the objective are unchanged, and with it the optimum. With D' = 0 nothing is left out.
+  std::int64_t used_rows(const PolytopeLayout& layout) const;
+  std::int64_t used_columns(const PolytopeLayout& layout) const;
 
   // The face objective of parameter grid point a, from the cost template.
   double objective_of(const PolytopeLayout& layout, std::span<const double> cost_template, double regularizer_cost,

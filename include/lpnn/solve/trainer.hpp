@@ -26,7 +26,9 @@ struct TrainOptions {
   bool scale_minmax = false;
   bool verify = false;                  // run the grid-search oracle beside the LP and fail if they disagree
   bool verify_checksums = true;         // CRC-32 of every dataset against the file's record, in parallel
-  std::optional<double> memory_budget;  // bytes per rank for loading /A (plan_matrix_load)
+  // Bytes per rank: loading /A (plan_matrix_load) before the data are read, then the whole LP run once
+  // D' is known (plan_training: the face LP, Clp's gather to rank 0 or PDHG's iterates, X on every rank).
+  std::optional<double> memory_budget;
   double clp_tolerance = 1e-9;
   PdhgOptions pdhg;
   AdamOptions adam;
