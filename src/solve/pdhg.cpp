@@ -16,6 +16,7 @@
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "pdhg_kernels.hpp"
 #include "pdhg_scaling.hpp"
 
 namespace lpnn {
@@ -53,19 +54,19 @@ class Pdhg {
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_norm_));
     if (face.reference_cost_norm >= 0) c_norm_ = face.reference_cost_norm;
     pdhg::rescale(face.A, face.b, face.c, face.upper, options.scaling, options.ruiz_passes, row_scale_, col_scale_);
+    // Ãᵀ stored explicitly: Ãᵀy is then a row-oriented MatMult (a streamed pass with the same scatter as
+    // Ãx) instead of MatMultTranspose's scattered writes and reverse communication.
+    LPNN_PETSC(MatTranspose(face.A, MAT_INITIAL_MATRIX, at_.out()));
     const double norm = pdhg::spectral_norm(face.A);
     eta_ = norm > 0 ? 0.95 / norm : 1.0;
     double b_scaled = 0, c_scaled = 0;
     LPNN_PETSC(VecNorm(face.b, NORM_2, &b_scaled));
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_scaled));
     omega_ = (b_scaled > 1e-10 && c_scaled > 1e-10) ? c_scaled / b_scaled : 1.0;
-    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &zeros_, &unbounded_,
-                        &finite_upper_, &work_c_})
+    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_})
       LPNN_PETSC(VecDuplicate(face.c, v->out()));
     for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &ax_, &ax0_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_})
       LPNN_PETSC(VecDuplicate(face.b, v->out()));
-    LPNN_PETSC(VecSet(zeros_, 0.0));
-    bound_masks();
   }
 
   LpSolution run();
@@ -76,25 +77,6 @@ class Pdhg {
   }
 
  private:
-  // unbounded_: 1 where ũ = +∞ (the dual residual counts (c − Aᵀy)⁻ there), else 0;
-  // finite_upper_: ũ where finite, else 0 (its dual objective term u·min(0, c − Aᵀy)).
-  void bound_masks() {
-    const PetscScalar* u = nullptr;
-    PetscScalar *m = nullptr, *f = nullptr;
-    PetscInt n = 0;
-    LPNN_PETSC(VecGetLocalSize(face_.upper, &n));
-    LPNN_PETSC(VecGetArrayRead(face_.upper, &u));
-    LPNN_PETSC(VecGetArray(unbounded_, &m));
-    LPNN_PETSC(VecGetArray(finite_upper_, &f));
-    for (PetscInt j = 0; j < n; ++j) {
-      m[j] = std::isinf(u[j]) ? 1.0 : 0.0;
-      f[j] = std::isinf(u[j]) ? 0.0 : u[j];
-    }
-    LPNN_PETSC(VecRestoreArray(finite_upper_, &f));
-    LPNN_PETSC(VecRestoreArray(unbounded_, &m));
-    LPNN_PETSC(VecRestoreArrayRead(face_.upper, &u));
-  }
-
   void step();
   Residuals evaluate(const Point& p);
   void average_into(const Point& out);
@@ -103,61 +85,39 @@ class Pdhg {
 
   ReducedLp& face_;
   const PdhgOptions& options_;
+  OwnedMat at_;  // Ãᵀ
   OwnedVec row_scale_, col_scale_;
-  OwnedVec x_, x0_, xt_, xa_, aty_, atyt_, atya_, x_sum_, x_out_, zeros_, unbounded_, finite_upper_, work_c_;
+  OwnedVec x_, x0_, xt_, xa_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_;
   OwnedVec y_, y0_, yt_, ya_, ax_, ax0_, axt_, axa_, y_sum_, y_out_, work_r_;
   double b_norm_ = 0, c_norm_ = 0, eta_ = 1, omega_ = 1;
   std::int64_t since_restart_ = 0;  // steps since the last restart: Halpern's k and the average's count
 };
 
-// One step from z = (x, y) with cached Ãx, Ãᵀy: (xt, yt) = T(z), then z ← the Halpern mix or T(z).
+// One step from z = (x, y) with cached Ãx, Ãᵀy: (xt, yt) = T(z), then z ← the Halpern mix
+// w(2T(z) − z) + (1 − w)z₀, w = (k+1)/(k+2), or z ← T(z) (kernels in pdhg_kernels.hpp). Two products.
 void Pdhg::step() {
   const double tau = eta_ / omega_, sigma = eta_ * omega_;
-  Mat A = face_.A;
-  LPNN_PETSC(VecWAXPY(xt_, -1.0, aty_, face_.c));  // c̃ − Ãᵀy
-  LPNN_PETSC(VecAYPX(xt_, -tau, x_));               // x − τ(c̃ − Ãᵀy)
-  LPNN_PETSC(VecPointwiseMax(xt_, xt_, zeros_));
-  LPNN_PETSC(VecPointwiseMin(xt_, xt_, face_.upper));
-  LPNN_PETSC(MatMult(A, xt_, axt_));
-  LPNN_PETSC(VecWAXPY(yt_, -2.0, axt_, face_.b));  // b̃ − 2Ãx⁺
-  LPNN_PETSC(VecAXPY(yt_, 1.0, ax_));              // ... + Ãx
-  LPNN_PETSC(VecAYPX(yt_, sigma, y_));              // y + σ(...)
-  if (options_.halpern) {
-    // z ← w(2T(z) − z) + (1 − w)z₀ with w = (k+1)/(k+2); Ãx follows by linearity (no product).
-    const double w = static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2);
-    LPNN_PETSC(VecAXPBYPCZ(x_, 2.0 * w, 1.0 - w, -w, xt_, x0_));
-    LPNN_PETSC(VecAXPBYPCZ(y_, 2.0 * w, 1.0 - w, -w, yt_, y0_));
-    LPNN_PETSC(VecAXPBYPCZ(ax_, 2.0 * w, 1.0 - w, -w, axt_, ax0_));
-  } else {
-    std::swap(x_, xt_);
-    std::swap(y_, yt_);
-    std::swap(ax_, axt_);
-    LPNN_PETSC(VecAXPY(x_sum_, 1.0, x_));
-    LPNN_PETSC(VecAXPY(y_sum_, 1.0, y_));
-  }
-  LPNN_PETSC(MatMultTranspose(A, y_, aty_));
+  const pdhg::Move move{options_.halpern,
+                        static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2)};
+  pdhg::primal_half(tau, move, face_.c, aty_, face_.upper, x0_, xt_, x_, x_sum_);
+  LPNN_PETSC(MatMult(face_.A, xt_, axt_));
+  pdhg::dual_half(sigma, move, {face_.b, axt_, y0_, ax0_, yt_, y_, ax_, y_sum_});
+  LPNN_PETSC(MatMult(at_, y_, aty_));
   ++since_restart_;
 }
 
 // Residuals of p (its products given), reported on the unscaled LP: Ax − b = D_r⁻¹(Ãx̃ − b̃),
-// c − Aᵀy = D_c⁻¹(c̃ − Ãᵀỹ), and the objectives are invariant. Uses work_r_, work_c_.
+// c − Aᵀy = D_c⁻¹(c̃ − Ãᵀỹ), and the objectives are invariant. One reduction of 7 sums.
 Residuals Pdhg::evaluate(const Point& p) {
+  const pdhg::ResidualSums local = pdhg::local_residual_sums({p.ax, face_.b, p.y, row_scale_},
+                                                             {p.aty, face_.c, p.x, col_scale_, face_.upper});
+  double sums[7] = {local.primal_scaled2, local.primal2, local.dual_scaled2, local.dual2, local.cx, local.by, local.uy};
+  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 7, MPI_DOUBLE, MPI_SUM,
+                         PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get()))));
+  const double primal_scaled = std::sqrt(sums[0]), primal = std::sqrt(sums[1]), dual_scaled = std::sqrt(sums[2]),
+               dual = std::sqrt(sums[3]), cx = sums[4], dual_objective = sums[5] + sums[6];
+  const double gap = std::fabs(cx - dual_objective);
   Residuals r;
-  double primal_scaled = 0, primal = 0, dual_scaled = 0, dual = 0, cx = 0, by = 0, uy = 0;
-  LPNN_PETSC(VecWAXPY(work_r_, -1.0, face_.b, p.ax));
-  LPNN_PETSC(VecNorm(work_r_, NORM_2, &primal_scaled));
-  LPNN_PETSC(VecPointwiseDivide(work_r_, work_r_, row_scale_));
-  LPNN_PETSC(VecNorm(work_r_, NORM_2, &primal));
-  LPNN_PETSC(VecWAXPY(work_c_, -1.0, p.aty, face_.c));
-  LPNN_PETSC(VecPointwiseMin(work_c_, work_c_, zeros_));  // (c̃ − Ãᵀỹ)⁻
-  LPNN_PETSC(VecDot(work_c_, finite_upper_, &uy));
-  LPNN_PETSC(VecPointwiseMult(work_c_, work_c_, unbounded_));
-  LPNN_PETSC(VecNorm(work_c_, NORM_2, &dual_scaled));
-  LPNN_PETSC(VecPointwiseDivide(work_c_, work_c_, col_scale_));
-  LPNN_PETSC(VecNorm(work_c_, NORM_2, &dual));
-  LPNN_PETSC(VecDot(face_.c, p.x, &cx));
-  LPNN_PETSC(VecDot(face_.b, p.y, &by));
-  const double dual_objective = by + uy, gap = std::fabs(cx - dual_objective);
   r.objective = cx;
   r.primal = primal / (1.0 + b_norm_);
   r.dual = dual / (1.0 + c_norm_);
@@ -173,7 +133,7 @@ void Pdhg::average_into(const Point& out) {
   LPNN_PETSC(VecAXPBY(out.x, w, 0.0, x_sum_));
   LPNN_PETSC(VecAXPBY(out.y, w, 0.0, y_sum_));
   LPNN_PETSC(MatMult(face_.A, out.x, out.ax));
-  LPNN_PETSC(MatMultTranspose(face_.A, out.y, out.aty));
+  LPNN_PETSC(MatMult(at_, out.y, out.aty));
 }
 
 // Continue from p: ω re-balanced on the move since the last restart, p the new anchor, average reset.
@@ -229,7 +189,7 @@ LpSolution Pdhg::run() {
     Point candidate{x_, y_, ax_, aty_};
     Residuals r;
     if (options_.halpern) {  // T(z), which satisfies the bounds (z itself need not)
-      LPNN_PETSC(MatMultTranspose(face_.A, yt_, atyt_));
+      LPNN_PETSC(MatMult(at_, yt_, atyt_));
       candidate = {xt_, yt_, axt_, atyt_};
       r = evaluate(candidate);
     } else {
