@@ -17,6 +17,7 @@
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "pdhg_kernels.hpp"
+#include "pdhg_presolve.hpp"
 #include "pdhg_scaling.hpp"
 
 namespace lpnn {
@@ -49,7 +50,9 @@ struct Point {
 
 class Pdhg {
  public:
-  Pdhg(ReducedLp& face, const PdhgOptions& options) : face_(face), options_(options) {
+  // dual_weight: per column, the weight of its term in the dual residual (presolve's multiplicities), or null.
+  Pdhg(ReducedLp& face, const PdhgOptions& options, Vec dual_weight = nullptr)
+      : face_(face), options_(options), dual_weight_(dual_weight) {
     LPNN_PETSC(VecNorm(face.b, NORM_2, &b_norm_));
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_norm_));
     if (face.reference_cost_norm >= 0) c_norm_ = face.reference_cost_norm;
@@ -85,6 +88,7 @@ class Pdhg {
 
   ReducedLp& face_;
   const PdhgOptions& options_;
+  Vec dual_weight_;
   OwnedMat at_;  // Ãᵀ
   OwnedVec row_scale_, col_scale_;
   OwnedVec x_, x0_, xt_, xa_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_;
@@ -110,7 +114,7 @@ void Pdhg::step() {
 // c − Aᵀy = D_c⁻¹(c̃ − Ãᵀỹ), and the objectives are invariant. One reduction of 7 sums.
 Residuals Pdhg::evaluate(const Point& p) {
   const pdhg::ResidualSums local = pdhg::local_residual_sums({p.ax, face_.b, p.y, row_scale_},
-                                                             {p.aty, face_.c, p.x, col_scale_, face_.upper});
+                                                             {p.aty, face_.c, p.x, col_scale_, face_.upper, dual_weight_});
   double sums[7] = {local.primal_scaled2, local.primal2, local.dual_scaled2, local.dual2, local.cx, local.by, local.uy};
   LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 7, MPI_DOUBLE, MPI_SUM,
                          PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get()))));
@@ -245,7 +249,7 @@ void PdhgOptions::set_from_options() {
   PetscReal t = tolerance;
   PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every), passes = ruiz_passes;
   PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE, weight = primal_weight ? PETSC_TRUE : PETSC_FALSE,
-            halp = halpern ? PETSC_TRUE : PETSC_FALSE;
+            halp = halpern ? PETSC_TRUE : PETSC_FALSE, pre = presolve ? PETSC_TRUE : PETSC_FALSE;
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_tolerance", &t, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_max_it", &it, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_check_every", &every, nullptr));
@@ -253,6 +257,7 @@ void PdhgOptions::set_from_options() {
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_ruiz_passes", &passes, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_primal_weight", &weight, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_halpern", &halp, nullptr));
+  LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_presolve", &pre, nullptr));
   const char* scalings[] = {"ruiz_pc", "pc", "ruiz", "none"};
   const char* restarts[] = {"kkt", "none"};
   PetscInt scaling_index = static_cast<PetscInt>(scaling), restart_index = static_cast<PetscInt>(restart);
@@ -265,6 +270,7 @@ void PdhgOptions::set_from_options() {
   ruiz_passes = static_cast<int>(passes);
   primal_weight = weight == PETSC_TRUE;
   halpern = halp == PETSC_TRUE;
+  presolve = pre == PETSC_TRUE;
   scaling = static_cast<PdhgScaling>(scaling_index);
   restart = static_cast<PdhgRestart>(restart_index);
 }
@@ -273,9 +279,27 @@ LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int
   if (options.tolerance <= 0) fail("the PDHG tolerance must be positive, got {}", options.tolerance);
   if (options.check_every < 1) fail("the PDHG check interval must be at least 1");
   if (options.ruiz_passes < 0) fail("the number of Ruiz passes must not be negative");
-  Pdhg solver(face, options);
+  if (!options.presolve) {
+    Pdhg solver(face, options);
+    LpSolution solution = solver.run();
+    solution.x = face.leading_columns(solver.unscaled_solution(), keep);
+    return solution;
+  }
+  pdhg::Presolved presolved = pdhg::drop_dominated_duplicates(face);
+  if (options.verbose) {
+    int rank = 0;
+    LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face.c.get())), &rank));
+    if (rank == 0)
+      std::fprintf(stderr, "[pdhg] presolve: %lld dominated duplicate columns fixed at 0\n",
+                   static_cast<long long>(presolved.dropped));
+  }
+  Pdhg solver(presolved.lp, options, presolved.multiplicity);
   LpSolution solution = solver.run();
-  solution.x = face.leading_columns(solver.unscaled_solution(), keep);
+  OwnedVec x;  // x on the unpresolved columns: the dropped ones at 0
+  LPNN_PETSC(VecDuplicate(face.c, x.out()));
+  LPNN_PETSC(VecSet(x, 0.0));
+  LPNN_PETSC(VecISCopy(x, presolved.kept, SCATTER_FORWARD, solver.unscaled_solution()));
+  solution.x = face.leading_columns(x, keep);
   return solution;
 }
 

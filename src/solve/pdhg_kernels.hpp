@@ -121,6 +121,7 @@ struct RowVecs {
 };
 struct ColVecs {
   Vec aty, c, x, col_scale, upper;
+  Vec weight = nullptr;  // the dual residual's weight per column (presolve's multiplicities), or 1
 };
 inline ResidualSums local_residual_sums(const RowVecs& rows, const ColVecs& cols) {
   ResidualSums s;
@@ -136,17 +137,20 @@ inline ResidualSums local_residual_sums(const RowVecs& rows, const ColVecs& cols
   }
   const PetscInt n = local_size(cols.c);
   ReadArray aty(cols.aty), c(cols.c), x(cols.x), dc(cols.col_scale), u(cols.upper);
+  const PetscScalar* weight = nullptr;
+  if (cols.weight) LPNN_PETSC(VecGetArrayRead(cols.weight, &weight));
   for (PetscInt j = 0; j < n; ++j) {
     const double reduced = c[j] - aty[j], negative = reduced >= 0.0 ? 0.0 : reduced;  // NaN stays NaN
     s.cx += c[j] * x[j];
     if (std::isinf(u[j])) {
-      const double unscaled = negative / dc[j];
-      s.dual_scaled2 += negative * negative;
-      s.dual2 += unscaled * unscaled;
+      const double unscaled = negative / dc[j], times = weight ? weight[j] : 1.0;
+      s.dual_scaled2 += times * negative * negative;
+      s.dual2 += times * unscaled * unscaled;
     } else {
       s.uy += u[j] * negative;
     }
   }
+  if (cols.weight) LPNN_PETSC(VecRestoreArrayRead(cols.weight, &weight));
   return s;
 }
 
