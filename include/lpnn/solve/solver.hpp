@@ -41,7 +41,7 @@ enum class PdhgRestart { Kkt, None };
 struct PdhgOptions {
   double tolerance = 1e-6;  // relative residuals and gap, see LpSolution
   std::int64_t max_iterations = 200000;
-  std::int64_t check_every = 64;  // residuals and restart test frequency
+  std::int64_t check_every = 16;  // residuals and restart test frequency (a check costs ~1.5 iterations)
   bool verbose = false;           // rank 0 prints the residual history to stderr
   PdhgScaling scaling = PdhgScaling::RuizPockChambolle;
   int ruiz_passes = 10;
