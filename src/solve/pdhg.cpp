@@ -7,7 +7,9 @@
 // Otherwise z_{k+1} = T(z_k) and the candidate is the better (KKT error) of z and the average since the
 // last restart (PDLP). Restarts (PDLP's rule on the ω-weighted KKT error of the scaled LP): sufficient
 // decay 0.2, necessary 0.8 with no progress, artificial after 0.36 of all iterations; ω is re-balanced
-// there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals of the unscaled LP.
+// there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals of the unscaled LP. Before all
+// this, dominated duplicate columns are fixed at 0 (pdhg_presolve.hpp); the vector work of a step is two
+// fused passes (pdhg_kernels.hpp) and Ãᵀ is stored, so a step is two MatMults and two passes.
 #include <chrono>
 #include <cmath>
 #include <cstdio>

@@ -377,6 +377,7 @@ TEST(Pdhg, OptionsFromThePetscDatabase) {
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_halpern", "0"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_primal_weight", "0"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_ruiz_passes", "3"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_presolve", "0"));
   PdhgOptions options;
   options.set_from_options();
   EXPECT_EQ(options.scaling, PdhgScaling::PockChambolle);
@@ -384,10 +385,11 @@ TEST(Pdhg, OptionsFromThePetscDatabase) {
   EXPECT_FALSE(options.halpern);
   EXPECT_FALSE(options.primal_weight);
   EXPECT_EQ(options.ruiz_passes, 3);
+  EXPECT_FALSE(options.presolve);
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_scaling", "diagonal"));
   EXPECT_THROW(options.set_from_options(), Error);
   for (const char* name : {"-lpnn_pdhg_scaling", "-lpnn_pdhg_restart", "-lpnn_pdhg_halpern", "-lpnn_pdhg_primal_weight",
-                           "-lpnn_pdhg_ruiz_passes"})
+                           "-lpnn_pdhg_ruiz_passes", "-lpnn_pdhg_presolve"})
     LPNN_PETSC(PetscOptionsClearValue(nullptr, name));
 }
 
