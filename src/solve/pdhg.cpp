@@ -68,9 +68,9 @@ class Pdhg {
     LPNN_PETSC(VecNorm(face.b, NORM_2, &b_scaled));
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_scaled));
     omega_ = (b_scaled > 1e-10 && c_scaled > 1e-10) ? c_scaled / b_scaled : 1.0;
-    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_})
+    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &v_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_})
       LPNN_PETSC(VecDuplicate(face.c, v->out()));
-    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &ax_, &ax0_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_})
+    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &av_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_})
       LPNN_PETSC(VecDuplicate(face.b, v->out()));
   }
 
@@ -82,7 +82,7 @@ class Pdhg {
   }
 
  private:
-  void step();
+  void step(bool keep);
   Residuals evaluate(const Point& p);
   void average_into(const Point& out);
   void restart_at(const Point& p);
@@ -93,21 +93,22 @@ class Pdhg {
   Vec dual_weight_;
   OwnedMat at_;  // Ãᵀ
   OwnedVec row_scale_, col_scale_;
-  OwnedVec x_, x0_, xt_, xa_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_;
-  OwnedVec y_, y0_, yt_, ya_, ax_, ax0_, axt_, axa_, y_sum_, y_out_, work_r_;
+  OwnedVec x_, x0_, xt_, xa_, v_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_;  // v_ = 2x⁺ − x
+  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_;  // av_ = Ãv
   double b_norm_ = 0, c_norm_ = 0, eta_ = 1, omega_ = 1;
   std::int64_t since_restart_ = 0;  // steps since the last restart: Halpern's k and the average's count
 };
 
-// One step from z = (x, y) with cached Ãx, Ãᵀy: (xt, yt) = T(z), then z ← the Halpern mix
-// w(2T(z) − z) + (1 − w)z₀, w = (k+1)/(k+2), or z ← T(z) (kernels in pdhg_kernels.hpp). Two products.
-void Pdhg::step() {
+// One step from z = (x, y) with cached Ãᵀy: T(z) = (x⁺, y⁺), then z ← the Halpern mix w(2T(z) − z) +
+// (1 − w)z₀, w = (k+1)/(k+2), or z ← T(z) (kernels in pdhg_kernels.hpp). Two products: Ã(2x⁺ − x) and
+// Ãᵀy. keep: T(z) itself to (xt, yt) for the check that follows (Halpern).
+void Pdhg::step(bool keep) {
   const double tau = eta_ / omega_, sigma = eta_ * omega_;
   const pdhg::Move move{options_.halpern,
-                        static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2)};
-  pdhg::primal_half(tau, move, face_.c, aty_, face_.upper, x0_, xt_, x_, x_sum_);
-  LPNN_PETSC(MatMult(face_.A, xt_, axt_));
-  pdhg::dual_half(sigma, move, {face_.b, axt_, y0_, ax0_, yt_, y_, ax_, y_sum_});
+                        static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2), keep};
+  pdhg::primal_half(tau, move, {face_.c, aty_, face_.upper, x0_, xt_, x_, v_, x_sum_});
+  LPNN_PETSC(MatMult(face_.A, v_, av_));
+  pdhg::dual_half(sigma, move, {face_.b, av_, y0_, yt_, y_, y_sum_});
   LPNN_PETSC(MatMult(at_, y_, aty_));
   ++since_restart_;
 }
@@ -147,7 +148,6 @@ void Pdhg::restart_at(const Point& p) {
   if (p.x != x_.get()) {
     LPNN_PETSC(VecCopy(p.x, x_));
     LPNN_PETSC(VecCopy(p.y, y_));
-    LPNN_PETSC(VecCopy(p.ax, ax_));
     LPNN_PETSC(VecCopy(p.aty, aty_));
   }
   if (options_.primal_weight) {
@@ -165,7 +165,6 @@ void Pdhg::restart_at(const Point& p) {
 void Pdhg::start() {
   LPNN_PETSC(VecCopy(x_, x0_));
   LPNN_PETSC(VecCopy(y_, y0_));
-  LPNN_PETSC(VecCopy(ax_, ax0_));
   LPNN_PETSC(VecSet(x_sum_, 0.0));
   LPNN_PETSC(VecSet(y_sum_, 0.0));
   since_restart_ = 0;
@@ -176,10 +175,10 @@ LpSolution Pdhg::run() {
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get())), &rank));
   const PetscLogEvent event = pdhg_event();
-  for (Vec v : {x_.get(), y_.get(), ax_.get(), aty_.get()}) LPNN_PETSC(VecSet(v, 0.0));
+  for (Vec v : {x_.get(), y_.get(), axt_.get(), aty_.get()}) LPNN_PETSC(VecSet(v, 0.0));
   start();
   // Invariant: (x_out_, y_out_) is the iterate `reported` describes (x = y = 0 before any check).
-  Residuals reported = evaluate({x_, y_, ax_, aty_});
+  Residuals reported = evaluate({x_, y_, axt_, aty_});
   LPNN_PETSC(VecCopy(x_, x_out_));
   LPNN_PETSC(VecCopy(y_, y_out_));
   double kkt_last_restart = reported.kkt, kkt_previous = INFINITY;
@@ -188,17 +187,20 @@ LpSolution Pdhg::run() {
   bool converged = false;
   while (iteration < options_.max_iterations) {
     LPNN_PETSC(PetscLogEventBegin(event, 0, 0, 0, 0));
-    step();
+    const bool check = (iteration + 1) % options_.check_every == 0 || iteration + 1 == options_.max_iterations;
+    step(check);
     LPNN_PETSC(PetscLogEventEnd(event, 0, 0, 0, 0));
     ++iteration;
-    if (iteration % options_.check_every != 0 && iteration != options_.max_iterations) continue;
-    Point candidate{x_, y_, ax_, aty_};
+    if (!check) continue;
+    Point candidate{x_, y_, axt_, aty_};
     Residuals r;
-    if (options_.halpern) {  // T(z), which satisfies the bounds (z itself need not)
+    if (options_.halpern) {  // T(z), which satisfies the bounds (z itself need not), with its products
+      LPNN_PETSC(MatMult(face_.A, xt_, axt_));
       LPNN_PETSC(MatMult(at_, yt_, atyt_));
       candidate = {xt_, yt_, axt_, atyt_};
       r = evaluate(candidate);
     } else {
+      LPNN_PETSC(MatMult(face_.A, x_, axt_));
       r = evaluate(candidate);
       const Point average{xa_, ya_, axa_, atya_};
       average_into(average);

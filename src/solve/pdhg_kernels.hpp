@@ -26,11 +26,16 @@ class ReadArray {
   const PetscScalar* a_ = nullptr;
 };
 
-// The local array of a Vec for writing, restored (and the Vec's state bumped) out of scope.
+// The local array of a Vec for writing, restored (and the Vec's state bumped) out of scope; nothing for a
+// null Vec (an output not wanted this time).
 class WriteArray {
  public:
-  explicit WriteArray(Vec v) : v_(v) { LPNN_PETSC(VecGetArray(v_, &a_)); }
-  ~WriteArray() { (void)VecRestoreArray(v_, &a_); }
+  explicit WriteArray(Vec v) : v_(v) {
+    if (v_) LPNN_PETSC(VecGetArray(v_, &a_));
+  }
+  ~WriteArray() {
+    if (v_) (void)VecRestoreArray(v_, &a_);
+  }
   WriteArray(const WriteArray&) = delete;
   WriteArray& operator=(const WriteArray&) = delete;
   PetscScalar& operator[](PetscInt i) { return a_[i]; }
@@ -47,65 +52,71 @@ inline PetscInt local_size(Vec v) {
 }
 
 // How the iterate z moves after T(z): Halpern's mix z ← w(2T(z) − z) + (1 − w)z₀, or z ← T(z) with the
-// running sum for the average.
+// running sum for the average. keep: also store T(z) itself (the candidate, on check iterations).
 struct Move {
   bool halpern = true;
   double w = 0.5;  // Halpern's weight (k+1)/(k+2)
+  bool keep = false;
 };
 
-// Primal half step, one pass over the columns: xt = clamp(x − τ(c̃ − Ãᵀy), 0, ũ), then x moves (Move).
-// The clamp is written with comparisons so that a NaN passes through (the residuals then report it).
-inline void primal_half(double tau, const Move& move, Vec c, Vec aty, Vec upper, Vec x0, Vec xt, Vec x, Vec x_sum) {
-  const PetscInt n = local_size(x);
-  ReadArray cc(c), g(aty), u(upper), z0(x0);
-  WriteArray t(xt), z(x);
+// Primal half step, one pass over the columns: x⁺ = clamp(x − τ(c̃ − Ãᵀy), 0, ũ) and the direction the dual
+// step needs, v = 2x⁺ − x (so Ãv = Ã(2x⁺ − x) is one product); then x moves: Halpern's mix is
+// w(2x⁺ − x) + (1 − w)x₀ = wv + (1 − w)x₀. x⁺ goes to xt when move.keep. The clamp is written with
+// comparisons so that a NaN passes through (the residuals then report it).
+struct PrimalVecs {
+  Vec c, aty, upper, x0, xt, x, v, x_sum;
+};
+inline void primal_half(double tau, const Move& move, const PrimalVecs& p) {
+  const PetscInt n = local_size(p.x);
+  ReadArray cc(p.c), g(p.aty), u(p.upper), z0(p.x0);
+  WriteArray z(p.x), dir(p.v);
   const double w = move.w;
   if (move.halpern) {
+    WriteArray t(move.keep ? p.xt : nullptr);
     for (PetscInt j = 0; j < n; ++j) {
-      double v = z[j] - tau * (cc[j] - g[j]);
-      v = v < 0.0 ? 0.0 : v;
-      v = v > u[j] ? u[j] : v;
-      t[j] = v;
-      z[j] = 2.0 * w * v - w * z[j] + (1.0 - w) * z0[j];
+      double next = z[j] - tau * (cc[j] - g[j]);
+      next = next < 0.0 ? 0.0 : next;
+      next = next > u[j] ? u[j] : next;
+      if (move.keep) t[j] = next;
+      dir[j] = 2.0 * next - z[j];
+      z[j] = w * dir[j] + (1.0 - w) * z0[j];
     }
     return;
   }
-  WriteArray s(x_sum);
+  WriteArray s(p.x_sum);
   for (PetscInt j = 0; j < n; ++j) {
-    double v = z[j] - tau * (cc[j] - g[j]);
-    v = v < 0.0 ? 0.0 : v;
-    v = v > u[j] ? u[j] : v;
-    t[j] = v;
-    z[j] = v;
-    s[j] += v;
+    double next = z[j] - tau * (cc[j] - g[j]);
+    next = next < 0.0 ? 0.0 : next;
+    next = next > u[j] ? u[j] : next;
+    dir[j] = 2.0 * next - z[j];
+    z[j] = next;
+    s[j] += next;
   }
 }
 
-// Dual half step, one pass over the rows: yt = y + σ(b̃ − 2Ãxt + Ãx), then y and its cached Ãx move
-// alike (Move; Ãx by linearity, no product).
+// Dual half step, one pass over the rows: y⁺ = y + σ(b̃ − Ãv), then y moves (Move); y⁺ goes to yt when
+// move.keep.
 struct DualVecs {
-  Vec b, axt, y0, ax0, yt, y, ax, y_sum;
+  Vec b, av, y0, yt, y, y_sum;
 };
 inline void dual_half(double sigma, const Move& move, const DualVecs& d) {
   const PetscInt n = local_size(d.y);
-  ReadArray bb(d.b), at(d.axt), v0(d.y0), a0(d.ax0);
-  WriteArray t(d.yt), v(d.y), a(d.ax);
+  ReadArray bb(d.b), av(d.av), v0(d.y0);
+  WriteArray v(d.y);
   const double w = move.w;
   if (move.halpern) {
+    WriteArray t(move.keep ? d.yt : nullptr);
     for (PetscInt i = 0; i < n; ++i) {
-      const double next = v[i] + sigma * (bb[i] - 2.0 * at[i] + a[i]);
-      t[i] = next;
+      const double next = v[i] + sigma * (bb[i] - av[i]);
+      if (move.keep) t[i] = next;
       v[i] = 2.0 * w * next - w * v[i] + (1.0 - w) * v0[i];
-      a[i] = 2.0 * w * at[i] - w * a[i] + (1.0 - w) * a0[i];
     }
     return;
   }
   WriteArray s(d.y_sum);
   for (PetscInt i = 0; i < n; ++i) {
-    const double next = v[i] + sigma * (bb[i] - 2.0 * at[i] + a[i]);
-    t[i] = next;
+    const double next = v[i] + sigma * (bb[i] - av[i]);
     v[i] = next;
-    a[i] = at[i];
     s[i] += next;
   }
 }
