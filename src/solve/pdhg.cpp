@@ -116,8 +116,8 @@ void Pdhg::step(bool keep) {
 // Residuals of p (its products given), reported on the unscaled LP: Ax − b = D_r⁻¹(Ãx̃ − b̃),
 // c − Aᵀy = D_c⁻¹(c̃ − Ãᵀỹ), and the objectives are invariant. One reduction of 7 sums.
 Residuals Pdhg::evaluate(const Point& p) {
-  const pdhg::ResidualSums local = pdhg::local_residual_sums({p.ax, face_.b, p.y, row_scale_},
-                                                             {p.aty, face_.c, p.x, col_scale_, face_.upper, dual_weight_});
+  const pdhg::ResidualSums local = pdhg::local_residual_sums(
+      {p.ax, face_.b, p.y, row_scale_}, {p.aty, face_.c, p.x, col_scale_, face_.upper, dual_weight_});
   double sums[7] = {local.primal_scaled2, local.primal2, local.dual_scaled2, local.dual2, local.cx, local.by, local.uy};
   LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 7, MPI_DOUBLE, MPI_SUM,
                          PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get()))));
