@@ -7,7 +7,9 @@
 // Otherwise z_{k+1} = T(z_k) and the candidate is the better (KKT error) of z and the average since the
 // last restart (PDLP). Restarts (PDLP's rule on the ω-weighted KKT error of the scaled LP): sufficient
 // decay 0.2, necessary 0.8 with no progress, artificial after 0.36 of all iterations; ω is re-balanced
-// there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals of the unscaled LP.
+// there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals of the unscaled LP. Before all
+// this, dominated duplicate columns are fixed at 0 (pdhg_presolve.hpp); the vector work of a step is two
+// fused passes (pdhg_kernels.hpp) and Ãᵀ is stored, so a step is two MatMults and two passes.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +18,8 @@
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "pdhg_kernels.hpp"
+#include "pdhg_presolve.hpp"
 #include "pdhg_scaling.hpp"
 
 namespace lpnn {
@@ -48,24 +52,26 @@ struct Point {
 
 class Pdhg {
  public:
-  Pdhg(ReducedLp& face, const PdhgOptions& options) : face_(face), options_(options) {
+  // dual_weight: per column, the weight of its term in the dual residual (presolve's multiplicities), or null.
+  Pdhg(ReducedLp& face, const PdhgOptions& options, Vec dual_weight = nullptr)
+      : face_(face), options_(options), dual_weight_(dual_weight) {
     LPNN_PETSC(VecNorm(face.b, NORM_2, &b_norm_));
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_norm_));
     if (face.reference_cost_norm >= 0) c_norm_ = face.reference_cost_norm;
     pdhg::rescale(face.A, face.b, face.c, face.upper, options.scaling, options.ruiz_passes, row_scale_, col_scale_);
+    // Ãᵀ stored explicitly: Ãᵀy is then a row-oriented MatMult (a streamed pass with the same scatter as
+    // Ãx) instead of MatMultTranspose's scattered writes and reverse communication.
+    LPNN_PETSC(MatTranspose(face.A, MAT_INITIAL_MATRIX, at_.out()));
     const double norm = pdhg::spectral_norm(face.A);
     eta_ = norm > 0 ? 0.95 / norm : 1.0;
     double b_scaled = 0, c_scaled = 0;
     LPNN_PETSC(VecNorm(face.b, NORM_2, &b_scaled));
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_scaled));
     omega_ = (b_scaled > 1e-10 && c_scaled > 1e-10) ? c_scaled / b_scaled : 1.0;
-    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &zeros_, &unbounded_,
-                        &finite_upper_, &work_c_})
+    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &v_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_})
       LPNN_PETSC(VecDuplicate(face.c, v->out()));
-    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &ax_, &ax0_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_})
+    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &av_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_})
       LPNN_PETSC(VecDuplicate(face.b, v->out()));
-    LPNN_PETSC(VecSet(zeros_, 0.0));
-    bound_masks();
   }
 
   LpSolution run();
@@ -76,26 +82,7 @@ class Pdhg {
   }
 
  private:
-  // unbounded_: 1 where ũ = +∞ (the dual residual counts (c − Aᵀy)⁻ there), else 0;
-  // finite_upper_: ũ where finite, else 0 (its dual objective term u·min(0, c − Aᵀy)).
-  void bound_masks() {
-    const PetscScalar* u = nullptr;
-    PetscScalar *m = nullptr, *f = nullptr;
-    PetscInt n = 0;
-    LPNN_PETSC(VecGetLocalSize(face_.upper, &n));
-    LPNN_PETSC(VecGetArrayRead(face_.upper, &u));
-    LPNN_PETSC(VecGetArray(unbounded_, &m));
-    LPNN_PETSC(VecGetArray(finite_upper_, &f));
-    for (PetscInt j = 0; j < n; ++j) {
-      m[j] = std::isinf(u[j]) ? 1.0 : 0.0;
-      f[j] = std::isinf(u[j]) ? 0.0 : u[j];
-    }
-    LPNN_PETSC(VecRestoreArray(finite_upper_, &f));
-    LPNN_PETSC(VecRestoreArray(unbounded_, &m));
-    LPNN_PETSC(VecRestoreArrayRead(face_.upper, &u));
-  }
-
-  void step();
+  void step(bool keep);
   Residuals evaluate(const Point& p);
   void average_into(const Point& out);
   void restart_at(const Point& p);
@@ -103,61 +90,41 @@ class Pdhg {
 
   ReducedLp& face_;
   const PdhgOptions& options_;
+  Vec dual_weight_;
+  OwnedMat at_;  // Ãᵀ
   OwnedVec row_scale_, col_scale_;
-  OwnedVec x_, x0_, xt_, xa_, aty_, atyt_, atya_, x_sum_, x_out_, zeros_, unbounded_, finite_upper_, work_c_;
-  OwnedVec y_, y0_, yt_, ya_, ax_, ax0_, axt_, axa_, y_sum_, y_out_, work_r_;
+  OwnedVec x_, x0_, xt_, xa_, v_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_;  // v_ = 2x⁺ − x
+  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_;  // av_ = Ãv
   double b_norm_ = 0, c_norm_ = 0, eta_ = 1, omega_ = 1;
   std::int64_t since_restart_ = 0;  // steps since the last restart: Halpern's k and the average's count
 };
 
-// One step from z = (x, y) with cached Ãx, Ãᵀy: (xt, yt) = T(z), then z ← the Halpern mix or T(z).
-void Pdhg::step() {
+// One step from z = (x, y) with cached Ãᵀy: T(z) = (x⁺, y⁺), then z ← the Halpern mix w(2T(z) − z) +
+// (1 − w)z₀, w = (k+1)/(k+2), or z ← T(z) (kernels in pdhg_kernels.hpp). Two products: Ã(2x⁺ − x) and
+// Ãᵀy. keep: T(z) itself to (xt, yt) for the check that follows (Halpern).
+void Pdhg::step(bool keep) {
   const double tau = eta_ / omega_, sigma = eta_ * omega_;
-  Mat A = face_.A;
-  LPNN_PETSC(VecWAXPY(xt_, -1.0, aty_, face_.c));  // c̃ − Ãᵀy
-  LPNN_PETSC(VecAYPX(xt_, -tau, x_));               // x − τ(c̃ − Ãᵀy)
-  LPNN_PETSC(VecPointwiseMax(xt_, xt_, zeros_));
-  LPNN_PETSC(VecPointwiseMin(xt_, xt_, face_.upper));
-  LPNN_PETSC(MatMult(A, xt_, axt_));
-  LPNN_PETSC(VecWAXPY(yt_, -2.0, axt_, face_.b));  // b̃ − 2Ãx⁺
-  LPNN_PETSC(VecAXPY(yt_, 1.0, ax_));              // ... + Ãx
-  LPNN_PETSC(VecAYPX(yt_, sigma, y_));              // y + σ(...)
-  if (options_.halpern) {
-    // z ← w(2T(z) − z) + (1 − w)z₀ with w = (k+1)/(k+2); Ãx follows by linearity (no product).
-    const double w = static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2);
-    LPNN_PETSC(VecAXPBYPCZ(x_, 2.0 * w, 1.0 - w, -w, xt_, x0_));
-    LPNN_PETSC(VecAXPBYPCZ(y_, 2.0 * w, 1.0 - w, -w, yt_, y0_));
-    LPNN_PETSC(VecAXPBYPCZ(ax_, 2.0 * w, 1.0 - w, -w, axt_, ax0_));
-  } else {
-    std::swap(x_, xt_);
-    std::swap(y_, yt_);
-    std::swap(ax_, axt_);
-    LPNN_PETSC(VecAXPY(x_sum_, 1.0, x_));
-    LPNN_PETSC(VecAXPY(y_sum_, 1.0, y_));
-  }
-  LPNN_PETSC(MatMultTranspose(A, y_, aty_));
+  const pdhg::Move move{options_.halpern,
+                        static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2), keep};
+  pdhg::primal_half(tau, move, {face_.c, aty_, face_.upper, x0_, xt_, x_, v_, x_sum_});
+  LPNN_PETSC(MatMult(face_.A, v_, av_));
+  pdhg::dual_half(sigma, move, {face_.b, av_, y0_, yt_, y_, y_sum_});
+  LPNN_PETSC(MatMult(at_, y_, aty_));
   ++since_restart_;
 }
 
 // Residuals of p (its products given), reported on the unscaled LP: Ax − b = D_r⁻¹(Ãx̃ − b̃),
-// c − Aᵀy = D_c⁻¹(c̃ − Ãᵀỹ), and the objectives are invariant. Uses work_r_, work_c_.
+// c − Aᵀy = D_c⁻¹(c̃ − Ãᵀỹ), and the objectives are invariant. One reduction of 7 sums.
 Residuals Pdhg::evaluate(const Point& p) {
+  const pdhg::ResidualSums local = pdhg::local_residual_sums(
+      {p.ax, face_.b, p.y, row_scale_}, {p.aty, face_.c, p.x, col_scale_, face_.upper, dual_weight_});
+  double sums[7] = {local.primal_scaled2, local.primal2, local.dual_scaled2, local.dual2, local.cx, local.by, local.uy};
+  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 7, MPI_DOUBLE, MPI_SUM,
+                         PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get()))));
+  const double primal_scaled = std::sqrt(sums[0]), primal = std::sqrt(sums[1]), dual_scaled = std::sqrt(sums[2]),
+               dual = std::sqrt(sums[3]), cx = sums[4], dual_objective = sums[5] + sums[6];
+  const double gap = std::fabs(cx - dual_objective);
   Residuals r;
-  double primal_scaled = 0, primal = 0, dual_scaled = 0, dual = 0, cx = 0, by = 0, uy = 0;
-  LPNN_PETSC(VecWAXPY(work_r_, -1.0, face_.b, p.ax));
-  LPNN_PETSC(VecNorm(work_r_, NORM_2, &primal_scaled));
-  LPNN_PETSC(VecPointwiseDivide(work_r_, work_r_, row_scale_));
-  LPNN_PETSC(VecNorm(work_r_, NORM_2, &primal));
-  LPNN_PETSC(VecWAXPY(work_c_, -1.0, p.aty, face_.c));
-  LPNN_PETSC(VecPointwiseMin(work_c_, work_c_, zeros_));  // (c̃ − Ãᵀỹ)⁻
-  LPNN_PETSC(VecDot(work_c_, finite_upper_, &uy));
-  LPNN_PETSC(VecPointwiseMult(work_c_, work_c_, unbounded_));
-  LPNN_PETSC(VecNorm(work_c_, NORM_2, &dual_scaled));
-  LPNN_PETSC(VecPointwiseDivide(work_c_, work_c_, col_scale_));
-  LPNN_PETSC(VecNorm(work_c_, NORM_2, &dual));
-  LPNN_PETSC(VecDot(face_.c, p.x, &cx));
-  LPNN_PETSC(VecDot(face_.b, p.y, &by));
-  const double dual_objective = by + uy, gap = std::fabs(cx - dual_objective);
   r.objective = cx;
   r.primal = primal / (1.0 + b_norm_);
   r.dual = dual / (1.0 + c_norm_);
@@ -173,7 +140,7 @@ void Pdhg::average_into(const Point& out) {
   LPNN_PETSC(VecAXPBY(out.x, w, 0.0, x_sum_));
   LPNN_PETSC(VecAXPBY(out.y, w, 0.0, y_sum_));
   LPNN_PETSC(MatMult(face_.A, out.x, out.ax));
-  LPNN_PETSC(MatMultTranspose(face_.A, out.y, out.aty));
+  LPNN_PETSC(MatMult(at_, out.y, out.aty));
 }
 
 // Continue from p: ω re-balanced on the move since the last restart, p the new anchor, average reset.
@@ -181,7 +148,6 @@ void Pdhg::restart_at(const Point& p) {
   if (p.x != x_.get()) {
     LPNN_PETSC(VecCopy(p.x, x_));
     LPNN_PETSC(VecCopy(p.y, y_));
-    LPNN_PETSC(VecCopy(p.ax, ax_));
     LPNN_PETSC(VecCopy(p.aty, aty_));
   }
   if (options_.primal_weight) {
@@ -199,7 +165,6 @@ void Pdhg::restart_at(const Point& p) {
 void Pdhg::start() {
   LPNN_PETSC(VecCopy(x_, x0_));
   LPNN_PETSC(VecCopy(y_, y0_));
-  LPNN_PETSC(VecCopy(ax_, ax0_));
   LPNN_PETSC(VecSet(x_sum_, 0.0));
   LPNN_PETSC(VecSet(y_sum_, 0.0));
   since_restart_ = 0;
@@ -210,10 +175,10 @@ LpSolution Pdhg::run() {
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get())), &rank));
   const PetscLogEvent event = pdhg_event();
-  for (Vec v : {x_.get(), y_.get(), ax_.get(), aty_.get()}) LPNN_PETSC(VecSet(v, 0.0));
+  for (Vec v : {x_.get(), y_.get(), axt_.get(), aty_.get()}) LPNN_PETSC(VecSet(v, 0.0));
   start();
   // Invariant: (x_out_, y_out_) is the iterate `reported` describes (x = y = 0 before any check).
-  Residuals reported = evaluate({x_, y_, ax_, aty_});
+  Residuals reported = evaluate({x_, y_, axt_, aty_});
   LPNN_PETSC(VecCopy(x_, x_out_));
   LPNN_PETSC(VecCopy(y_, y_out_));
   double kkt_last_restart = reported.kkt, kkt_previous = INFINITY;
@@ -222,17 +187,20 @@ LpSolution Pdhg::run() {
   bool converged = false;
   while (iteration < options_.max_iterations) {
     LPNN_PETSC(PetscLogEventBegin(event, 0, 0, 0, 0));
-    step();
+    const bool check = (iteration + 1) % options_.check_every == 0 || iteration + 1 == options_.max_iterations;
+    step(check);
     LPNN_PETSC(PetscLogEventEnd(event, 0, 0, 0, 0));
     ++iteration;
-    if (iteration % options_.check_every != 0 && iteration != options_.max_iterations) continue;
-    Point candidate{x_, y_, ax_, aty_};
+    if (!check) continue;
+    Point candidate{x_, y_, axt_, aty_};
     Residuals r;
-    if (options_.halpern) {  // T(z), which satisfies the bounds (z itself need not)
-      LPNN_PETSC(MatMultTranspose(face_.A, yt_, atyt_));
+    if (options_.halpern) {  // T(z), which satisfies the bounds (z itself need not), with its products
+      LPNN_PETSC(MatMult(face_.A, xt_, axt_));
+      LPNN_PETSC(MatMult(at_, yt_, atyt_));
       candidate = {xt_, yt_, axt_, atyt_};
       r = evaluate(candidate);
     } else {
+      LPNN_PETSC(MatMult(face_.A, x_, axt_));
       r = evaluate(candidate);
       const Point average{xa_, ya_, axa_, atya_};
       average_into(average);
@@ -285,7 +253,7 @@ void PdhgOptions::set_from_options() {
   PetscReal t = tolerance;
   PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every), passes = ruiz_passes;
   PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE, weight = primal_weight ? PETSC_TRUE : PETSC_FALSE,
-            halp = halpern ? PETSC_TRUE : PETSC_FALSE;
+            halp = halpern ? PETSC_TRUE : PETSC_FALSE, pre = presolve ? PETSC_TRUE : PETSC_FALSE;
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_tolerance", &t, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_max_it", &it, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_check_every", &every, nullptr));
@@ -293,6 +261,7 @@ void PdhgOptions::set_from_options() {
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_ruiz_passes", &passes, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_primal_weight", &weight, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_halpern", &halp, nullptr));
+  LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_presolve", &pre, nullptr));
   const char* scalings[] = {"ruiz_pc", "pc", "ruiz", "none"};
   const char* restarts[] = {"kkt", "none"};
   PetscInt scaling_index = static_cast<PetscInt>(scaling), restart_index = static_cast<PetscInt>(restart);
@@ -305,6 +274,7 @@ void PdhgOptions::set_from_options() {
   ruiz_passes = static_cast<int>(passes);
   primal_weight = weight == PETSC_TRUE;
   halpern = halp == PETSC_TRUE;
+  presolve = pre == PETSC_TRUE;
   scaling = static_cast<PdhgScaling>(scaling_index);
   restart = static_cast<PdhgRestart>(restart_index);
 }
@@ -313,9 +283,27 @@ LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int
   if (options.tolerance <= 0) fail("the PDHG tolerance must be positive, got {}", options.tolerance);
   if (options.check_every < 1) fail("the PDHG check interval must be at least 1");
   if (options.ruiz_passes < 0) fail("the number of Ruiz passes must not be negative");
-  Pdhg solver(face, options);
+  if (!options.presolve) {
+    Pdhg solver(face, options);
+    LpSolution solution = solver.run();
+    solution.x = face.leading_columns(solver.unscaled_solution(), keep);
+    return solution;
+  }
+  pdhg::Presolved presolved = pdhg::drop_dominated_duplicates(face);
+  if (options.verbose) {
+    int rank = 0;
+    LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face.c.get())), &rank));
+    if (rank == 0)
+      std::fprintf(stderr, "[pdhg] presolve: %lld dominated duplicate columns fixed at 0\n",
+                   static_cast<long long>(presolved.dropped));
+  }
+  Pdhg solver(presolved.lp, options, presolved.multiplicity);
   LpSolution solution = solver.run();
-  solution.x = face.leading_columns(solver.unscaled_solution(), keep);
+  OwnedVec x;  // x on the unpresolved columns: the dropped ones at 0
+  LPNN_PETSC(VecDuplicate(face.c, x.out()));
+  LPNN_PETSC(VecSet(x, 0.0));
+  LPNN_PETSC(VecISCopy(x, presolved.kept, SCATTER_FORWARD, solver.unscaled_solution()));
+  solution.x = face.leading_columns(x, keep);
   return solution;
 }
 

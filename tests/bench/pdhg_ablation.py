@@ -13,7 +13,9 @@ Ingredients, cumulative (each a set of -lpnn_pdhg_* options after --petsc):
   +restarts  KKT restarts to the better of the current and the average iterate
   +scaling   Ruiz (10 l-inf passes) then Pock-Chambolle
   +weight    primal weight re-balanced at restarts
-  +Halpern   reflected Halpern iteration (the default solver)
+  +Halpern   reflected Halpern iteration
+  +presolve  dominated duplicate columns fixed at 0 first (the default solver; a penalty face's off-face
+             columns are such copies, a bounds face has none)
 Each run is lpnn-train under /usr/bin/time -v (wall seconds and peak RSS of the largest process); the
 LP objective must agree with Clp's to the PDHG tolerance (1e-6 relative) or the row says so.
 """
@@ -29,17 +31,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import run_bench  # noqa: E402  (run(), parse_json, data sets)
 
+NO_PRESOLVE = ["-lpnn_pdhg_presolve", "0"]
 INGREDIENTS = [
     ("plain", ["-lpnn_pdhg_scaling", "none", "-lpnn_pdhg_restart", "none", "-lpnn_pdhg_primal_weight", "0",
-               "-lpnn_pdhg_halpern", "0"]),
+               "-lpnn_pdhg_halpern", "0"] + NO_PRESOLVE),
     ("+restarts", ["-lpnn_pdhg_scaling", "none", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "0",
-                   "-lpnn_pdhg_halpern", "0"]),
+                   "-lpnn_pdhg_halpern", "0"] + NO_PRESOLVE),
     ("+scaling", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "0",
-                  "-lpnn_pdhg_halpern", "0"]),
+                  "-lpnn_pdhg_halpern", "0"] + NO_PRESOLVE),
     ("+weight", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
-                 "-lpnn_pdhg_halpern", "0"]),
+                 "-lpnn_pdhg_halpern", "0"] + NO_PRESOLVE),
     ("+Halpern", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
-                  "-lpnn_pdhg_halpern", "1"]),
+                  "-lpnn_pdhg_halpern", "1"] + NO_PRESOLVE),
+    ("+presolve", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
+                   "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1"]),
 ]
 
 FACES = {
@@ -125,7 +130,7 @@ def main():
              "wall times carry that noise, iteration counts do not).", "",
              "Command: `/usr/bin/python3 tests/bench/pdhg_ablation.py " + " ".join(
                  a.replace(args.work, "<work>").replace(args.bin, "<bin>") for a in sys.argv[1:]) + "`", "",
-             "Tolerance 1e-6 (relative primal, dual residuals and gap of the unscaled LP, checked every 64 "
+             "Tolerance 1e-6 (relative primal, dual residuals and gap of the unscaled LP, checked every 16 "
              "iterations). Seconds: the solver's own time (solve) and lpnn-train's wall time incl. loading; "
              "MB: peak RSS of the largest process (/usr/bin/time -v).", ""]
     for key in args.faces.split(","):
@@ -149,7 +154,7 @@ def main():
             for name, petsc in INGREDIENTS:
                 if name not in wanted:
                     continue
-                for ranks in (ranks_list if name == "+Halpern" else ranks_list[:1]):
+                for ranks in (ranks_list if name == INGREDIENTS[-1][0] else ranks_list[:1]):
                     rec = train(args, poly, data, ["--solver", "pdhg", "--face", form], ranks, petsc)
                     text, its = fmt_run(rec, clp_obj)
                     lines.append(f"| {form} | {name} | {ranks} | {its} | {text} |")

@@ -140,6 +140,63 @@ TEST(Pdhg, OptimaEqualClpOnRandomFeasibleLps) {
   }
 }
 
+// Dominated duplicate columns (the presolve): random LPs with copies of some columns at a higher, equal or
+// lower cost, some copies with a finite upper bound (never dropped). With and without the presolve the
+// optimum must be Clp's; with it, a copy costlier than its original must come back exactly 0, and x must
+// be feasible with the reported objective.
+TEST(Pdhg, DuplicateColumnsKeepClpsOptimum) {
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  for (std::uint32_t seed = 40; seed < 46; ++seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> entry(-1, 1);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const std::int64_t rows = 5, originals = 8;
+    std::vector<std::vector<double>> dense(rows, std::vector<double>(originals));
+    std::vector<double> c, upper, x0;
+    for (std::int64_t j = 0; j < originals; ++j) {
+      c.push_back(unit(rng));
+      upper.push_back(INFINITY);
+      x0.push_back(unit(rng));
+      for (std::int64_t i = 0; i < rows; ++i) dense[i][j] = entry(rng);
+    }
+    // Copies of columns 0..5: +1 (dominated), +0 (tie), −0.5 (dominates its original), +2 with u = 1.
+    const double shift[] = {1.0, 0.0, -0.5, 2.0, 1.0, 3.0};
+    std::vector<std::int64_t> costlier;
+    for (std::int64_t k = 0; k < 6; ++k) {
+      for (std::int64_t i = 0; i < rows; ++i) dense[i].push_back(dense[i][k]);
+      c.push_back(c[k] + shift[k]);
+      upper.push_back(k == 3 ? 1.0 : INFINITY);
+      if (shift[k] > 0 && k != 3) costlier.push_back(originals + k);
+    }
+    std::vector<double> b(rows, 0.0);
+    for (std::int64_t i = 0; i < rows; ++i)
+      for (std::int64_t j = 0; j < originals; ++j) b[i] += dense[i][j] * x0[j];
+    double clp_objective = 0;
+    const SmallLp plain = from_dense(dense, b, c, upper);  // collective: every rank builds it
+    if (rank == 0) {
+      const LpSolution clp = solve_with_clp(plain.lp);
+      ASSERT_TRUE(clp.optimal) << clp.status;
+      clp_objective = clp.objective;
+    }
+    MPI_Bcast(&clp_objective, 1, MPI_DOUBLE, 0, PETSC_COMM_WORLD);
+    for (bool presolve : {true, false}) {
+      SmallLp s = from_dense(dense, b, c, upper);
+      PdhgOptions options;
+      options.tolerance = 1e-9;
+      options.presolve = presolve;
+      const LpSolution out = solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols);
+      const std::string what = "seed " + std::to_string(seed) + (presolve ? " presolved" : " plain");
+      ASSERT_TRUE(out.optimal) << what << ": " << out.status;
+      EXPECT_NEAR(out.objective, clp_objective, 1e-6 * (1 + std::fabs(clp_objective))) << what;
+      EXPECT_NEAR(s.objective_of(out.x), out.objective, 1e-12 * (1 + std::fabs(out.objective))) << what;
+      EXPECT_LT(s.primal_residual_of(out.x), 1e-7) << what;
+      if (presolve)
+        for (std::int64_t k : costlier) EXPECT_EQ(out.x[k], 0.0) << what << ", dominated column " << k;
+    }
+  }
+}
+
 // Stopped early, the solver must return the iterate its numbers describe, whichever of the current or
 // the average iterate was the last candidate.
 TEST(Pdhg, IterationLimitReportsTheReturnedIterate) {
@@ -320,6 +377,7 @@ TEST(Pdhg, OptionsFromThePetscDatabase) {
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_halpern", "0"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_primal_weight", "0"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_ruiz_passes", "3"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_presolve", "0"));
   PdhgOptions options;
   options.set_from_options();
   EXPECT_EQ(options.scaling, PdhgScaling::PockChambolle);
@@ -327,10 +385,11 @@ TEST(Pdhg, OptionsFromThePetscDatabase) {
   EXPECT_FALSE(options.halpern);
   EXPECT_FALSE(options.primal_weight);
   EXPECT_EQ(options.ruiz_passes, 3);
+  EXPECT_FALSE(options.presolve);
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_scaling", "diagonal"));
   EXPECT_THROW(options.set_from_options(), Error);
   for (const char* name : {"-lpnn_pdhg_scaling", "-lpnn_pdhg_restart", "-lpnn_pdhg_halpern", "-lpnn_pdhg_primal_weight",
-                           "-lpnn_pdhg_ruiz_passes"})
+                           "-lpnn_pdhg_ruiz_passes", "-lpnn_pdhg_presolve"})
     LPNN_PETSC(PetscOptionsClearValue(nullptr, name));
 }
 

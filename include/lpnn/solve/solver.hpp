@@ -41,19 +41,20 @@ enum class PdhgRestart { Kkt, None };
 struct PdhgOptions {
   double tolerance = 1e-6;  // relative residuals and gap, see LpSolution
   std::int64_t max_iterations = 200000;
-  std::int64_t check_every = 64;  // residuals and restart test frequency
+  std::int64_t check_every = 16;  // residuals and restart test frequency (a check costs ~1.5 iterations)
   bool verbose = false;           // rank 0 prints the residual history to stderr
   PdhgScaling scaling = PdhgScaling::RuizPockChambolle;
   int ruiz_passes = 10;
   PdhgRestart restart = PdhgRestart::Kkt;
   bool primal_weight = true;  // re-balance ω at restarts (smoothing 1/2); off: ω stays ‖c̃‖/‖b̃‖
   bool halpern = true;        // reflected Halpern iteration; off: plain PDHG with averaging
+  bool presolve = true;       // fix dominated duplicate columns at 0 (a penalty face's off-face λ) first
 
   // PETSc's options database over these values (called after the command line's own flags, so that
   // the database wins as PETSc's *SetFromOptions do): -lpnn_pdhg_tolerance, -lpnn_pdhg_max_it,
   // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose, -lpnn_pdhg_scaling ruiz_pc|pc|ruiz|none,
   // -lpnn_pdhg_ruiz_passes, -lpnn_pdhg_restart kkt|none, -lpnn_pdhg_primal_weight 0|1,
-  // -lpnn_pdhg_halpern 0|1. Throws lpnn::Error for a malformed value.
+  // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1. Throws lpnn::Error for a malformed value.
   void set_from_options();
 };
 
