@@ -191,8 +191,9 @@ TEST(Pdhg, DuplicateColumnsKeepClpsOptimum) {
       EXPECT_NEAR(out.objective, clp_objective, 1e-6 * (1 + std::fabs(clp_objective))) << what;
       EXPECT_NEAR(s.objective_of(out.x), out.objective, 1e-12 * (1 + std::fabs(out.objective))) << what;
       EXPECT_LT(s.primal_residual_of(out.x), 1e-7) << what;
-      if (presolve)
+      if (presolve) {
         for (std::int64_t k : costlier) EXPECT_EQ(out.x[k], 0.0) << what << ", dominated column " << k;
+      }
     }
   }
 }
