@@ -23,6 +23,67 @@
 
 namespace {
 
+// generator.hpp's split of the layout as it was before it became an instance of the shared run
+// kernel (detail::split_runs), verbatim: the baseline that the shared kernel must match in speed.
+template <typename Index>
+void reference_split_rows(const lpnn::PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                         std::int64_t column_begin, std::int64_t column_end, lpnn::SplitCsr<Index>& out) {
+  // Sizes first (runs only, no entries), then one pass writing every entry.
+  std::int64_t diagonal = 0, off = 0;
+  lpnn::ColumnRun runs[2];
+  for (std::int64_t row = row_begin; row < row_end; ++row) {
+    const int count = lpnn::row_runs(layout, row, runs);
+    for (int q = 0; q < count; ++q) {
+      const std::int64_t lo = std::max(runs[q].first, column_begin);
+      const std::int64_t hi = std::min(runs[q].first + runs[q].length, column_end);
+      const std::int64_t inside = std::max<std::int64_t>(0, hi - lo);
+      diagonal += inside;
+      off += runs[q].length - inside;
+    }
+  }
+  out.row_begin = row_begin;
+  out.rows = row_end - row_begin;
+  out.column_begin = column_begin;
+  out.column_end = column_end;
+  out.diagonal_nonzeros = diagonal;
+  out.off_diagonal_nonzeros = off;
+  // allocate_buffer gives at least one entry: PETSc reads j/a even for an empty block.
+  out.diagonal_row = lpnn::allocate_buffer<Index>(out.rows + 1);
+  out.off_row = lpnn::allocate_buffer<Index>(out.rows + 1);
+  out.diagonal_column = lpnn::allocate_buffer<Index>(diagonal);
+  out.diagonal_value = lpnn::allocate_buffer<double>(diagonal);
+  out.off_column = lpnn::allocate_buffer<Index>(off);
+  out.off_value = lpnn::allocate_buffer<double>(off);
+  Index *dc = out.diagonal_column.get(), *oc = out.off_column.get();
+  double *dv = out.diagonal_value.get(), *ov = out.off_value.get();
+  std::int64_t kd = 0, ko = 0;
+  out.diagonal_row[0] = 0;
+  out.off_row[0] = 0;
+  for (std::int64_t row = row_begin; row < row_end; ++row) {
+    const int count = lpnn::row_runs(layout, row, runs);
+    for (int q = 0; q < count; ++q) {
+      const lpnn::ColumnRun& run = runs[q];
+      const std::int64_t end = run.first + run.length;
+      const std::int64_t lo = std::clamp(run.first, column_begin, column_end);
+      const std::int64_t hi = std::clamp(end, column_begin, column_end);
+      for (std::int64_t c = run.first; c < std::min(end, column_begin); ++c) {  // left of the owned range
+        oc[ko] = static_cast<Index>(c);
+        ov[ko++] = run.value;
+      }
+      for (std::int64_t c = lo; c < hi; ++c) {
+        dc[kd] = static_cast<Index>(c - column_begin);
+        dv[kd++] = run.value;
+      }
+      for (std::int64_t c = std::max(run.first, column_end); c < end; ++c) {  // right of it
+        oc[ko] = static_cast<Index>(c);
+        ov[ko++] = run.value;
+      }
+    }
+    out.diagonal_row[row - row_begin + 1] = static_cast<Index>(kd);
+    out.off_row[row - row_begin + 1] = static_cast<Index>(ko);
+  }
+}
+
 const char* kXor =
     R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
         "loss": "squared"})";
@@ -54,9 +115,14 @@ void require(bool ok, const char* what) {
 void check_equal_outputs() {
   const Fixture& f = fixture();
   const std::int64_t rows = f.layout.rows / 2, cols = f.layout.cols / 2;
-  lpnn::SplitCsr<std::int64_t> a, b;
+  lpnn::SplitCsr<std::int64_t> a, b, reference;
   lpnn::generate_split_rows(f.layout, 0, rows, 0, cols, a);
   lpnn::generate_split_rows(f.star, kStarSamples, 0, rows, 0, cols, b);
+  reference_split_rows(f.layout, 0, rows, 0, cols, reference);
+  require(reference.diagonal_nonzeros == a.diagonal_nonzeros &&
+              std::memcmp(reference.diagonal_column.get(), a.diagonal_column.get(), a.diagonal_nonzeros * 8) == 0 &&
+              std::memcmp(reference.off_column.get(), a.off_column.get(), a.off_diagonal_nonzeros * 8) == 0,
+          "the layout's split differs from the reference");
   require(a.diagonal_nonzeros == b.diagonal_nonzeros && a.off_diagonal_nonzeros == b.off_diagonal_nonzeros,
           "split sizes differ");
   require(std::memcmp(a.diagonal_column.get(), b.diagonal_column.get(), a.diagonal_nonzeros * 8) == 0 &&
@@ -85,6 +151,11 @@ void run_split(benchmark::State& state, Generate&& generate) {
 void BM_StarLayoutSplit(benchmark::State& state) {
   const Fixture& f = fixture();
   run_split(state, [&](auto& out) { lpnn::generate_split_rows(f.layout, 0, f.layout.rows / 2, 0, f.layout.cols / 2, out); });
+}
+
+void BM_StarReferenceSplit(benchmark::State& state) {
+  const Fixture& f = fixture();
+  run_split(state, [&](auto& out) { reference_split_rows(f.layout, 0, f.layout.rows / 2, 0, f.layout.cols / 2, out); });
 }
 
 void BM_StarBlockSplit(benchmark::State& state) {
@@ -131,6 +202,7 @@ void BM_ChainBlockRows(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_StarLayoutSplit)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.5);
+BENCHMARK(BM_StarReferenceSplit)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_StarBlockSplit)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_ChainBlockSplit)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_StarLayoutRows)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.5);

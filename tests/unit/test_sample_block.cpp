@@ -44,6 +44,43 @@ bool same_bytes(const T* a, const T* b, std::int64_t count) {
   return count == 0 || std::memcmp(a, b, static_cast<std::size_t>(count) * sizeof(T)) == 0;
 }
 
+// The MATMPIAIJ split written out from plain CSR rows [begin, end) (row_start indexed by global row):
+// the oracle for every split, independent of the run kernel both generators share.
+struct PlainSplit {
+  std::vector<std::int64_t> diagonal_row{0}, off_row{0}, diagonal_column, off_column;
+  std::vector<double> diagonal_value, off_value;
+};
+
+PlainSplit split_of(const std::vector<std::int64_t>& row_start, const std::vector<std::int64_t>& column,
+                    const std::vector<double>& value, std::int64_t begin, std::int64_t end, std::int64_t cb,
+                    std::int64_t ce) {
+  PlainSplit s;
+  for (std::int64_t r = begin; r < end; ++r) {
+    for (std::int64_t q = row_start[r]; q < row_start[r + 1]; ++q) {
+      const bool own = column[q] >= cb && column[q] < ce;
+      (own ? s.diagonal_column : s.off_column).push_back(own ? column[q] - cb : column[q]);
+      (own ? s.diagonal_value : s.off_value).push_back(value[q]);
+    }
+    s.diagonal_row.push_back(static_cast<std::int64_t>(s.diagonal_column.size()));
+    s.off_row.push_back(static_cast<std::int64_t>(s.off_column.size()));
+  }
+  return s;
+}
+
+template <typename Index>
+void expect_split_is(const lpnn::SplitCsr<Index>& got, const PlainSplit& expected, const std::string& what) {
+  auto vec = [](const auto& buffer, std::int64_t n) {
+    return std::vector<std::int64_t>(buffer.get(), buffer.get() + n);
+  };
+  auto values = [](const auto& buffer, std::int64_t n) { return std::vector<double>(buffer.get(), buffer.get() + n); };
+  EXPECT_EQ(vec(got.diagonal_row, got.rows + 1), expected.diagonal_row) << what;
+  EXPECT_EQ(vec(got.off_row, got.rows + 1), expected.off_row) << what;
+  EXPECT_EQ(vec(got.diagonal_column, got.diagonal_nonzeros), expected.diagonal_column) << what;
+  EXPECT_EQ(values(got.diagonal_value, got.diagonal_nonzeros), expected.diagonal_value) << what;
+  EXPECT_EQ(vec(got.off_column, got.off_diagonal_nonzeros), expected.off_column) << what;
+  EXPECT_EQ(values(got.off_value, got.off_diagonal_nonzeros), expected.off_value) << what;
+}
+
 // Row ranges: the whole matrix, empty ones, single rows, ranges cut inside a sample at both ends, and
 // random ones (fixed seed).
 std::vector<std::pair<std::int64_t, std::int64_t>> row_ranges(std::int64_t rows, std::int64_t per_sample) {
@@ -80,6 +117,9 @@ void expect_split_matches(const SampleBlock& block, const lpnn::PolytopeLayout& 
   lpnn::SplitCsr<Index> expected, got;
   lpnn::generate_split_rows(layout, begin, end, cbegin, cend, expected);
   lpnn::generate_split_rows(block, layout.D, begin, end, cbegin, cend, got);
+  lpnn::CsrBlock<std::int64_t> all;
+  lpnn::generate_rows(layout, 0, layout.rows, all);
+  expect_split_is(got, split_of(all.row_pointer, all.columns, all.values, begin, end, cbegin, cend), what + " (plain)");
   ASSERT_EQ(got.rows, expected.rows) << what;
   ASSERT_EQ(got.diagonal_nonzeros, expected.diagonal_nonzeros) << what;
   ASSERT_EQ(got.off_diagonal_nonzeros, expected.off_diagonal_nonzeros) << what;
@@ -177,25 +217,7 @@ TEST(SampleBlock, ReplicatedBlockIsTheFamilyLp) {
     const std::int64_t cb = block.root_columns / 2, ce = expected.cols - block.sample_columns / 2;
     lpnn::SplitCsr<std::int64_t> split;
     lpnn::generate_split_rows(block, c.samples, begin, end, cb, ce, split);
-    std::vector<std::int64_t> diagonal_row{0}, off_row{0}, diagonal_column, off_column;
-    std::vector<double> diagonal_value, off_value;
-    for (std::int64_t r = begin; r < end; ++r) {
-      for (std::int64_t q = expected.row_start[r]; q < expected.row_start[r + 1]; ++q) {
-        const std::int64_t col = expected.column[q];
-        const bool own = col >= cb && col < ce;
-        (own ? diagonal_column : off_column).push_back(own ? col - cb : col);
-        (own ? diagonal_value : off_value).push_back(expected.value[q]);
-      }
-      diagonal_row.push_back(static_cast<std::int64_t>(diagonal_column.size()));
-      off_row.push_back(static_cast<std::int64_t>(off_column.size()));
-    }
-    auto vec = [](const auto& buffer, std::int64_t n) { return std::vector(buffer.get(), buffer.get() + n); };
-    EXPECT_EQ(vec(split.diagonal_row, split.rows + 1), diagonal_row) << c.spec;
-    EXPECT_EQ(vec(split.off_row, split.rows + 1), off_row) << c.spec;
-    EXPECT_EQ(vec(split.diagonal_column, split.diagonal_nonzeros), diagonal_column) << c.spec;
-    EXPECT_EQ(vec(split.diagonal_value, split.diagonal_nonzeros), diagonal_value) << c.spec;
-    EXPECT_EQ(vec(split.off_column, split.off_diagonal_nonzeros), off_column) << c.spec;
-    EXPECT_EQ(vec(split.off_value, split.off_diagonal_nonzeros), off_value) << c.spec;
+    expect_split_is(split, split_of(expected.row_start, expected.column, expected.value, begin, end, cb, ce), c.spec);
   }
 }
 

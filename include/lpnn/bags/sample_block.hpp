@@ -74,10 +74,11 @@ struct SampleBlock {
   // ascending column order, with global columns. A template, so the generators inline it: no call per entry or run.
   template <typename Emit>
   void for_each_run(std::int64_t d, std::int64_t r, Emit&& emit) const {
-    const std::int64_t shift = d * sample_columns;
+    // Locals, not members: the caller's int64 stores could alias a member, forcing a reload per run.
+    const std::int64_t shift = d * sample_columns, M = root_columns;
     const ColumnRun* run = runs.data() + run_pointer[r];
-    const ColumnRun* end = runs.data() + run_pointer[r + 1];
-    for (; run != end; ++run) emit(run->first + (run->first >= root_columns ? shift : 0), run->length, run->value);
+    const ColumnRun* const end = runs.data() + run_pointer[r + 1];
+    for (; run != end; ++run) emit(run->first + (run->first >= M ? shift : 0), run->length, run->value);
   }
 };
 
@@ -98,10 +99,11 @@ namespace detail {
 template <typename Visit>
 void for_each_block_row(const SampleBlock& block, std::int64_t row_begin, std::int64_t row_end, Visit&& visit) {
   if (row_begin >= row_end) return;
-  std::int64_t d = row_begin / block.sample_rows, r = row_begin % block.sample_rows;
+  const std::int64_t per_sample = block.sample_rows;
+  std::int64_t d = row_begin / per_sample, r = row_begin % per_sample;
   for (std::int64_t row = row_begin; row < row_end; ++row) {
     visit(d, r);
-    if (++r == block.sample_rows) {
+    if (++r == per_sample) {
       r = 0;
       ++d;
     }
@@ -121,79 +123,38 @@ void generate_rows(const SampleBlock& block, std::int64_t samples, std::int64_t 
   out.row_pointer.resize(static_cast<std::size_t>(row_end - row_begin + 1));
   out.columns.resize(static_cast<std::size_t>(nnz));
   out.values.resize(static_cast<std::size_t>(nnz));
+  // Pointer cursors, as in detail::split_runs: an Index store cannot alias them.
   Index* col = out.columns.data();
+  const Index* const col0 = col;
   double* val = out.values.data();
   Index* pointer = out.row_pointer.data();
-  std::int64_t k = 0;
   *pointer++ = 0;
   detail::for_each_block_row(block, row_begin, row_end, [&](std::int64_t d, std::int64_t r) {
     block.for_each_run(d, r, [&](std::int64_t first, std::int64_t length, double value) {
       for (std::int64_t j = 0; j < length; ++j) {
-        col[k] = static_cast<Index>(first + j);
-        val[k++] = value;
+        *col++ = static_cast<Index>(first + j);
+        *val++ = value;
       }
     });
-    *pointer++ = static_cast<Index>(k);
+    *pointer++ = static_cast<Index>(col - col0);
   });
 }
 
 // Rows [row_begin, row_end) split for MATMPIAIJ at the owned columns [column_begin, column_end); same
-// contract as generator.hpp's generate_split_rows (sizes first from the runs, then one writing pass).
+// contract as generator.hpp's generate_split_rows, and the same split kernel (detail::split_runs).
 template <typename Index>
 void generate_split_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin,
                          std::int64_t row_end, std::int64_t column_begin, std::int64_t column_end,
                          SplitCsr<Index>& out) {
   if (row_begin < 0 || row_begin > row_end || row_end > block.sizes(samples).rows)
     fail("rows [{}, {}) are outside the block's {} samples", row_begin, row_end, samples);
-  std::int64_t diagonal = 0, off = 0;
-  detail::for_each_block_row(block, row_begin, row_end, [&](std::int64_t d, std::int64_t r) {
-    block.for_each_run(d, r, [&](std::int64_t first, std::int64_t length, double) {
-      const std::int64_t inside =
-          std::max<std::int64_t>(0, std::min(first + length, column_end) - std::max(first, column_begin));
-      diagonal += inside;
-      off += length - inside;
+  auto rows = [&](auto&& run, auto&& row_done) {
+    detail::for_each_block_row(block, row_begin, row_end, [&](std::int64_t d, std::int64_t r) {
+      block.for_each_run(d, r, run);
+      row_done();
     });
-  });
-  out.row_begin = row_begin;
-  out.rows = row_end - row_begin;
-  out.column_begin = column_begin;
-  out.column_end = column_end;
-  out.diagonal_nonzeros = diagonal;
-  out.off_diagonal_nonzeros = off;
-  // allocate_buffer gives at least one entry: PETSc reads j/a even for an empty block.
-  out.diagonal_row = allocate_buffer<Index>(out.rows + 1);
-  out.off_row = allocate_buffer<Index>(out.rows + 1);
-  out.diagonal_column = allocate_buffer<Index>(diagonal);
-  out.diagonal_value = allocate_buffer<double>(diagonal);
-  out.off_column = allocate_buffer<Index>(off);
-  out.off_value = allocate_buffer<double>(off);
-  Index *dc = out.diagonal_column.get(), *oc = out.off_column.get();
-  double *dv = out.diagonal_value.get(), *ov = out.off_value.get();
-  Index *drow = out.diagonal_row.get(), *orow = out.off_row.get();
-  std::int64_t kd = 0, ko = 0;
-  *drow++ = 0;
-  *orow++ = 0;
-  detail::for_each_block_row(block, row_begin, row_end, [&](std::int64_t d, std::int64_t r) {
-    block.for_each_run(d, r, [&](std::int64_t first, std::int64_t length, double value) {
-      const std::int64_t end = first + length;
-      const std::int64_t lo = std::clamp(first, column_begin, column_end);
-      const std::int64_t hi = std::clamp(end, column_begin, column_end);
-      for (std::int64_t c = first; c < std::min(end, column_begin); ++c) {  // left of the owned range
-        oc[ko] = static_cast<Index>(c);
-        ov[ko++] = value;
-      }
-      for (std::int64_t c = lo; c < hi; ++c) {
-        dc[kd] = static_cast<Index>(c - column_begin);
-        dv[kd++] = value;
-      }
-      for (std::int64_t c = std::max(first, column_end); c < end; ++c) {  // right of it
-        oc[ko] = static_cast<Index>(c);
-        ov[ko++] = value;
-      }
-    });
-    *drow++ = static_cast<Index>(kd);
-    *orow++ = static_cast<Index>(ko);
-  });
+  };
+  detail::split_runs(rows, row_begin, row_end, column_begin, column_end, out);
 }
 
 }  // namespace lpnn
