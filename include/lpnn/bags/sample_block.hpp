@@ -23,8 +23,9 @@
 // twice: the one-sample CSR, and its runs (maximal stretches of consecutive columns with one value,
 // never crossing the root/sample boundary M). Generation copies runs, not entries: the star's rows
 // are 1 or 2 runs each, so a block of the star writes the same entries with the same loop as
-// generator.hpp's closed form, without reading a z1-entry array per sample, which would double the
-// memory traffic once one sample outgrows the caches.
+// generator.hpp's closed form (the split is literally the same kernel, detail::split_runs), without
+// reading a z1-entry array per sample, which would double the memory traffic once one sample outgrows
+// the caches.
 #pragma once
 
 #include <algorithm>
