@@ -9,19 +9,16 @@ namespace lpnn {
 namespace {
 
 // The block is only the D-sample LP if the family is one root plus one sample: a variable of another
-// sample (or a sample-less non-parameter) would not be copied per sample.
+// sample (or a sample-less non-parameter) would not be copied per sample. validate_family already
+// holds the root to exactly the parameters.
 void check_one_sample(const BagFamily& f) {
   validate_family(f);
   for (const FamilyVariable& v : f.variables) {
     if (v.kind == VariableKind::Parameter) continue;
     if (v.sample != 0)
-      fail("bag family '{}' is not a one-sample family: {} '{}' belongs to sample {}, not 0", f.name,
-           to_string(v.kind), v.name, v.sample);
+      fail("bag family '{}' is not a one-sample family: {} '{}' belongs to sample {}, not 0", f.name, to_string(v.kind),
+           v.name, v.sample);
   }
-  for (std::int64_t v : f.bags[0].variables)
-    if (f.variables[v].kind != VariableKind::Parameter)
-      fail("bag family '{}': the root holds {} '{}', not a parameter", f.name, to_string(f.variables[v].kind),
-           f.variables[v].name);
 }
 
 // Maximal runs of consecutive columns with one value, split at M so that a run is all root or all
@@ -73,7 +70,8 @@ BlockSizes SampleBlock::sizes(std::int64_t samples) const {
   s.rows = detail::checked_product(samples, sample_rows, "the block's row count");
   s.nnz = detail::checked_product(samples, sample_nonzeros, "the block's nonzero count");
   s.cols = detail::checked_product(samples, sample_columns, "the block's column count");
-  if (__builtin_add_overflow(s.cols, root_columns, &s.cols)) fail("the block's column count overflows 64-bit arithmetic");
+  if (__builtin_add_overflow(s.cols, root_columns, &s.cols))
+    fail("the block's column count overflows 64-bit arithmetic");
   return s;
 }
 

@@ -6,6 +6,8 @@
 //   chain: the same network's sum chain, K = 3, node grid 9, D chosen for about 1e7 nonzeros
 // The rows are those of rank 0 of 2 (half the rows, owning the first half of the columns) for the split
 // form that lpnn-build hands to PETSc, and all rows for the plain CSR form.
+#include "lpnn/bags/sample_block.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -18,7 +20,6 @@
 #include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/bags/layout.hpp"
-#include "lpnn/bags/sample_block.hpp"
 #include "lpnn/bags/star_family.hpp"
 
 namespace {
@@ -27,7 +28,7 @@ namespace {
 // kernel (detail::split_runs), verbatim: the baseline that the shared kernel must match in speed.
 template <typename Index>
 void reference_split_rows(const lpnn::PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
-                         std::int64_t column_begin, std::int64_t column_end, lpnn::SplitCsr<Index>& out) {
+                          std::int64_t column_begin, std::int64_t column_end, lpnn::SplitCsr<Index>& out) {
   // Sizes first (runs only, no entries), then one pass writing every entry.
   std::int64_t diagonal = 0, off = 0;
   lpnn::ColumnRun runs[2];
@@ -150,7 +151,8 @@ void run_split(benchmark::State& state, Generate&& generate) {
 
 void BM_StarLayoutSplit(benchmark::State& state) {
   const Fixture& f = fixture();
-  run_split(state, [&](auto& out) { lpnn::generate_split_rows(f.layout, 0, f.layout.rows / 2, 0, f.layout.cols / 2, out); });
+  run_split(state,
+            [&](auto& out) { lpnn::generate_split_rows(f.layout, 0, f.layout.rows / 2, 0, f.layout.cols / 2, out); });
 }
 
 void BM_StarReferenceSplit(benchmark::State& state) {
@@ -168,7 +170,8 @@ void BM_StarBlockSplit(benchmark::State& state) {
 void BM_ChainBlockSplit(benchmark::State& state) {
   const Fixture& f = fixture();
   const lpnn::BlockSizes s = f.chain.sizes(f.chain_samples);
-  run_split(state, [&](auto& out) { lpnn::generate_split_rows(f.chain, f.chain_samples, 0, s.rows / 2, 0, s.cols / 2, out); });
+  run_split(state,
+            [&](auto& out) { lpnn::generate_split_rows(f.chain, f.chain_samples, 0, s.rows / 2, 0, s.cols / 2, out); });
 }
 
 // Plain CSR of all rows into a reused block (as kernels.cpp).
@@ -196,7 +199,9 @@ void BM_StarBlockRows(benchmark::State& state) {
 
 void BM_ChainBlockRows(benchmark::State& state) {
   const Fixture& f = fixture();
-  run_rows(state, [&](auto& out) { lpnn::generate_rows(f.chain, f.chain_samples, 0, f.chain.sizes(f.chain_samples).rows, out); });
+  run_rows(state, [&](auto& out) {
+    lpnn::generate_rows(f.chain, f.chain_samples, 0, f.chain.sizes(f.chain_samples).rows, out);
+  });
 }
 
 }  // namespace

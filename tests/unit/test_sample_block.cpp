@@ -30,13 +30,19 @@ struct StarCase {
 // Different N, n, m, K and D; a regularizer in one, so that X carries costs.
 const StarCase kStars[] = {
     {R"({"input": 2, "layers": [{"units": 2, "activation": "relu"}, {"units": 1, "activation": "identity"}],
-         "loss": "squared"})", {2, 2, 2}, 3},
+         "loss": "squared"})",
+     {2, 2, 2},
+     3},
     {R"({"input": 1, "layers": [{"units": 1, "activation": "tanh"}], "loss": "absolute",
-         "regularizer": {"kind": "l2", "weight": 0.1}})", {3, 3, 2}, 4},
+         "regularizer": {"kind": "l2", "weight": 0.1}})",
+     {3, 3, 2},
+     4},
     {R"({"input": 2, "layers": [{"units": 2, "activation": "identity"}], "bias": false, "loss": "squared"})",
-     {3, 2, 3}, 2},
+     {3, 2, 3},
+     2},
     {R"({"input": 1, "layers": [{"units": 1, "activation": "relu"}], "bias": false, "loss": "absolute"})",
-     {5, 4, 3}, 7},
+     {5, 4, 3},
+     7},
 };
 
 template <typename T>
@@ -88,7 +94,8 @@ std::vector<std::pair<std::int64_t, std::int64_t>> row_ranges(std::int64_t rows,
       {0, rows}, {0, 0}, {rows, rows}, {0, 1}, {rows - 1, rows}, {1, per_sample + 1}, {per_sample - 1, rows - 1}};
   std::mt19937_64 random(12345);
   for (int k = 0; k < 12; ++k) {
-    std::int64_t a = static_cast<std::int64_t>(random() % (rows + 1)), b = static_cast<std::int64_t>(random() % (rows + 1));
+    std::int64_t a = static_cast<std::int64_t>(random() % (rows + 1)),
+                 b = static_cast<std::int64_t>(random() % (rows + 1));
     out.push_back({std::min(a, b), std::max(a, b)});
   }
   return out;
@@ -168,7 +175,8 @@ TEST(SampleBlock, StarBlockIsTheLayoutByteForByte) {
     for (std::int64_t row = 0; row <= layout.rows; ++row)
       ASSERT_EQ(block.nnz_before_row(row), layout.nnz_before_row(row)) << c.spec << " row " << row;
     for (const auto& [begin, end] : row_ranges(layout.rows, layout.rows_per_sample())) {
-      const std::string what = std::string(c.spec) + " rows [" + std::to_string(begin) + ", " + std::to_string(end) + ")";
+      const std::string what =
+          std::string(c.spec) + " rows [" + std::to_string(begin) + ", " + std::to_string(end) + ")";
       expect_rows_match<std::int64_t>(block, layout, begin, end, what);
       expect_rows_match<std::int32_t>(block, layout, begin, end, what + " int32");
       // Ownership: all, none, the root, a range cut inside X and inside a bag, the last columns.
@@ -201,23 +209,43 @@ TEST(SampleBlock, ReplicatedBlockIsTheFamilyLp) {
   };
   const ChainCase chains[] = {
       {R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}],
-           "loss": "squared", "regularizer": {"kind": "l1", "weight": 0.05}})", {{3, 3, 3}, 5, false}, 3},
+           "loss": "squared", "regularizer": {"kind": "l1", "weight": 0.05}})",
+       {{3, 3, 3}, 5, false},
+       3},
       {R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}],
-           "loss": "squared"})", {{3, 3, 3}, 5, false, lpnn::ChainOrder::NeuronByNeuron}, 2},
+           "loss": "squared"})",
+       {{3, 3, 3}, 5, false, lpnn::ChainOrder::NeuronByNeuron},
+       2},
       {R"({"input": 2, "binary": true, "bias": false, "loss": "hinge",
-           "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})", {{2, 2, 2}, 0, true}, 5},
+           "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})",
+       {{2, 2, 2}, 0, true},
+       5},
   };
   for (const ChainCase& c : chains) {
     const lpnn::Architecture arch = lpnn::test::arch_of(c.spec);
     const SampleBlock block = SampleBlock::from_family(lpnn::chain_family(arch, c.options, 1));
     const lpnn::LinearProgram expected = lpnn::family_lp(lpnn::chain_family(arch, c.options, c.samples));
     expect_same_lp(lpnn::block_lp(block, c.samples), expected, std::string("chain ") + c.spec);
-    // The split form against the family's rows split here, on a range cut inside samples.
-    const std::int64_t begin = block.sample_rows / 2, end = expected.rows - block.sample_rows / 3;
-    const std::int64_t cb = block.root_columns / 2, ce = expected.cols - block.sample_columns / 2;
-    lpnn::SplitCsr<std::int64_t> split;
-    lpnn::generate_split_rows(block, c.samples, begin, end, cb, ce, split);
-    expect_split_is(split, split_of(expected.row_start, expected.column, expected.value, begin, end, cb, ce), c.spec);
+    // The split form against the family's rows split here: ranges cut inside samples, ownerships cut
+    // inside the root, inside a sample and at a sample's edge.
+    const std::int64_t r1 = block.sample_rows, M = block.root_columns, c1 = block.sample_columns;
+    const std::pair<std::int64_t, std::int64_t> ranges[] = {
+        {0, expected.rows}, {r1 / 2, expected.rows - r1 / 3}, {r1 + 1, r1 + 2}};
+    const std::pair<std::int64_t, std::int64_t> owned[] = {
+        {M / 2, expected.cols - c1 / 2}, {M + c1, M + 2 * c1}, {0, M}, {M + c1 / 3, M + c1 / 3 + 7}};
+    for (const auto& [begin, end] : ranges)
+      for (const auto& [cb, ce] : owned) {
+        lpnn::SplitCsr<std::int64_t> split;
+        lpnn::generate_split_rows(block, c.samples, begin, end, cb, ce, split);
+        expect_split_is(split, split_of(expected.row_start, expected.column, expected.value, begin, end, cb, ce),
+                        std::string(c.spec) + " rows " + std::to_string(begin) + " columns " + std::to_string(cb));
+      }
+    // Right-hand side and objective of ranges that start inside a sample.
+    std::vector<double> rhs(expected.rows - r1 / 2), cost(expected.cols - M - c1 / 2);
+    lpnn::generate_block_rhs(block, r1 / 2, rhs);
+    lpnn::generate_block_objective(block, c.samples, M + c1 / 2, cost);
+    EXPECT_EQ(rhs, std::vector<double>(expected.b.begin() + r1 / 2, expected.b.end())) << c.spec;
+    EXPECT_EQ(cost, std::vector<double>(expected.c.begin() + M + c1 / 2, expected.c.end())) << c.spec;
   }
 }
 
@@ -246,6 +274,7 @@ TEST(SampleBlock, SizesForLargeDAreTheChainsPlannedSizes) {
 // A family with two samples is not a block: refused, naming a variable of sample 1.
 TEST(SampleBlock, RefusesAFamilyOfSeveralSamples) {
   const lpnn::Architecture arch = lpnn::test::arch_of(kStars[0].spec);
-  EXPECT_MESSAGE_HAS(lpnn::test::error_of([&] { SampleBlock::from_family(lpnn::star_family(arch, kStars[0].grid, 2)); }),
-                     "not a one-sample family", "'x[1][0]'", "sample 1");
+  EXPECT_MESSAGE_HAS(
+      lpnn::test::error_of([&] { SampleBlock::from_family(lpnn::star_family(arch, kStars[0].grid, 2)); }),
+      "not a one-sample family", "'x[1][0]'", "sample 1");
 }

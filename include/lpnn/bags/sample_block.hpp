@@ -144,9 +144,8 @@ void generate_rows(const SampleBlock& block, std::int64_t samples, std::int64_t 
 // Rows [row_begin, row_end) split for MATMPIAIJ at the owned columns [column_begin, column_end); same
 // contract as generator.hpp's generate_split_rows, and the same split kernel (detail::split_runs).
 template <typename Index>
-void generate_split_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin,
-                         std::int64_t row_end, std::int64_t column_begin, std::int64_t column_end,
-                         SplitCsr<Index>& out) {
+void generate_split_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin, std::int64_t row_end,
+                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
   if (row_begin < 0 || row_begin > row_end || row_end > block.sizes(samples).rows)
     fail("rows [{}, {}) are outside the block's {} samples", row_begin, row_end, samples);
   auto rows = [&](auto&& run, auto&& row_done) {
