@@ -9,6 +9,7 @@ namespace lpnn {
 nlohmann::json BuildReport::to_json() const {
   const double gen = generate_seconds + assemble_seconds;
   return {
+      {"family", layout.family()},
       {"rows", layout.rows},
       {"columns", layout.cols},
       {"nonzeros", layout.nnz},
