@@ -23,7 +23,14 @@ victim=$((P - 1))
 step=5
 [ "${LPNN_TEST_COMPRESSION:-none}" = none ] || step=1
 
-on "$P" "$BUILD" "${chain[@]}" -o ref.h5 > ref.log 2>&1 || { fail "the clean chain build failed"; cat ref.log; }
+# The sizes --plan --family chain reports (chain_family_sizes), as the build's report line reads them.
+"$BUILD" "${chain[@]}" --plan --json > plan.json 2> plan.log || { fail "--plan --family chain"; cat plan.log; }
+sizes=$("$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["families"]["chain"]
+print("%d x %d chain polytope, %d nonzeros" % (c["rows"], c["columns"], c["nonzeros"]))' plan.json)
+[ -n "$sizes" ] || fail "no chain sizes in the plan"
+if on "$P" "$BUILD" "${chain[@]}" -o ref.h5 > ref.log 2>&1 && grep -qF "built $sizes" ref.log; then
+  ok "the clean chain build reports the plan's sizes: $sizes"
+else fail "the clean chain build"; cat ref.log; fi
 
 # 1. Killed, refused with another node grid, resumed on Q ranks.
 on "$P" "$BUILD" "${chain[@]}" -o k.h5 --chunk-nonzeros 3000 --checkpoint-seconds 0 \
