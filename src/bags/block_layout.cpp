@@ -2,16 +2,19 @@
 
 #include <memory>
 
-#include "lpnn/bags/chain_family.hpp"
 #include "lpnn/util/error.hpp"
 
 namespace lpnn {
 
+ChainOptions chain_options(GridSpec grid, std::int64_t node_grid) {
+  if (node_grid != 0 && node_grid < 2) fail("the chain's node grid needs at least 2 points, got {}", node_grid);
+  return {grid, node_grid == 0 ? 2 : node_grid, node_grid == 0};
+}
+
 PolytopeLayout chain_layout(const Architecture& arch, GridSpec grid, std::int64_t samples, std::int64_t node_grid) {
   if (samples < 1) fail("the number of samples D must be at least 1, got {}", samples);
-  if (node_grid != 0 && node_grid < 2) fail("the chain's node grid needs at least 2 points, got {}", node_grid);
   for (const std::int64_t k : {grid.param, grid.input, grid.output}) (void)Grid(k);  // K >= 2, a message naming K
-  const ChainOptions options{grid, node_grid == 0 ? 2 : node_grid, node_grid == 0};
+  const ChainOptions options = chain_options(grid, node_grid);
   // One sample's family is all the block needs; its cost terms refer to `arch`, used only here.
   auto block = std::make_shared<const SampleBlock>(SampleBlock::from_family(chain_family(arch, options, 1)));
   const BlockSizes sizes = block->sizes(samples);

@@ -5,6 +5,8 @@
 #      --resume on another rank count (1->2, 2->4, 4->2) finishes it, equal to a clean build (h5diff
 #      outside /provenance), checksums verified by lpnn-info, which reports the chain family;
 #   2. --resume of the finished chain file does nothing (exit 0); a star build onto it is refused.
+#   3. a damaged node_grid attribute (1000: a 3,000-fold larger chain; 1) is refused by lpnn-info
+#      before any sample block is built.
 # The compressed variant (LPNN_TEST_COMPRESSION=deflate) resumes whole-sample chunks.
 #
 # Usage: cli_chain_resume.sh MPIEXEC RANKS LPNN_BUILD LPNN_INFO PYTHON WORKDIR (root variables set by ctest)
@@ -65,5 +67,17 @@ if on "$P" "$BUILD" "${star[@]}" -o k.h5 --resume > star.log 2>&1; then fail "a 
 elif grep -q "holds another polytope (spec, samples, grid or family differ)" star.log; then
   ok "a star --resume onto the chain file is refused"
 else fail "a star --resume onto the chain file: unclear error"; cat star.log; fi
+
+# 3. A damaged node grid: its chain's sizes are counted (no column enumerated) and refused.
+for grid in 1000 1; do
+  cp ref.h5 "grid$grid.h5"
+  "$PY" -c 'import h5py, numpy, sys; h5py.File(sys.argv[1], "r+").attrs["node_grid"] = numpy.int64(sys.argv[2])' \
+    "grid$grid.h5" "$grid"
+  case $grid in 1000) want="disagrees with the chain of its spec, grid and node grid 1000" ;;
+    *) want="the chain's node grid needs at least 2 points, got 1" ;; esac
+  if on "$P" "$INFO" "grid$grid.h5" > grid_info.log 2>&1; then fail "lpnn-info accepted node_grid = $grid"
+  elif grep -qF "$want" grid_info.log; then ok "lpnn-info refuses node_grid = $grid"
+  else fail "lpnn-info on node_grid = $grid: unclear error"; cat grid_info.log; fi
+done
 
 finish

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lpnn/arch/architecture.hpp"
+#include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/bags/layout.hpp"
 #include "lpnn/bags/sample_block.hpp"
@@ -18,6 +19,10 @@ namespace lpnn {
 // built in memory (SampleBlock::from_family); throws lpnn::Error for bad grids, samples < 1 or 64-bit
 // overflow.
 PolytopeLayout chain_layout(const Architecture& arch, GridSpec grid, std::int64_t samples, std::int64_t node_grid);
+
+// The chain options of a node grid as files record it (K_v, or 0 for the integer lattice); throws
+// lpnn::Error for 1 or a negative K_v.
+ChainOptions chain_options(GridSpec grid, std::int64_t node_grid);
 
 template <typename Index>
 void generate_layout_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
