@@ -57,9 +57,10 @@ PolytopeLayout stored_layout(hid_t file, const std::string& path, std::int64_t v
   const std::int64_t node_grid = h5::read_int_attribute(file, "node_grid");
   const std::int64_t nonzeros = chain_family_sizes(arch, chain_options(grid, node_grid), samples).nnz;
   if (nonzeros != h5::read_int_attribute(file, "nonzeros"))
-    fail("{}: attribute nonzeros = {} disagrees with the chain of its spec, grid and node grid {}, which has {}; the "
-         "file is damaged",
-         path, h5::read_int_attribute(file, "nonzeros"), node_grid, nonzeros);
+    fail(
+        "{}: attribute nonzeros = {} disagrees with the chain of its spec, grid and node grid {}, which has {}; the "
+        "file is damaged",
+        path, h5::read_int_attribute(file, "nonzeros"), node_grid, nonzeros);
   return chain_layout(arch, grid, samples, node_grid);
 }
 
