@@ -27,6 +27,7 @@
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/bags/layout.hpp"
 #include "lpnn/bags/planner.hpp"
+#include "lpnn/bags/sample_block.hpp"
 #include "lpnn/bags/star_family.hpp"
 
 // The distributed build.

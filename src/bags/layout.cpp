@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lpnn/bags/sample_block.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/units.hpp"
 
@@ -34,6 +35,7 @@ PolytopeLayout PolytopeLayout::make(std::int64_t parameters, std::int64_t inputs
 }
 
 std::int64_t PolytopeLayout::nnz_before_row(std::int64_t row) const {
+  if (block) return block->nnz_before_row(row);
   const std::int64_t d = row / (1 + M);
   const std::int64_t r = row % (1 + M);  // 0: convexity row; 1 + a: consistency row a
   std::int64_t before = d * nnz_per_sample();
@@ -48,7 +50,7 @@ nlohmann::json layout_to_json(const PolytopeLayout& l) {
           {"outputs", l.m},
           {"grid", {{"param", l.grid.param}, {"input", l.grid.input}, {"output", l.grid.output}}},
           {"parameter_grid_points", l.M},
-          {"bag_size", l.B},
+          {l.star() ? "bag_size" : "columns_per_sample", l.B},
           {"rows", l.rows},
           {"columns", l.cols},
           {"nonzeros", l.nnz}};

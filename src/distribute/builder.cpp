@@ -8,6 +8,7 @@
 #include <limits>
 #include <span>
 
+#include "lpnn/bags/block_layout.hpp"
 #include "lpnn/distribute/assembly.hpp"
 #include "lpnn/distribute/distribution.hpp"
 #include "lpnn/distribute/start.hpp"
@@ -78,7 +79,8 @@ class PolytopeBuild {
   // 2. Cost template, computed in parallel and shared by all ranks.
   void compute_template() {
     StageScope scope(stages_.cost_template, report_.template_seconds);
-    cost_ = build_cost_template(comm_, arch_, layout_);
+    // A block layout's template is its one-sample objective, already on every rank.
+    cost_ = layout_.block ? layout_.block->sample_objective : build_cost_template(comm_, arch_, layout_);
   }
 
   // 3. What this rank writes: its own samples in a fresh build; its share of the missing ones when
@@ -105,8 +107,8 @@ class PolytopeBuild {
     if (report_.streaming) return;
     run_phase(comm_, "generate", "generating the rows of its samples", [&] {
       StageScope scope(stages_.generate, report_.generate_seconds);
-      generate_split_rows(layout_, part_.row_begin, part_.row_end, part_.column_begin, part_.column_end,
-                          assembled_.storage);
+      generate_layout_split_rows(layout_, part_.row_begin, part_.row_end, part_.column_begin, part_.column_end,
+                                 assembled_.storage);
     });
     run_phase(comm_, "assemble", "assembling the PETSc matrix", [&] {
       StageScope scope(stages_.assemble, report_.assemble_seconds);
@@ -252,14 +254,14 @@ class PolytopeBuild {
       if (s.row_end > s.row_begin && !direct) {
         if (report_.streaming) {
           StageScope scope(stages_.generate, report_.generate_seconds);
-          generate_rows(layout_, s.row_begin, s.row_end, block_);
+          generate_layout_rows(layout_, s.row_begin, s.row_end, block_);
         } else {
           StageScope scope(stages_.write, report_.write_seconds);
           extract_rows(assembled_.matrix, s.row_begin, s.row_end, block_);
         }
       }
       rhs_.resize(static_cast<std::size_t>(s.row_end - s.row_begin));
-      generate_rhs(layout_, s.row_begin, rhs_);
+      generate_layout_rhs(layout_, s.row_begin, rhs_);
       objective_entries(arch_, layout_, cost_, s.column_begin, s.column_end, objective_);
     };
     if (emit == Emit::Write)

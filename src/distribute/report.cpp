@@ -9,6 +9,7 @@ namespace lpnn {
 nlohmann::json BuildReport::to_json() const {
   const double gen = generate_seconds + assemble_seconds;
   return {
+      {"family", layout.family()},
       {"rows", layout.rows},
       {"columns", layout.cols},
       {"nonzeros", layout.nnz},
@@ -41,8 +42,9 @@ std::string BuildReport::to_text() const {
   if (already_complete)
     return fmt::format("the {} x {} polytope, {} nonzeros, is already complete: nothing to resume\n", layout.rows,
                        layout.cols, layout.nnz);
-  std::string s = fmt::format("built {} x {} polytope, {} nonzeros, on {} rank(s), {} mode, storage {}\n", layout.rows,
-                              layout.cols, layout.nnz, ranks, streaming ? "streaming" : "assembled", storage);
+  std::string s = fmt::format("built {} x {} {}polytope, {} nonzeros, on {} rank(s), {} mode, storage {}\n",
+                              layout.rows, layout.cols, layout.star() ? "" : "chain ", layout.nnz, ranks,
+                              streaming ? "streaming" : "assembled", storage);
   s += fmt::format("  template {:.3f} s, generate {:.3f} s, assemble {:.3f} s, write {:.3f} s, total {:.3f} s\n",
                    template_seconds, generate_seconds, assemble_seconds, write_seconds, total_seconds);
   s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} (uncompressed) written at {:.1f} MB/s\n",

@@ -18,13 +18,14 @@ namespace {
 bool same_polytope(const PolytopeMetadata& meta, const Architecture& arch, const PolytopeLayout& layout) {
   return meta.arch.to_json() == arch.to_json() && meta.layout.D == layout.D &&
          meta.layout.grid.param == layout.grid.param && meta.layout.grid.input == layout.grid.input &&
-         meta.layout.grid.output == layout.grid.output;
+         meta.layout.grid.output == layout.grid.output && meta.layout.star() == layout.star() &&
+         meta.layout.node_grid == layout.node_grid;
 }
 
 // A partial file that reads as a complete polytope of this very spec, D and grid.
 bool partial_is_complete(const Architecture& arch, const PolytopeLayout& layout, const std::string& partial) {
   try {
-    return same_polytope(read_polytope_metadata(partial), arch, layout);
+    return same_polytope(read_polytope_metadata(partial, Families::Any), arch, layout);
   } catch (const Error&) {
     return false;  // unfinished (no complete = 1) or not readable: the resume path decides
   }
@@ -55,14 +56,14 @@ BuildStart decide_start(MPI_Comm comm, const Architecture& arch, const PolytopeL
         // the file there is this very polytope.
         PolytopeMetadata meta;
         try {
-          meta = read_polytope_metadata(output);
+          meta = read_polytope_metadata(output, Families::Any);
         } catch (const Error& e) {
           fail("{} exists but is not a complete polytope ({}); pass --force to replace it", output, e.what());
         }
         if (!same_polytope(meta, arch, layout))
           fail(
-              "{} already exists and holds another polytope (spec, samples or grid differ); pass --force to replace "
-              "it, or choose another path",
+              "{} already exists and holds another polytope (spec, samples, grid or family differ); pass --force to "
+              "replace it, or choose another path",
               output);
         start = static_cast<int>(BuildStart::AlreadyComplete);
       } else {

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "lpnn/bags/cost_template.hpp"
+#include "lpnn/bags/sample_block.hpp"
 
 namespace lpnn {
 
@@ -46,7 +47,11 @@ void objective_entries(const Architecture& arch, const PolytopeLayout& layout, c
     const std::int64_t k = column - begin;
     if (column < layout.M) {
       const std::int64_t stop = std::min(end, layout.M);
-      compute_regularizer_costs(arch, layout, column, std::span<double>(out).subspan(k, stop - column));
+      if (layout.block)  // the family's own root costs, as family_lp gives them
+        std::copy(layout.block->root_objective.begin() + column, layout.block->root_objective.begin() + stop,
+                  out.begin() + k);
+      else
+        compute_regularizer_costs(arch, layout, column, std::span<double>(out).subspan(k, stop - column));
       column = stop;
     } else {
       out[k] = cost[(column - layout.M) % layout.B] * weight;

@@ -54,7 +54,11 @@ std::int64_t chunk_elements(const PolytopeLayout& layout, const std::string& dat
 
 void write_polytope_attributes(hid_t file, const PolytopeMetadata& meta) {
   h5::write_attribute(file, "format", std::string(kPolytopeFormat));
-  h5::write_attribute(file, "format_version", kPolytopeFormatVersion);
+  h5::write_attribute(file, "format_version", polytope_format_version(meta.layout));
+  if (!meta.layout.star()) {
+    h5::write_attribute(file, "family", std::string(meta.layout.family()));
+    h5::write_attribute(file, "node_grid", meta.layout.node_grid);
+  }
   h5::write_attribute(file, "spec", meta.arch.to_json().dump());
   // The sizes, flat: the grid's three sizes as grid_param, grid_input, grid_output.
   const nlohmann::json sizes = layout_to_json(meta.layout);

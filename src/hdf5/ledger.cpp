@@ -22,12 +22,18 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
       fail("the unfinished build {} cannot be resumed: it was interrupted before its structure was written; {}",
            partial_, how);
     file_ = h5::open_parallel(comm_, partial_, false);
+    const std::int64_t version = polytope_format_version(layout_);
     const bool ours = H5Aexists(file_, "format") > 0 && h5::read_string_attribute(file_, "format") == kPolytopeFormat &&
                       H5Aexists(file_, "format_version") > 0 &&
-                      h5::read_int_attribute(file_, "format_version") == kPolytopeFormatVersion;
+                      h5::read_int_attribute(file_, "format_version") == version;
     if (!ours)
-      fail("the unfinished build {} is not an lpnn polytope of format version {}; {}", partial_, kPolytopeFormatVersion,
-           how);
+      fail("the unfinished build {} is not an lpnn {} polytope (format version {}); {}", partial_, layout_.family(),
+           version, how);
+    if (!layout_.star() &&
+        (H5Aexists(file_, "node_grid") <= 0 || h5::read_int_attribute(file_, "node_grid") != layout_.node_grid))
+      fail(
+          "the unfinished build {} has another node grid than this build's {}; resume with the same --node-grid, or {}",
+          partial_, layout_.node_grid, how);
     // A resumed build continues in the storage the unfinished file was created with.
     storage_ = H5Aexists(file_, "storage") > 0 ? StorageOptions::parse(h5::read_string_attribute(file_, "storage"))
                                                : StorageOptions{};

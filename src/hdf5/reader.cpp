@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "lpnn/bags/block_layout.hpp"
 #include "lpnn/util/error.hpp"
 
 namespace lpnn {
@@ -28,7 +29,44 @@ h5::Handle open_readonly(const std::string& path) {
 
 }  // namespace
 
-PolytopeMetadata read_polytope_metadata(const std::string& path) {
+namespace {
+
+// The layout a file's attributes describe: the star's from spec, grid and D; a chain's also from its
+// node grid (one sample's family is rebuilt in memory). A star-only reader refuses a chain file here,
+// before reading anything it would misinterpret.
+PolytopeLayout stored_layout(hid_t file, const std::string& path, std::int64_t version, const Architecture& arch,
+                             Families families) {
+  const GridSpec grid{h5::read_int_attribute(file, "grid_param"), h5::read_int_attribute(file, "grid_input"),
+                      h5::read_int_attribute(file, "grid_output")};
+  const std::int64_t samples = h5::read_int_attribute(file, "samples");
+  if (version == kPolytopeFormatVersion)
+    return PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), grid, samples);
+  const std::string family = H5Aexists(file, "family") > 0 ? h5::read_string_attribute(file, "family") : "";
+  if (family != "chain")
+    fail("{} has polytope format version {} but bag family '{}', not chain; the file is damaged", path, version,
+         family);
+  if (families == Families::StarOnly)
+    fail(
+        "{} holds the chain bag family's polytope (format version {}); this reader interprets only the star's "
+        "(version {}): its columns, faces and cost template are the star's, so it would misread a chain file. "
+        "Build the star with lpnn-build without --family (or --family star) to train on it; lpnn-info describes "
+        "chain files",
+        path, version, kPolytopeFormatVersion);
+  // One sample's LP is rebuilt in memory: first the sizes, counted without enumerating a column, must be
+  // the file's, so that a damaged node_grid or spec cannot ask for an enormous block.
+  const std::int64_t node_grid = h5::read_int_attribute(file, "node_grid");
+  const std::int64_t nonzeros = chain_family_sizes(arch, chain_options(grid, node_grid), samples).nnz;
+  if (nonzeros != h5::read_int_attribute(file, "nonzeros"))
+    fail(
+        "{}: attribute nonzeros = {} disagrees with the chain of its spec, grid and node grid {}, which has {}; the "
+        "file is damaged",
+        path, h5::read_int_attribute(file, "nonzeros"), node_grid, nonzeros);
+  return chain_layout(arch, grid, samples, node_grid);
+}
+
+}  // namespace
+
+PolytopeMetadata read_polytope_metadata(const std::string& path, Families families) {
   h5::Handle file = open_readonly(path);
   std::string format;
   try {
@@ -39,23 +77,23 @@ PolytopeMetadata read_polytope_metadata(const std::string& path) {
   if (format != kPolytopeFormat)
     fail("{} is an HDF5 file but not an lpnn polytope file (no format = \"{}\" attribute)", path, kPolytopeFormat);
   const std::int64_t version = h5::read_int_attribute(file, "format_version");
-  if (version != kPolytopeFormatVersion)
-    fail("{} has polytope format version {}, but this lpnn reads version {}; rebuild it with this lpnn-build", path,
-         version, kPolytopeFormatVersion);
+  if (version != kPolytopeFormatVersion && version != kBlockPolytopeFormatVersion)
+    fail("{} has polytope format version {}, but this lpnn reads versions {} and {}; rebuild it with this lpnn-build",
+         path, version, kPolytopeFormatVersion, kBlockPolytopeFormatVersion);
   if (H5Aexists(file, "complete") <= 0 || h5::read_int_attribute(file, "complete") != 1)
     fail("{} is an incomplete build (its writer did not finish); rebuild it", path);
 
   PolytopeMetadata meta{
       Architecture::from_json_text(h5::read_string_attribute(file, "spec"), path + ":spec"), {}, 0, 0};
-  const GridSpec grid{h5::read_int_attribute(file, "grid_param"), h5::read_int_attribute(file, "grid_input"),
-                      h5::read_int_attribute(file, "grid_output")};
-  meta.layout = PolytopeLayout::make(meta.arch.parameters(), meta.arch.inputs(), meta.arch.outputs(), grid,
-                                     h5::read_int_attribute(file, "samples"));
+  meta.layout = stored_layout(file, path, version, meta.arch, families);
   meta.lipschitz_bmp = h5::read_double_attribute(file, "lipschitz_bmp");
   meta.lipschitz_numeric = h5::read_double_attribute(file, "lipschitz_numeric");
   const PolytopeLayout& l = meta.layout;
-  const std::pair<const char*, std::int64_t> sizes[] = {
-      {"rows", l.rows}, {"columns", l.cols}, {"nonzeros", l.nnz}, {"parameter_grid_points", l.M}, {"bag_size", l.B}};
+  const std::pair<const char*, std::int64_t> sizes[] = {{"rows", l.rows},
+                                                        {"columns", l.cols},
+                                                        {"nonzeros", l.nnz},
+                                                        {"parameter_grid_points", l.M},
+                                                        {l.star() ? "bag_size" : "columns_per_sample", l.B}};
   for (const auto& [name, expected] : sizes) {
     const std::int64_t stored = h5::read_int_attribute(file, name);
     if (stored != expected)

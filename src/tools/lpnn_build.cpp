@@ -1,6 +1,7 @@
 // lpnn-build: builds the data-independent training polytope and stores it in HDF5.
 //
 //   lpnn-build --plan --arch net.json --samples 1000 --grid 3 [--ranks 64] [--json] [--family star|chain|auto]
+//   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 --family chain --node-grid 5 -o chain.h5
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 -o poly.h5
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --epsilon 0.5 -o poly.h5 --streaming
 //   mpirun -n 2 lpnn-build ... -o poly.h5 --petsc -log_view
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/distribute/builder.hpp"
@@ -67,8 +69,8 @@ Arguments parse(int argc, char** argv) {
                  "MatLoad and h5py read both")
       ->capture_default_str();
   app.add_option("--family", a.family,
-                 "with --plan: the bag families' sizes side by side, star (the one built), chain (the sum chain) "
-                 "or auto (both, and the smaller)")
+                 "the bag family built: star (default) or chain (the sum chain, --node-grid); with --plan the "
+                 "families' sizes side by side, auto for both and the smaller")
       ->check(CLI::IsMember({"star", "chain", "auto"}));
   app.add_option("--node-grid", a.node_grid, "--family chain/auto: node grid points K_v (binary networks: the integers)")
       ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 20));
@@ -164,6 +166,14 @@ std::string family_sizes_text(const nlohmann::json& f) {
   return text;
 }
 
+// A chain build: the plan's layout becomes the chain's (binary networks: the integer node lattice, as
+// --plan reports it). The plan's memory and disk verdicts stay the star's, an upper bound wherever the
+// chain is the smaller family.
+void use_chain(const Arguments& a, const lpnn::Architecture& arch, lpnn::Plan& plan) {
+  plan.layout = lpnn::chain_layout(arch, plan.layout.grid, plan.layout.D, arch.binary() ? 0 : a.node_grid);
+  plan.bytes_on_disk = lpnn::polytope_file_bytes(plan.layout);
+}
+
 int build(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& plan) {
   lpnn::BuildOptions options;
   options.output = a.output;
@@ -206,9 +216,10 @@ int main(int argc, char** argv) {
       arch = lpnn::Architecture::from_file(a.arch_path);
       plan = lpnn::make_plan(arch, request_of(a, arch, ranks));
       if (!a.plan_only && a.output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
-      if (!a.plan_only && !a.family.empty() && a.family != "star")
-        lpnn::fail("--family {} is for --plan only: lpnn-build writes the star", a.family);
+      if (!a.plan_only && a.family == "auto")
+        lpnn::fail("--family auto is for --plan only: build with --family star or --family chain");
       if (a.plan_only && !a.family.empty()) families = family_sizes_json(a, arch, plan);
+      if (!a.plan_only && a.family == "chain") use_chain(a, arch, plan);
     });
 
     // 3. Plan only: print and stop; a refused plan is an error exit.

@@ -13,6 +13,18 @@
 #include "lpnn/util/phase.hpp"
 #include "tool_common.hpp"
 
+namespace {
+
+// The star's sizes name its bag template B; a chain's its rows, columns and nonzeros per sample and
+// its node grid.
+std::string per_sample_text(const lpnn::PolytopeLayout& l) {
+  if (l.star()) return fmt::format("M = {}, B = {}", l.M, l.B);
+  return fmt::format("M = {}, {} rows / {} columns / {} nonzeros per sample; node grid {}", l.M, l.rows_per_sample(),
+                     l.B, l.nnz_per_sample(), l.node_grid == 0 ? std::string("integers") : std::to_string(l.node_grid));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   return lpnn::tool::run(argc, argv, "lpnn-info", [](int ac, char** av) {
     CLI::App app{"Describe and check an lpnn polytope file; load its matrix with PETSc MatLoad."};
@@ -31,7 +43,7 @@ int main(int argc, char** argv) {
     // 1. Metadata and consistency checks (every rank reads the same file: errors are collective).
     lpnn::PolytopeMetadata meta;
     lpnn::run_phase(MPI_COMM_WORLD, "metadata", "reading the metadata of " + path, [&] {
-      meta = lpnn::read_polytope_metadata(path);
+      meta = lpnn::read_polytope_metadata(path, lpnn::Families::Any);
       if (!no_load) {
         std::optional<double> limit;
         if (!budget.empty()) limit = lpnn::tool::parse_bytes(budget, "--memory-budget");
@@ -64,10 +76,12 @@ int main(int argc, char** argv) {
     nlohmann::json j = lpnn::layout_to_json(l);
     j.update({{"file", path},
               {"format", lpnn::kPolytopeFormat},
-              {"format_version", lpnn::kPolytopeFormatVersion},
+              {"format_version", lpnn::polytope_format_version(l)},
+              {"family", l.family()},
               {"spec", meta.arch.to_json()},
               {"lipschitz_bmp", meta.lipschitz_bmp},
               {"lipschitz_numeric", meta.lipschitz_numeric}});
+    if (!l.star()) j["node_grid"] = l.node_grid;
     if (verify) j["checksums"] = "verified";
     if (!no_load)
       j["matload"] = {
@@ -76,12 +90,13 @@ int main(int argc, char** argv) {
       std::cout << j.dump(2) << std::endl;
       return 0;
     }
-    std::cout << fmt::format("{}: lpnn polytope, format version {}\n", path, lpnn::kPolytopeFormatVersion)
+    std::cout << fmt::format("{}: lpnn polytope, format version {}, bag family {}\n", path,
+                             lpnn::polytope_format_version(l), l.family())
               << fmt::format("  spec        {}\n", meta.arch.to_json().dump())
               << fmt::format("  samples D   {}\n  grid K      param {} / input {} / output {}\n", l.D, l.grid.param,
                              l.grid.input, l.grid.output)
-              << fmt::format("  sizes       {} rows x {} columns, {} nonzeros (M = {}, B = {})\n", l.rows, l.cols,
-                             l.nnz, l.M, l.B)
+              << fmt::format("  sizes       {} rows x {} columns, {} nonzeros ({})\n", l.rows, l.cols, l.nnz,
+                             per_sample_text(l))
               << fmt::format("  Lipschitz   BMP {:.6g}, numeric {:.6g}\n", meta.lipschitz_bmp, meta.lipschitz_numeric);
     if (verify)
       std::cout << fmt::format("  checksums   CRC-32 of all {} datasets verified\n", lpnn::polytope_datasets(l).size());

@@ -127,6 +127,8 @@ printf 'x1,y\n0.5,0.5\n' >narrow.csv
 expect_refusal "inputs" -p xor.h5 -d narrow.csv
 printf 'x1,x2,y\n0.5,3,0.5\n' >outside.csv
 expect_refusal "scale" -p xor.h5 -d outside.csv
+run 1 "$BUILD" --arch "$EXAMPLES/xor.json" --samples 2 --grid 2 --family chain --node-grid 3 -o chain.h5 >/dev/null
+expect_refusal "holds the chain bag family's polytope (format version 2)" -p chain.h5  # its columns are not the star's
 if "$EXPORT" -p xor.h5 --mps xor.h5 2>err.log; then echo "overwrote the polytope"; exit 1; fi
 grep -q "polytope file itself" err.log
 mkdir -p adir

@@ -97,7 +97,10 @@ import shutil
 import h5py, numpy as np
 with h5py.File("no_format.h5", "w") as f:
     f["A/jc"] = np.zeros(2, dtype=np.int64)
-shutil.copy("poly.h5", "version2.h5")
+shutil.copy("poly.h5", "version3.h5")
+with h5py.File("version3.h5", "r+") as f:
+    f.attrs["format_version"] = np.int64(3)
+shutil.copy("poly.h5", "version2.h5")  # version 2 without its family attribute
 with h5py.File("version2.h5", "r+") as f:
     f.attrs["format_version"] = np.int64(2)
 shutil.copy("poly.h5", "incomplete.h5")
@@ -105,8 +108,17 @@ with h5py.File("incomplete.h5", "r+") as f:
     f.attrs["complete"] = np.int64(0)
 PY
 expect_failure 2 "is an HDF5 file but not an lpnn polytope file" -p no_format.h5 -d good.csv
-expect_failure 1 "has polytope format version 2, but this lpnn reads version 1" -p version2.h5 -d good.csv
-expect_failure 2 "has polytope format version 2" -p version2.h5 -d good.csv
+expect_failure 1 "has polytope format version 3, but this lpnn reads versions 1 and 2" -p version3.h5 -d good.csv
+expect_failure 2 "has polytope format version 3" -p version3.h5 -d good.csv
+expect_failure 2 "has polytope format version 2 but bag family '', not chain; the file is damaged" \
+  -p version2.h5 -d good.csv
+# A chain-family polytope (format version 2): lpnn-train interprets only the star's columns and refuses
+# it by name, at 1 and 2 ranks, with or without a basis.
+run 2 "$BUILD" --arch net.json --samples 3 --grid 3 --family chain --node-grid 3 -o chain.h5 >/dev/null
+expect_failure 1 "holds the chain bag family's polytope (format version 2); this reader interprets only the star's" \
+  -p chain.h5 -d good.csv
+expect_failure 2 "Build the star with lpnn-build without --family (or --family star) to train on it" \
+  -p chain.h5 -d good.csv
 expect_failure 2 "is an incomplete build" -p incomplete.h5 -d good.csv
 expect_failure 2 "the polytope file missing.h5 does not exist" -p missing.h5 -d good.csv
 

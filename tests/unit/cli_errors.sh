@@ -126,8 +126,8 @@ fi
 # sample the bags (φ, x0) 243·3, (w1, v, b', s, x1) 27·5·3, (v, b', h) 9·5, (o, y) 5·3 = 1194 columns,
 # edge rows 243 + 135 + 45 + 5 and 4 convexity rows; nonzeros 2·1194 + the parents' 243 + 729 + 405 + 45.
 spec chain '{"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}], "loss": "squared"}'
-expect_error family_build "--family chain is for --plan only" --arch "$tmp/chain.json" --samples 2 --grid 3 \
-  --family chain -o "$tmp/chain.h5"
+expect_error family_build "--family auto is for --plan only" --arch "$tmp/chain.json" --samples 2 --grid 3 \
+  --family auto -o "$tmp/chain.h5"
 if "$build" --plan --json --arch "$tmp/chain.json" --samples 2 --grid 3 --family auto --node-grid 5 \
     >"$tmp/family.out" 2>"$tmp/family.err"; then
   "$python" -c '

@@ -113,22 +113,26 @@ struct SplitCsr {
   Buffer<double> diagonal_value, off_value;
 };
 
-template <typename Index>
-void generate_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
-                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
-  // Sizes first (runs only, no entries), then one pass writing every entry.
+namespace detail {
+
+// The split of rows given as runs, shared by every generator of run-shaped rows (the layout's closed
+// form below, the sample block of sample_block.hpp): `rows(run, row_done)` visits the rows
+// [row_begin, row_end) in order, calling run(first, length, value) for each of a row's runs in
+// ascending column order (global columns) and row_done() after each row. It is a template and both
+// callbacks are lambdas, so the visitor inlines into the loops: nothing is called per entry or run.
+// Two passes: sizes first (runs only, no entries), then one pass writing every entry.
+template <typename Index, typename Rows>
+void split_runs(Rows&& rows, std::int64_t row_begin, std::int64_t row_end, std::int64_t column_begin,
+                std::int64_t column_end, SplitCsr<Index>& out) {
   std::int64_t diagonal = 0, off = 0;
-  ColumnRun runs[2];
-  for (std::int64_t row = row_begin; row < row_end; ++row) {
-    const int count = row_runs(layout, row, runs);
-    for (int q = 0; q < count; ++q) {
-      const std::int64_t lo = std::max(runs[q].first, column_begin);
-      const std::int64_t hi = std::min(runs[q].first + runs[q].length, column_end);
-      const std::int64_t inside = std::max<std::int64_t>(0, hi - lo);
-      diagonal += inside;
-      off += runs[q].length - inside;
-    }
-  }
+  rows(
+      [&](std::int64_t first, std::int64_t length, double) {
+        const std::int64_t lo = std::max(first, column_begin), hi = std::min(first + length, column_end);
+        const std::int64_t inside = std::max<std::int64_t>(0, hi - lo);
+        diagonal += inside;
+        off += length - inside;
+      },
+      [] {});
   out.row_begin = row_begin;
   out.rows = row_end - row_begin;
   out.column_begin = column_begin;
@@ -142,34 +146,53 @@ void generate_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, s
   out.diagonal_value = allocate_buffer<double>(diagonal);
   out.off_column = allocate_buffer<Index>(off);
   out.off_value = allocate_buffer<double>(off);
+  // Write cursors are pointers, not indices: a store of an Index cannot alias a pointer, so the
+  // cursors stay in registers even where the visitor's lambdas hold them by reference.
   Index *dc = out.diagonal_column.get(), *oc = out.off_column.get();
   double *dv = out.diagonal_value.get(), *ov = out.off_value.get();
-  std::int64_t kd = 0, ko = 0;
-  out.diagonal_row[0] = 0;
-  out.off_row[0] = 0;
-  for (std::int64_t row = row_begin; row < row_end; ++row) {
-    const int count = row_runs(layout, row, runs);
-    for (int q = 0; q < count; ++q) {
-      const ColumnRun& run = runs[q];
-      const std::int64_t end = run.first + run.length;
-      const std::int64_t lo = std::clamp(run.first, column_begin, column_end);
-      const std::int64_t hi = std::clamp(end, column_begin, column_end);
-      for (std::int64_t c = run.first; c < std::min(end, column_begin); ++c) {  // left of the owned range
-        oc[ko] = static_cast<Index>(c);
-        ov[ko++] = run.value;
-      }
-      for (std::int64_t c = lo; c < hi; ++c) {
-        dc[kd] = static_cast<Index>(c - column_begin);
-        dv[kd++] = run.value;
-      }
-      for (std::int64_t c = std::max(run.first, column_end); c < end; ++c) {  // right of it
-        oc[ko] = static_cast<Index>(c);
-        ov[ko++] = run.value;
-      }
+  const Index *const dc0 = dc, *const oc0 = oc;
+  Index *drow = out.diagonal_row.get(), *orow = out.off_row.get();
+  *drow++ = 0;
+  *orow++ = 0;
+  rows(
+      [&](std::int64_t first, std::int64_t length, double value) {
+        const std::int64_t end = first + length;
+        const std::int64_t lo = std::clamp(first, column_begin, column_end);
+        const std::int64_t hi = std::clamp(end, column_begin, column_end);
+        for (std::int64_t c = first; c < std::min(end, column_begin); ++c) {  // left of the owned range
+          *oc++ = static_cast<Index>(c);
+          *ov++ = value;
+        }
+        for (std::int64_t c = lo; c < hi; ++c) {
+          *dc++ = static_cast<Index>(c - column_begin);
+          *dv++ = value;
+        }
+        for (std::int64_t c = std::max(first, column_end); c < end; ++c) {  // right of it
+          *oc++ = static_cast<Index>(c);
+          *ov++ = value;
+        }
+      },
+      [&] {
+        *drow++ = static_cast<Index>(dc - dc0);
+        *orow++ = static_cast<Index>(oc - oc0);
+      });
+}
+
+}  // namespace detail
+
+// The layout's rows through the shared split: its runs in closed form (row_runs).
+template <typename Index>
+void generate_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
+  auto rows = [&](auto&& run, auto&& row_done) {
+    ColumnRun runs[2];
+    for (std::int64_t row = row_begin; row < row_end; ++row) {
+      const int count = row_runs(layout, row, runs);
+      for (int q = 0; q < count; ++q) run(runs[q].first, runs[q].length, runs[q].value);
+      row_done();
     }
-    out.diagonal_row[row - row_begin + 1] = static_cast<Index>(kd);
-    out.off_row[row - row_begin + 1] = static_cast<Index>(ko);
-  }
+  };
+  detail::split_runs(rows, row_begin, row_end, column_begin, column_end, out);
 }
 
 // Right-hand side of rows [row_begin, row_begin + out.size()): 1 on convexity rows, 0 elsewhere.

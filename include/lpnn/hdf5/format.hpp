@@ -1,5 +1,6 @@
-// The polytope file (HDF5), format version 1. Written in parallel by all ranks, read by PETSc's
-// MatLoad, h5py or lpnn's own loader. The full format is documented in README.md ("File format").
+// The polytope file (HDF5), format version 1 (the star) or 2 (another bag family, see below). Written
+// in parallel by all ranks, read by PETSc's MatLoad, h5py or lpnn's own loader. The full format is
+// documented in README.md ("File format").
 //
 //   /A               group, attribute MATLAB_sparse = columns (MatLoad's CSR layout)
 //     jc             int64[rows + 1]  row pointers
@@ -7,12 +8,18 @@
 //     data           float64[nnz]     values (+1 / -1)
 //   /lp/b            float64[rows]    right-hand sides (every row is an equality)
 //   /lp/c            float64[cols]    full-data objective: λ_R·R(θ(a)) on X, c[j]/D on λ^d
-//   /template/cost   float64[B]       the cost template c[j]
+//   /template/cost   float64[B]       the cost template c[j] (version 2: the one-sample objective, c1)
 //   /grids/param, /grids/input, /grids/output   float64[K] grid values
 //   every dataset    attribute crc32: zlib CRC-32 of its stored bytes (verify_polytope_checksums)
 //   root attributes  format, format_version, complete, spec (JSON), samples, grid_*, sizes, Lipschitz,
 //                    block_structure (JSON: linking columns X, one block of rows and columns per sample)
 //   /provenance      attributes: lpnn_version, ranks, mode, created_utc, build_seconds, resumed_samples
+//
+// Version 2 is the same datasets for a non-star bag family (the root's M columns, then D identical
+// sample blocks of c1 columns): root attributes family = "chain" and node_grid (K_v; 0 = the integer
+// lattice), columns_per_sample in place of bag_size. Star files stay version 1 without a family
+// attribute, so every reader of the star is unaffected; readers that interpret the star's columns
+// (training, export) refuse version 2 by name.
 //
 // While a build runs, its temporary file also holds /build/samples_done (uint8[D]): 1 for every sample
 // whose rows, right-hand sides and objective entries are on disk (written after an fsync of them).
@@ -42,7 +49,13 @@
 namespace lpnn {
 
 inline constexpr const char* kPolytopeFormat = "lpnn-polytope";
-inline constexpr std::int64_t kPolytopeFormatVersion = 1;
+inline constexpr std::int64_t kPolytopeFormatVersion = 1;       // star files
+inline constexpr std::int64_t kBlockPolytopeFormatVersion = 2;  // other bag families (chain)
+
+// The version a file of `layout` carries.
+inline std::int64_t polytope_format_version(const PolytopeLayout& layout) {
+  return layout.star() ? kPolytopeFormatVersion : kBlockPolytopeFormatVersion;
+}
 
 // What the file's attributes record: the spec and grids (which decide every byte of the file) and
 // the two Lipschitz constants computed when it was planned.

@@ -12,9 +12,15 @@
 
 namespace lpnn {
 
-// Checks `path` is a complete lpnn polytope file of this format version whose sizes agree with its
-// spec and datasets; throws lpnn::Error saying what is wrong otherwise. Any rank, no communication.
-PolytopeMetadata read_polytope_metadata(const std::string& path);
+// Which bag families a reader interprets: the star only (training, export: they read the star's
+// columns, face and template) or any (sizes, checksums, MatLoad, resuming a build).
+enum class Families { StarOnly, Any };
+
+// Checks `path` is a complete lpnn polytope file of a format version this lpnn writes, of a family
+// `families` admits, whose sizes agree with its spec (and, for a chain, its node grid) and datasets;
+// throws lpnn::Error saying what is wrong otherwise (a chain file for a star-only reader: what it is,
+// why it is refused, what to do). Any rank, no communication.
+PolytopeMetadata read_polytope_metadata(const std::string& path, Families families = Families::StarOnly);
 
 // A whole 1-D dataset (e.g. "/template/cost") read on the calling rank.
 std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset);

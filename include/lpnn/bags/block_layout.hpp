@@ -1,0 +1,52 @@
+// Layouts of non-star bag families, and the row generators that serve every layout: the star's closed
+// form (generator.hpp) when layout.block is null, the sample block (sample_block.hpp) otherwise. The
+// builder calls these and nothing family-specific, so the star's path and bytes are unchanged.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "lpnn/arch/architecture.hpp"
+#include "lpnn/bags/chain_family.hpp"
+#include "lpnn/bags/generator.hpp"
+#include "lpnn/bags/layout.hpp"
+#include "lpnn/bags/sample_block.hpp"
+
+namespace lpnn {
+
+// The sum-chain family's polytope (chain_family.hpp) for `samples` samples on `grid`, with node grid
+// K_v = node_grid, or the integer lattice when node_grid = 0 (binary networks). One sample's LP is
+// built in memory (SampleBlock::from_family); throws lpnn::Error for bad grids, samples < 1 or 64-bit
+// overflow.
+PolytopeLayout chain_layout(const Architecture& arch, GridSpec grid, std::int64_t samples, std::int64_t node_grid);
+
+// The chain options of a node grid as files record it (K_v, or 0 for the integer lattice); throws
+// lpnn::Error for 1 or a negative K_v.
+ChainOptions chain_options(GridSpec grid, std::int64_t node_grid);
+
+template <typename Index>
+void generate_layout_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                          CsrBlock<Index>& out) {
+  if (layout.block)
+    generate_rows(*layout.block, layout.D, row_begin, row_end, out);
+  else
+    generate_rows(layout, row_begin, row_end, out);
+}
+
+template <typename Index>
+void generate_layout_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                                std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
+  if (layout.block)
+    generate_split_rows(*layout.block, layout.D, row_begin, row_end, column_begin, column_end, out);
+  else
+    generate_split_rows(layout, row_begin, row_end, column_begin, column_end, out);
+}
+
+inline void generate_layout_rhs(const PolytopeLayout& layout, std::int64_t row_begin, std::vector<double>& out) {
+  if (layout.block)
+    generate_block_rhs(*layout.block, row_begin, out);
+  else
+    generate_rhs(layout, row_begin, out);
+}
+
+}  // namespace lpnn
