@@ -9,11 +9,13 @@
 //   rows = D(1+M), columns = M + D·B, nonzeros = D(2B + M). Local index j = (a·K_x^n + s)·K_y^m + t.
 // Every size is computed with overflow checks; a layout that overflows int64 cannot be constructed.
 //
-// Another bag family (chain_layout.hpp) has the same shape, the root's M columns then D identical
-// sample blocks, and a layout carries it as `block`: the per-sample quantities (rows_per_sample,
-// nnz_per_sample, nnz_before_row, lambda_column with B = the block's columns per sample) then come
-// from the block, so the builder's bookkeeping is one code path for every family. The star keeps its
-// closed form (block is null) and its fields' meaning; in a block layout Sx = Sy = S = 0.
+// Another bag family (chain_layout in block_layout.hpp) has the same shape, the root's M columns then
+// D identical sample blocks, and a layout carries it as `block`: the per-sample quantities
+// (rows_per_sample, nnz_per_sample, nnz_before_row, lambda_column with B = the block's columns per
+// sample) then come from the block, so the builder's bookkeeping is one code path for every family.
+// The star keeps its closed form (block is null) and its fields' meaning; in a block layout
+// Sx = Sy = S = 0. block_rows and block_nonzeros copy the block's r1 and z1 so that these inline
+// accessors need only the forward declaration (sample_block.hpp includes this header).
 #pragma once
 
 #include <cstdint>
