@@ -51,9 +51,21 @@ def frames(lines, start):
     return out
 
 
+# A frame of the sanitizer runtime linked into the fuzzer executable itself: an interceptor that the
+# report names by the libc function it replaces (e.g. "in strdup (/path/fuzz_polytope+0x182313)"), with
+# the executable and an offset but no source file, as compiler-rt carries no debug information. lpnn's
+# own frames always have a source file and line (-g).
+STATIC_RUNTIME = re.compile(r" in [\w:]+ \((?![^)]*\.so)[^)]*\+0x[0-9a-f]+\)\s*$")
+
+
+def is_runtime(frame):
+    bare = re.sub(r"\s*\(BuildId: [0-9a-f]+\)", "", frame)
+    return bool(RUNTIME.search(bare) or STATIC_RUNTIME.search(bare))
+
+
 def first_own_frame(stack):
     for frame in stack:
-        if not RUNTIME.search(frame):
+        if not is_runtime(frame):
             return frame
     return None
 
