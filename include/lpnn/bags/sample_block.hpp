@@ -42,6 +42,15 @@ struct BlockSizes {
   std::int64_t rows = 0, cols = 0, nnz = 0;
 };
 
+// One data variable's value in a sample column: the column's bag assigns grid index `index` to input
+// `coordinate` (label = false) or to label `coordinate` (label = true). What a face compares with the
+// sample's rounded data point.
+struct BlockDatum {
+  std::int64_t coordinate = 0;
+  std::int64_t index = 0;
+  bool label = false;
+};
+
 struct SampleBlock {
   std::int64_t root_columns = 0;     // M
   std::int64_t sample_rows = 0;      // r1
@@ -58,6 +67,11 @@ struct SampleBlock {
   // first column is in the CSR's numbering (root if < M, else M + local).
   std::vector<std::int64_t> run_pointer;
   std::vector<ColumnRun> runs;
+  // The data variables each local column assigns (faces, solve/face.hpp): local column l's are
+  // data[data_pointer[l] .. data_pointer[l + 1]), c1 + 1 pointers. Data variables are never a step's
+  // output, so they are free in every bag holding them and each column fixes them to one value.
+  std::vector<std::int64_t> data_pointer;
+  std::vector<BlockDatum> data;
 
   // Builds the one-sample LP with family_lp (so one sample's LP must fit in memory) after checking the
   // invariants above; throws lpnn::Error naming the first violation.
