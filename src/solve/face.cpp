@@ -66,7 +66,10 @@ FaceObjective FaceObjective::make(FaceMode mode, std::span<const double> cost_te
   FaceObjective f;
   f.mode = mode;
   // Any point of the face costs at most max c + max λ_R·R; every vertex off the face puts weight 1 on
-  // some penalized column. Twice the bound (plus 1) keeps the optimum on the face with margin.
+  // some penalized column. Twice the bound (plus 1) keeps the optimum on the face with margin. A chain's
+  // template is its block's one-sample objective, and its vertices are integral too (the junction tree
+  // theorem makes the polytope the convex hull of the chains' feasible assignments), so an off-face
+  // vertex assigns some data variable another value with weight 1 and pays the penalty at least once.
   double worst = 0.0;
   for (double c : cost_template) worst = std::max(worst, c);
   double worst_x = 0.0;

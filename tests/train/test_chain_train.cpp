@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -20,8 +21,10 @@
 #include "chain_oracle.hpp"
 #include "lpnn/arch/architecture.hpp"
 #include "lpnn/bags/block_layout.hpp"
+#include "lpnn/bags/family.hpp"
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/distribute/builder.hpp"
+#include "lpnn/solve/load.hpp"
 #include "lpnn/solve/model.hpp"
 #include "lpnn/solve/trainer.hpp"
 #include "mpi_test_helpers.hpp"
@@ -136,11 +139,13 @@ TEST(ChainTrain, LpAndGridSearchEqualTheRoundedNetworksOracle) {
     const std::string polytope = dir.file("chain.h5"), csv = write_csv(c.data, dir.file("data.csv"));
     ASSERT_NO_THROW(build_chain_file(arch, c, polytope));
     const lpnn::test::chain::Optimum oracle = lpnn::test::chain::grid_optimum(arch, options_of(c), c.data, false);
-    if (!std::isnan(oracle.at_zero))  // the data must matter: the optimum beats the zero network
+    if (!std::isnan(oracle.at_zero)) {  // the data must matter: the optimum beats the zero network
       EXPECT_LT(oracle.objective, oracle.at_zero - 0.01) << "the face is trivial";
-    if (arch.binary())  // integer nodes: the LP's optimum is the true binary ERM
+    }
+    if (arch.binary()) {  // integer nodes: the LP's optimum is the true binary ERM
       EXPECT_NEAR(oracle.objective, lpnn::test::chain::grid_optimum(arch, options_of(c), c.data, true).objective,
                   1e-12);
+    }
     std::vector<double> theta(static_cast<std::size_t>(arch.parameters()));
     lpnn::grid_point(lpnn::Grid(c.grid.param), oracle.point, theta);
 
@@ -172,11 +177,14 @@ TEST(ChainTrain, LpAndGridSearchEqualTheRoundedNetworksOracle) {
       const double tolerance = run.solver == lpnn::LpSolverKind::Pdhg && run.method == lpnn::TrainMethod::Lp
                                    ? 1e-5 * (1.0 + std::fabs(oracle.objective))
                                    : 1e-9;
-      if (run.method == lpnn::TrainMethod::Lp)
+      if (run.method == lpnn::TrainMethod::Lp) {
         EXPECT_NEAR(j.at("losses").at("lp_objective").get<double>(), oracle.objective, tolerance);
+      }
       // The recovered network attains the optimum on the grid data, exactly.
       EXPECT_NEAR(j.at("losses").at("grid_loss").get<double>(), oracle.objective, 1e-9);
-      if (oracle.optimal_points == 1) EXPECT_EQ(model.parameters, theta);
+      if (oracle.optimal_points == 1) {
+        EXPECT_EQ(model.parameters, theta);
+      }
       expect_same_on_every_rank(j.at("losses").at("grid_loss").get<double>(), "the grid loss");
       // Written and read back, the model predicts with the rounded network at its own parameters.
       if (world_rank() == 0) model.write(dir.file("model.json"));
@@ -187,6 +195,68 @@ TEST(ChainTrain, LpAndGridSearchEqualTheRoundedNetworksOracle) {
       MPI_Barrier(MPI_COMM_WORLD);
     }
   }
+}
+
+// The public entry points on a chain file: load_polytope reads it, load_face sets the face on every
+// rank's columns of c and the upper bounds. Expected values from the D-sample family itself
+// (bag_assignments, family_lp, whose columns the file holds, mpi.chain_build): sample d < D' columns
+// whose inputs or labels differ from d's rounded data have upper bound 0 and cost 0, the others
+// cost D/D' times family_lp's (1/D)·ℓ; samples d ≥ D' are free with cost 0; X keeps λ_R·R.
+TEST(ChainTrain, LoadFaceFixesTheColumnsThatDisagreeWithTheData) {
+  TempDir dir("lpnn-chain-face");
+  const ChainInstance& c = kInstances[0];
+  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const std::string polytope = dir.file("chain.h5"), csv = write_csv(c.data, dir.file("data.csv"));
+  ASSERT_NO_THROW(build_chain_file(arch, c, polytope));
+  const lpnn::Polytope p = lpnn::load_polytope(MPI_COMM_WORLD, polytope);
+  const lpnn::FaceLp f = lpnn::load_face(p, lpnn::read_dataset(csv, 1, 1));
+
+  const lpnn::BagFamily family = lpnn::chain_family(arch, options_of(c), c.samples);
+  const lpnn::FamilySizes sizes = lpnn::family_sizes(family);
+  const lpnn::LinearProgram lp = lpnn::family_lp(family);
+  const double inf = std::numeric_limits<double>::infinity();
+  const double used = static_cast<double>(c.data.x.size());
+  std::vector<double> cost(lp.c), upper(lp.cols, inf);
+  const lpnn::Grid gx(c.grid.input), gy(c.grid.output);
+  for (int64_t t = 1; t < static_cast<int64_t>(family.bags.size()); ++t) {
+    const auto columns = lpnn::bag_assignments(family, t);
+    const int64_t first = lpnn::bag_first_column(sizes, t);
+    const int64_t d = family.variables[family.bags[t].variables.back()].sample;  // every bag holds sample values
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+      const int64_t column = first + static_cast<int64_t>(k);
+      if (d >= static_cast<int64_t>(used)) {
+        cost[column] = 0.0;
+        continue;
+      }
+      cost[column] *= static_cast<double>(c.samples) / used;
+      for (std::size_t q = 0; q < columns[k].size(); ++q) {
+        const lpnn::FamilyVariable& v = family.variables[family.bags[t].variables[q]];
+        const bool off =
+            (v.kind == lpnn::VariableKind::Input && columns[k][q] != gx.round(c.data.x[d][v.coordinate])) ||
+            (v.kind == lpnn::VariableKind::Label && columns[k][q] != gy.round(c.data.y[d][v.coordinate]));
+        if (off) cost[column] = upper[column] = 0.0;
+      }
+    }
+  }
+  PetscInt begin = 0, end = 0;
+  ASSERT_EQ(VecGetOwnershipRange(f.c, &begin, &end), 0);
+  const PetscScalar *fc = nullptr, *fu = nullptr;
+  ASSERT_EQ(VecGetArrayRead(f.c, &fc), 0);
+  ASSERT_EQ(VecGetArrayRead(f.upper, &fu), 0);
+  std::string problems;
+  int64_t fixed = 0;
+  for (PetscInt j = begin; j < end; ++j) {
+    if (std::fabs(fc[j - begin] - cost[j]) > 1e-12 || fu[j - begin] != upper[j])
+      problems += fmt::format("column {}: cost {} upper {}, expected {} and {}; ", j, fc[j - begin], fu[j - begin],
+                              cost[j], upper[j]);
+    fixed += upper[j] == 0.0 ? 1 : 0;
+  }
+  ASSERT_EQ(VecRestoreArrayRead(f.c, &fc), 0);
+  ASSERT_EQ(VecRestoreArrayRead(f.upper, &fu), 0);
+  expect_no_problems(MPI_COMM_WORLD, problems.substr(0, 2000), "the chain face of load_face");
+  int64_t all_fixed = 0;
+  MPI_Allreduce(&fixed, &all_fixed, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  EXPECT_GT(all_fixed, 0);  // the face fixes something
 }
 
 // A model file without "semantics" (written before the field existed) is the network's.
