@@ -279,6 +279,39 @@ void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const Pol
   losses["verify_tolerance"] = tolerance;
 }
 
+// The model's losses: on the grid data (what the LP optimizes) and on the data as given, of the network,
+// or of the rounded network for a chain polytope; the error bound and the guarantee that apply.
+nlohmann::json loss_report(const TrainOptions& options, const PolytopeMetadata& meta, const Model& model,
+                           const Dataset& data, const RoundedNetwork* rounded, double lp_objective) {
+  const PolytopeLayout& layout = meta.layout;
+  const auto losses_on = [&](const Dataset& d) {
+    return rounded ? rounded->losses(model.parameters, d) : evaluate_losses(meta.arch, model.parameters, d);
+  };
+  const Losses grid_losses = losses_on(round_to_grid(data, layout.grid));
+  const Losses train_losses = losses_on(data);
+  nlohmann::json losses{{"grid_loss", grid_losses.total()},
+                        {"train_loss", train_losses.data_loss},
+                        {"regularization", train_losses.regularization},
+                        {"epsilon_bound", nullptr},
+                        {"lipschitz_numeric", meta.lipschitz_numeric},
+                        {"lipschitz_bmp", meta.lipschitz_bmp}};
+  if (!std::isnan(lp_objective)) losses["lp_objective"] = lp_objective;
+  // A chain's rounded network adds its rounding error E (chain_family.hpp's chain_rounding_bound).
+  const double rounding = rounded ? chain_rounding_bound(meta.arch, chain_options(layout.grid, layout.node_grid)) : 0.0;
+  if (rounded) losses["rounding_bound"] = std::isfinite(rounding) ? nlohmann::json(rounding) : nlohmann::json(nullptr);
+  // null: no guarantee (sign units are not Lipschitz; a chain's E is infinite with sign units off the
+  // integer node grids).
+  const double epsilon =
+      guaranteed_epsilon(meta.arch, std::min(meta.lipschitz_numeric, meta.lipschitz_bmp), layout.grid) + rounding;
+  if (std::isfinite(epsilon)) losses["epsilon_bound"] = epsilon;
+  // The LP and the grid search find the optimum over the grid; for a binary network that grid is the
+  // whole (binary) parameter space and the data are not rounded (a chain's too when E = 0: its rounded
+  // network is then the network).
+  if (meta.arch.binary() && options.method != TrainMethod::Adam && rounding == 0.0)
+    losses["guarantee"] = "exact: the trained network is the ERM optimum over binary parameters";
+  return losses;
+}
+
 }  // namespace
 
 Model train(MPI_Comm comm, const TrainOptions& options) {
@@ -338,35 +371,13 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
     grid_point(Grid(layout.grid.param), outcome.grid_point_index, model.parameters);
   }
 
-  // 3. Losses: on the grid data (what the LP optimizes) and on the data as given.
-  const auto losses_on = [&](const Dataset& d) {
-    return rounded ? rounded->losses(model.parameters, d) : evaluate_losses(meta.arch, model.parameters, d);
-  };
-  const Losses grid_losses = losses_on(round_to_grid(data, layout.grid));
-  const Losses train_losses = losses_on(data);
-  nlohmann::json losses{{"grid_loss", grid_losses.total()},
-                        {"train_loss", train_losses.data_loss},
-                        {"regularization", train_losses.regularization},
-                        {"epsilon_bound", nullptr},
-                        {"lipschitz_numeric", meta.lipschitz_numeric},
-                        {"lipschitz_bmp", meta.lipschitz_bmp}};
-  if (!std::isnan(outcome.lp_objective)) losses["lp_objective"] = outcome.lp_objective;
-  // null: no guarantee (sign units are not Lipschitz).
-  // A chain's rounded network adds its rounding error E (chain_family.hpp's chain_rounding_bound).
-  const double rounding = rounded ? chain_rounding_bound(meta.arch, chain_options(layout.grid, layout.node_grid)) : 0.0;
-  if (rounded) losses["rounding_bound"] = std::isfinite(rounding) ? nlohmann::json(rounding) : nlohmann::json(nullptr);
-  const double epsilon =
-      guaranteed_epsilon(meta.arch, std::min(meta.lipschitz_numeric, meta.lipschitz_bmp), layout.grid) + rounding;
-  if (std::isfinite(epsilon)) losses["epsilon_bound"] = epsilon;
-  // The LP and the grid search find the optimum over the grid; for a binary network that grid is the
-  // whole (binary) parameter space and the data are not rounded (a chain's too when E = 0: its rounded
-  // network is then the network).
-  if (meta.arch.binary() && options.method != TrainMethod::Adam && rounding == 0.0)
-    losses["guarantee"] = "exact: the trained network is the ERM optimum over binary parameters";
+  // 3. Losses.
+  nlohmann::json losses = loss_report(options, meta, model, data, rounded, outcome.lp_objective);
 
   // 4. --verify: the oracle beside the LP.
   if (options.verify)
-    verify_against_oracle(comm, options, meta, data, rounded, outcome.lp_objective, grid_losses.total(), losses);
+    verify_against_oracle(comm, options, meta, data, rounded, outcome.lp_objective,
+                          losses.at("grid_loss").get<double>(), losses);
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   model.report = {{"method", to_string(options.method)},
