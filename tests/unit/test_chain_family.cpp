@@ -1,7 +1,8 @@
-// The sum-chain family (bags/chain_family.hpp) against oracles written here: on a face (the data fixed
-// to their rounded values) the Clp optimum of the generated LP equals an exhaustive search over the
-// parameter grid of the rounded network, evaluated directly from the network's graph; for a binarized
-// network on integer node grids it equals the true binary ERM optimum. Planned sizes equal the LP's.
+// The sum-chain family (bags/chain_family.hpp) against oracles written in the tests (chain_oracle.hpp,
+// shared with train.chain): on a face (the data fixed to their rounded values) the Clp optimum of the
+// generated LP equals an exhaustive search over the parameter grid of the rounded network, evaluated
+// directly from the network's graph; for a binarized network on integer node grids it equals the true
+// binary ERM optimum. Planned sizes equal the LP's.
 #include <gtest/gtest.h>
 
 #include <algorithm>
