@@ -17,10 +17,11 @@
 #include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/family.hpp"
 #include "lpnn/bags/layout.hpp"
+#include "lpnn/solve/rounded.hpp"
 #include "lpnn/solve/solver.hpp"
 #include "unit_helpers.hpp"
 
-using lpnn::Architecture;
+    using lpnn::Architecture;
 using lpnn::VariableKind;
 
 namespace {
@@ -203,4 +204,63 @@ TEST(ChainFamily, CnnChainIsUnderAThousandthOfTheStar) {
   const std::int64_t by_neuron_per_sample = lpnn::family_sizes(lpnn::chain_family(arch, by_neuron, 1)).cols - star.M;
   std::printf("CNN per sample, neuron by neuron: %lld columns\n", static_cast<long long>(by_neuron_per_sample));
   EXPECT_LT(chain_per_sample * 100, by_neuron_per_sample);
+}
+
+// lpnn's rounded network (solve/rounded.hpp: grid search, losses and predictions on chain files) equals
+// the oracle's at every parameter grid point and input grid point, for every activation and node grid
+// kind used above, and rounds off-grid inputs onto the input grid first.
+TEST(ChainFamily, RoundedNetworkEqualsTheOracle) {
+  struct Case {
+    const char* spec;
+    lpnn::GridSpec grid;
+    std::int64_t node_grid;  // 0: integer lattice
+  };
+  const Case cases[] = {
+      {R"({"input": 2, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 0.25},
+          {"units": 1, "activation": "identity"}], "loss": "absolute"})",
+       {3, 3, 3},
+       6},
+      {R"({"input": 2, "layers": [{"units": 1, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+          "loss": "logistic"})",
+       {3, 3, 3},
+       9},
+      {R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "tanh"}],
+          "loss": "squared"})",
+       {3, 3, 3},
+       5},
+      {R"({"input": 3, "input_shape": [1, 3], "bias": false, "loss": "absolute",
+          "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
+                     {"units": 1, "activation": "identity"}]})",
+       {3, 3, 3},
+       7},
+      {R"({"input": 2, "binary": true, "bias": false, "loss": "hinge",
+          "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})",
+       {2, 2, 2},
+       0},
+  };
+  for (const Case& c : cases) {
+    const Architecture arch = lpnn::test::arch_of(c.spec);
+    const lpnn::RoundedNetwork net(arch, c.grid, c.node_grid);
+    const lpnn::Grid gp(c.grid.param), gx(c.grid.input);
+    std::int64_t M = 1, S = 1;
+    for (std::int64_t i = 0; i < arch.parameters(); ++i) M *= c.grid.param;
+    for (std::int64_t i = 0; i < arch.inputs(); ++i) S *= c.grid.input;
+    std::vector<double> theta(arch.parameters()), x(arch.inputs()), z(arch.outputs());
+    int mismatches = 0;
+    for (std::int64_t a = 0; a < M; ++a)
+      for (std::int64_t s = 0; s < S; ++s) {
+        lpnn::grid_point(gp, a, theta);
+        lpnn::grid_point(gx, s, x);
+        const std::vector<double> expected =
+            rounded_network(arch, x, theta, c.node_grid == 0 ? 2 : c.node_grid, c.node_grid == 0);
+        // Off-grid inputs within a third of a grid step round back to x.
+        std::vector<double> moved(x);
+        for (double& v : moved) v += (v < 0 ? 0.3 : -0.3) * 2.0 / static_cast<double>(c.grid.input - 1);
+        for (const std::vector<double>* input : {&x, &moved}) {
+          net.evaluate(*input, theta, z);
+          for (std::size_t k = 0; k < z.size(); ++k) mismatches += z[k] == expected[k] ? 0 : 1;
+        }
+      }
+    EXPECT_EQ(mismatches, 0) << c.spec;
+  }
 }
