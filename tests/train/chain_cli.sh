@@ -4,7 +4,7 @@
 # and 4 ranks and --method grid at 2 ranks; every LP optimum equals the grid search's, the model says
 # "semantics": "rounded" with its node grid; lpnn-predict's outputs equal the rounded network evaluated
 # here in Python from the model's parameters (an oracle independent of lpnn's code: rounding by scanning
-# each node grid); --verify passes.
+# each node grid); --verify passes; a binarized network's chain model says it is the exact binary ERM.
 # Environment (set by CMake): BUILD TRAIN PREDICT MPIEXEC PYTHON SCRIPTS WORK.
 set -euo pipefail
 rm -rf "$WORK" && mkdir -p "$WORK/out" && cd "$WORK"
@@ -76,6 +76,29 @@ for x, row in zip(inputs, rows[1:]):
         problems.append(f"prediction at x = {x}: {row[0]}, the rounded network gives {net(x, p)}")
 print("\n".join(problems) if problems else f"chain optimum {optimum}: LP, grid search, oracle and predictions agree")
 sys.exit(1 if problems else 0)
+PY
+
+# A binarized network: lpnn-build puts it on the integer node lattice (node_grid 0), where the rounded
+# network is the network; the model says the optimum is the binary ERM, and --verify agrees.
+cat > binary.json <<'J'
+{"input": 2, "binary": true, "bias": false, "loss": "hinge", "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]}
+J
+printf 'x1,x2,y
+1,1,-1
+1,-1,1
+-1,1,1
+-1,-1,-1
+1,-1,-1
+' > xor.csv
+run 2 "$BUILD" --arch binary.json --samples 5 --family chain -o binary.h5 >/dev/null
+run 2 "$TRAIN" -p binary.h5 -d xor.csv --verify -o binary_model.json >/dev/null
+"$PYTHON" - <<'PY' || failures=$((failures + 1))
+import json, sys
+m = json.load(open("binary_model.json"))
+ok = (m["semantics"] == "rounded" and m["node_grid"] == 0 and m["losses"]["rounding_bound"] == 0
+      and m["losses"]["guarantee"].startswith("exact") and m["losses"]["verified"])
+print("binary chain model:", m["semantics"], m["node_grid"], m["losses"].get("guarantee"), m["losses"]["lp_objective"])
+sys.exit(0 if ok else 1)
 PY
 
 # Data of the wrong dimension on a chain file: refused, no model written.
