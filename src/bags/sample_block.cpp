@@ -1,5 +1,6 @@
 #include "lpnn/bags/sample_block.hpp"
 
+#include <cstdint>
 #include <limits>
 #include <span>
 
@@ -51,17 +52,22 @@ void build_data(const BagFamily& f, SampleBlock& block) {
     std::vector<std::int64_t> positions;
     const FamilyBag& bag = f.bags[t];
     for (std::size_t p = 0; p < bag.variables.size(); ++p) {
-      const VariableKind kind = f.variables[bag.variables[p]].kind;
-      if (kind == VariableKind::Input || kind == VariableKind::Label) positions.push_back(static_cast<std::int64_t>(p));
+      const FamilyVariable& v = f.variables[bag.variables[p]];
+      if (v.kind != VariableKind::Input && v.kind != VariableKind::Label) continue;
+      if (v.coordinate < 0 || v.coordinate > INT32_MAX || v.points > INT32_MAX)
+        fail("bag family '{}': data variable '{}' (coordinate {}, {} grid points) does not fit a block's 32-bit data",
+             f.name, v.name, v.coordinate, v.points);
+      positions.push_back(static_cast<std::int64_t>(p));
     }
-    detail::enumerate_bag(f, t, detail::bag_structure(f, t, index),
-                          [&](std::int64_t, std::span<const std::int64_t> values) {
-                            for (std::int64_t p : positions) {
-                              const FamilyVariable& v = f.variables[bag.variables[p]];
-                              block.data.push_back({v.coordinate, values[p], v.kind == VariableKind::Label});
-                            }
-                            block.data_pointer.push_back(static_cast<std::int64_t>(block.data.size()));
-                          });
+    detail::enumerate_bag(
+        f, t, detail::bag_structure(f, t, index), [&](std::int64_t, std::span<const std::int64_t> values) {
+          for (std::int64_t p : positions) {
+            const FamilyVariable& v = f.variables[bag.variables[p]];
+            block.data.push_back({static_cast<std::int32_t>(v.coordinate), static_cast<std::int32_t>(values[p]),
+                                  v.kind == VariableKind::Label});
+          }
+          block.data_pointer.push_back(static_cast<std::int64_t>(block.data.size()));
+        });
   }
   if (static_cast<std::int64_t>(block.data_pointer.size()) != block.sample_columns + 1)
     fail("bag family '{}': {} sample columns enumerated, but its LP has {}", f.name, block.data_pointer.size() - 1,
