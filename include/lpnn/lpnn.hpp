@@ -55,6 +55,7 @@
 #include "lpnn/solve/lp.hpp"
 #include "lpnn/solve/model.hpp"
 #include "lpnn/solve/mps.hpp"
+#include "lpnn/solve/rounded.hpp"
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/solve/trainer.hpp"
 

@@ -1,6 +1,8 @@
 #include "lpnn/bags/sample_block.hpp"
 
+#include <cstdint>
 #include <limits>
+#include <span>
 
 #include "family_internal.hpp"
 
@@ -41,6 +43,37 @@ void build_runs(SampleBlock& block) {
   }
 }
 
+// Per local column, the data variables (inputs, labels) its bag holds and their values, bag by bag in
+// column order (family_lp's numbering: the root's M columns, then each bag's).
+void build_data(const BagFamily& f, SampleBlock& block) {
+  const detail::FamilyIndex index = detail::FamilyIndex::of(f);
+  block.data_pointer.assign(1, 0);
+  for (std::int64_t t = 1; t < static_cast<std::int64_t>(f.bags.size()); ++t) {
+    std::vector<std::int64_t> positions;
+    const FamilyBag& bag = f.bags[t];
+    for (std::size_t p = 0; p < bag.variables.size(); ++p) {
+      const FamilyVariable& v = f.variables[bag.variables[p]];
+      if (v.kind != VariableKind::Input && v.kind != VariableKind::Label) continue;
+      if (v.coordinate < 0 || v.coordinate > INT32_MAX || v.points > INT32_MAX)
+        fail("bag family '{}': data variable '{}' (coordinate {}, {} grid points) does not fit a block's 32-bit data",
+             f.name, v.name, v.coordinate, v.points);
+      positions.push_back(static_cast<std::int64_t>(p));
+    }
+    detail::enumerate_bag(
+        f, t, detail::bag_structure(f, t, index), [&](std::int64_t, std::span<const std::int64_t> values) {
+          for (std::int64_t p : positions) {
+            const FamilyVariable& v = f.variables[bag.variables[p]];
+            block.data.push_back({static_cast<std::int32_t>(v.coordinate), static_cast<std::int32_t>(values[p]),
+                                  v.kind == VariableKind::Label});
+          }
+          block.data_pointer.push_back(static_cast<std::int64_t>(block.data.size()));
+        });
+  }
+  if (static_cast<std::int64_t>(block.data_pointer.size()) != block.sample_columns + 1)
+    fail("bag family '{}': {} sample columns enumerated, but its LP has {}", f.name, block.data_pointer.size() - 1,
+         block.sample_columns);
+}
+
 }  // namespace
 
 SampleBlock SampleBlock::from_family(const BagFamily& one_sample) {
@@ -61,6 +94,7 @@ SampleBlock SampleBlock::from_family(const BagFamily& one_sample) {
   block.root_objective.assign(lp.c.begin(), lp.c.begin() + block.root_columns);
   block.sample_objective.assign(lp.c.begin() + block.root_columns, lp.c.end());
   build_runs(block);
+  build_data(one_sample, block);
   return block;
 }
 

@@ -49,8 +49,8 @@ PolytopeLayout stored_layout(hid_t file, const std::string& path, std::int64_t v
     fail(
         "{} holds the chain bag family's polytope (format version {}); this reader interprets only the star's "
         "(version {}): its columns, faces and cost template are the star's, so it would misread a chain file. "
-        "Build the star with lpnn-build without --family (or --family star) to train on it; lpnn-info describes "
-        "chain files",
+        "Build the star with lpnn-build without --family (or --family star) for it; lpnn-train trains on chain "
+        "files and lpnn-info describes chain files",
         path, version, kPolytopeFormatVersion);
   // One sample's LP is rebuilt in memory: first the sizes, counted without enumerating a column, must be
   // the file's, so that a damaged node_grid or spec cannot ask for an enormous block.

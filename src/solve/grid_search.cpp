@@ -11,13 +11,15 @@
 
 namespace lpnn {
 
-GridSearchResult grid_search(MPI_Comm comm, const Architecture& arch, const GridSpec& grid, const Dataset& data) {
+GridSearchResult grid_search(MPI_Comm comm, const Architecture& arch, const GridSpec& grid, const Dataset& data,
+                             const RoundedNetwork* rounded) {
   const auto start = std::chrono::steady_clock::now();
   int rank = 0, ranks = 1;
   LPNN_MPI(MPI_Comm_rank(comm, &rank));
   LPNN_MPI(MPI_Comm_size(comm, &ranks));
   const std::int64_t points = checked_pow(grid.param, arch.parameters(), "the parameter grid size");
-  const Dataset rounded = round_to_grid(data, grid);
+  const Dataset grid_data = round_to_grid(data, grid);
+  const RoundedNetwork* const rounded_net = rounded;
   const Grid gp(grid.param);
   const SampleRange mine = SampleRange::of_rank(points, rank, ranks);
   std::vector<double> theta(arch.parameters());
@@ -27,7 +29,8 @@ GridSearchResult grid_search(MPI_Comm comm, const Architecture& arch, const Grid
   } best{std::numeric_limits<double>::infinity(), -1};
   for (std::int64_t a = mine.first; a < mine.first + mine.count; ++a) {
     grid_point(gp, a, theta);
-    const double value = evaluate_losses(arch, theta, rounded).total();
+    const double value =
+        (rounded_net ? rounded_net->losses(theta, grid_data) : evaluate_losses(arch, theta, grid_data)).total();
     if (value < best.value) best = {value, a};
   }
   // Global minimum, ties to the smallest a: gather every rank's best.

@@ -44,7 +44,7 @@ Polytope load_polytope(MPI_Comm comm, const std::string& path, const LoadOptions
   p.path = path;
   // 1. Metadata, sizes and the memory plan, on every rank alone, then agreed (as lpnn-info).
   run_logged_phase(comm, "metadata", "reading the metadata of " + path, [&] {
-    p.meta = read_polytope_metadata(path);
+    p.meta = read_polytope_metadata(path, Families::Any);
     const LoadPlan plan =
         plan_matrix_load(p.meta.layout, ranks, static_cast<int>(sizeof(PetscInt)), options.memory_budget);
     if (!plan.refusal.empty()) fail("refused: {}", plan.refusal);

@@ -19,6 +19,8 @@ nlohmann::json Model::to_json() const {
                    {"parameters", parameters},
                    {"grid", {{"param", grid.param}, {"input", grid.input}, {"output", grid.output}}},
                    {"scaling", scaling ? scaling->to_json() : nlohmann::json(nullptr)}};
+  j["semantics"] = rounded_node_grid ? "rounded" : "network";
+  if (rounded_node_grid) j["node_grid"] = *rounded_node_grid;
   if (reduction) j["reduction"] = reduction->to_json();
   for (const auto& item : report.items()) j[item.key()] = item.value();
   return j;
@@ -40,7 +42,30 @@ void check_scaling_lengths(const MinMaxScaling& s, const Architecture& arch, con
            origin, expected.first, values->size(), expected.second);
 }
 
+// "semantics" (absent in files written before it existed: the network) and, when rounded, the node
+// grid, checked by building the rounded network once (a bad node grid is refused here, not at predict).
+void read_semantics(const nlohmann::json& j, const std::string& origin, Model& model) {
+  const std::string semantics = j.contains("semantics") ? j.at("semantics").get<std::string>() : "network";
+  if (semantics == "network") return;
+  if (semantics != "rounded")
+    fail("{}: \"semantics\" is \"{}\", but this lpnn knows \"network\" and \"rounded\"; the model file is damaged",
+         origin, semantics);
+  if (!j.contains("node_grid"))
+    fail("{}: a model of rounded semantics needs \"node_grid\"; the model file is damaged, train it again", origin);
+  model.rounded_node_grid = j.at("node_grid").get<std::int64_t>();
+  try {
+    (void)model.rounded_network();
+  } catch (const Error& e) {
+    fail("{}: its node grid is unusable: {}", origin, e.what());
+  }
+}
+
 }  // namespace
+
+RoundedNetwork Model::rounded_network() const {
+  if (!rounded_node_grid) fail("the model has the network's semantics, not the rounded network's");
+  return RoundedNetwork(arch, grid, *rounded_node_grid);
+}
 
 Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
   try {
@@ -66,6 +91,7 @@ Model Model::from_json_checked(const nlohmann::json& j, const std::string& origi
   } catch (const nlohmann::json::exception& e) {
     fail("{}: malformed model: {}", origin, e.what());
   }
+  read_semantics(j, origin, model);
   if (static_cast<std::int64_t>(model.parameters.size()) != model.arch.parameters())
     fail("{}: {} parameters, but the architecture has {}", origin, model.parameters.size(), model.arch.parameters());
   if (model.scaling) check_scaling_lengths(*model.scaling, model.arch, origin);
@@ -105,9 +131,14 @@ std::vector<double> Model::predict(const Dataset& given) const {
   const Dataset raw = reduction ? reduction->apply(given) : given;
   const Dataset data = scaling ? scaling->apply(raw) : raw;
   std::vector<double> out(static_cast<std::size_t>(data.samples * arch.outputs()));
+  const std::optional<RoundedNetwork> rounded =
+      rounded_node_grid ? std::optional<RoundedNetwork>(rounded_network()) : std::nullopt;
   for (std::int64_t d = 0; d < data.samples; ++d) {
     std::span<double> z(out.data() + d * arch.outputs(), static_cast<std::size_t>(arch.outputs()));
-    arch.evaluate<double>(data.input(d), parameters, z);
+    if (rounded)
+      rounded->evaluate(data.input(d), parameters, z);
+    else
+      arch.evaluate<double>(data.input(d), parameters, z);
     if (scaling) scaling->unscale_outputs(z);
   }
   return out;
@@ -116,6 +147,7 @@ std::vector<double> Model::predict(const Dataset& given) const {
 double Model::loss(const Dataset& given) const {
   const Dataset raw = reduction ? reduction->apply(given) : given;
   const Dataset data = scaling ? scaling->apply(raw) : raw;
+  if (rounded_node_grid) return rounded_network().losses(parameters, data).data_loss;
   return evaluate_losses(arch, parameters, data).data_loss;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "lpnn/arch/lipschitz.hpp"
+#include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/cost_template.hpp"
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/hdf5/checksum.hpp"
@@ -14,6 +15,7 @@
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/solve/grid_search.hpp"
 #include "lpnn/solve/load.hpp"
+#include "lpnn/solve/rounded.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
@@ -134,15 +136,22 @@ LpOutcome solve_face_lp(MPI_Comm comm, const TrainOptions& options, const Polyto
 
 // φ from X (README, The polytope / Rows and columns: φ = Σ_a θ(a) X[a]). A vertex (Clp) has X = e_a; a first-order
 // solution may spread X over ties or carry small noise, so among the points holding at least half of the largest weight
-// the one with the lowest face objective is taken: with ties, any optimal grid point is correct.
-std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, std::span<const double> weights,
-                                std::span<const double> cost_template, std::span<const double> x_costs) {
+// the one with the lowest face objective is taken: with ties, any optimal grid point is correct. The star's face
+// objective comes from its cost template; a chain's is the rounded network's loss on the grid data (solve/rounded.hpp).
+std::int64_t recover_grid_point(const PolytopeMetadata& meta, const Face& face, std::span<const double> weights,
+                                std::span<const double> cost_template, std::span<const double> x_costs,
+                                const RoundedNetwork* rounded, const Dataset& grid_data) {
+  const PolytopeLayout& layout = meta.layout;
   const double top = *std::max_element(weights.begin(), weights.end());
   std::int64_t best = -1;
   double best_value = INFINITY;
+  std::vector<double> theta(static_cast<std::size_t>(meta.arch.parameters()));
+  const Grid gp(layout.grid.param);
   for (std::int64_t a = 0; a < layout.M; ++a) {
     if (weights[a] < 0.5 * top) continue;
-    const double value = face.objective_of(layout, cost_template, x_costs[a], a);
+    if (rounded) grid_point(gp, a, theta);
+    const double value =
+        rounded ? rounded->losses(theta, grid_data).total() : face.objective_of(layout, cost_template, x_costs[a], a);
     if (value < best_value) {
       best_value = value;
       best = a;
@@ -154,8 +163,7 @@ std::int64_t recover_grid_point(const PolytopeLayout& layout, const Face& face, 
 // --memory-budget once D' is known: the whole LP run on the busiest rank (plan_training: the load, the
 // face LP beside it, Clp's gather to rank 0 or PDHG's iterates, X on every rank), not only the load of /A
 // checked before the data are read.
-void check_training_memory(const TrainOptions& options, const PolytopeLayout& layout, std::int64_t samples,
-                           int ranks) {
+void check_training_memory(const TrainOptions& options, const PolytopeLayout& layout, std::int64_t samples, int ranks) {
   if (options.method != TrainMethod::Lp || !options.memory_budget) return;
   TrainingRequest request;
   request.data_samples = samples;
@@ -186,7 +194,8 @@ struct MethodOutcome {
   std::vector<double> parameters;  // Adam only
 };
 
-MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face) {
+MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
+                     const RoundedNetwork* rounded, const Dataset& data) {
   const PolytopeLayout& layout = meta.layout;
   std::vector<double> cost_template, x_costs;
   run_logged_phase(comm, "read", "reading the cost template of " + options.polytope, [&] {
@@ -202,7 +211,8 @@ MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeM
                     options.solver == LpSolverKind::Pdhg ? "; raise --max-iterations or --tolerance" : ""));
   MethodOutcome result;
   result.lp_objective = outcome.solution.objective;
-  result.grid_point_index = recover_grid_point(layout, face, outcome.x_weights, cost_template, x_costs);
+  result.grid_point_index = recover_grid_point(meta, face, outcome.x_weights, cost_template, x_costs, rounded,
+                                               round_to_grid(data, layout.grid));
   result.solver_report = outcome.solution.to_json();
   result.solver_report["name"] = options.solver == LpSolverKind::Clp ? "clp" : "pdhg";
   result.solver_report["face"] = options.face == FaceMode::Bounds ? "bounds" : "penalty";
@@ -211,13 +221,13 @@ MethodOutcome run_lp(MPI_Comm comm, const TrainOptions& options, const PolytopeM
 }
 
 MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta, const Face& face,
-                         const Dataset& data) {
-  if (options.method == TrainMethod::Lp) return run_lp(comm, options, meta, face);
+                         const Dataset& data, const RoundedNetwork* rounded) {
+  if (options.method == TrainMethod::Lp) return run_lp(comm, options, meta, face, rounded, data);
   MethodOutcome result;
   if (options.method == TrainMethod::GridSearch) {
     GridSearchResult search;
     run_logged_phase(comm, "solve", "searching the parameter grid",
-                     [&] { search = grid_search(comm, meta.arch, meta.layout.grid, data); });
+                     [&] { search = grid_search(comm, meta.arch, meta.layout.grid, data, rounded); });
     result.grid_point_index = search.best_point;
     result.solver_report = {{"name", "grid"}, {"evaluations", search.evaluations}, {"seconds", search.seconds}};
     return result;
@@ -248,10 +258,11 @@ MethodOutcome run_method(MPI_Comm comm, const TrainOptions& options, const Polyt
 // --verify: the oracle beside the LP; throws when the LP optimum or the recovered network's grid loss
 // differs from exhaustive grid search by more than the solver's tolerance.
 void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const PolytopeMetadata& meta,
-                           const Dataset& data, double lp_objective, double achieved, nlohmann::json& losses) {
+                           const Dataset& data, const RoundedNetwork* rounded, double lp_objective, double achieved,
+                           nlohmann::json& losses) {
   GridSearchResult oracle;
   run_logged_phase(comm, "verify", "searching the parameter grid for --verify",
-                   [&] { oracle = grid_search(comm, meta.arch, meta.layout.grid, data); });
+                   [&] { oracle = grid_search(comm, meta.arch, meta.layout.grid, data, rounded); });
   const double tolerance = verification_tolerance(options, oracle.objective);
   losses["oracle_objective"] = oracle.objective;
   if (!std::isnan(lp_objective) && std::fabs(lp_objective - oracle.objective) > tolerance)
@@ -268,6 +279,39 @@ void verify_against_oracle(MPI_Comm comm, const TrainOptions& options, const Pol
   losses["verify_tolerance"] = tolerance;
 }
 
+// The model's losses: on the grid data (what the LP optimizes) and on the data as given, of the network,
+// or of the rounded network for a chain polytope; the error bound and the guarantee that apply.
+nlohmann::json loss_report(const TrainOptions& options, const PolytopeMetadata& meta, const Model& model,
+                           const Dataset& data, const RoundedNetwork* rounded, double lp_objective) {
+  const PolytopeLayout& layout = meta.layout;
+  const auto losses_on = [&](const Dataset& d) {
+    return rounded ? rounded->losses(model.parameters, d) : evaluate_losses(meta.arch, model.parameters, d);
+  };
+  const Losses grid_losses = losses_on(round_to_grid(data, layout.grid));
+  const Losses train_losses = losses_on(data);
+  nlohmann::json losses{{"grid_loss", grid_losses.total()},
+                        {"train_loss", train_losses.data_loss},
+                        {"regularization", train_losses.regularization},
+                        {"epsilon_bound", nullptr},
+                        {"lipschitz_numeric", meta.lipschitz_numeric},
+                        {"lipschitz_bmp", meta.lipschitz_bmp}};
+  if (!std::isnan(lp_objective)) losses["lp_objective"] = lp_objective;
+  // A chain's rounded network adds its rounding error E (chain_family.hpp's chain_rounding_bound).
+  const double rounding = rounded ? chain_rounding_bound(meta.arch, chain_options(layout.grid, layout.node_grid)) : 0.0;
+  if (rounded) losses["rounding_bound"] = std::isfinite(rounding) ? nlohmann::json(rounding) : nlohmann::json(nullptr);
+  // null: no guarantee (sign units are not Lipschitz; a chain's E is infinite with sign units off the
+  // integer node grids).
+  const double epsilon =
+      guaranteed_epsilon(meta.arch, std::min(meta.lipschitz_numeric, meta.lipschitz_bmp), layout.grid) + rounding;
+  if (std::isfinite(epsilon)) losses["epsilon_bound"] = epsilon;
+  // The LP and the grid search find the optimum over the grid; for a binary network that grid is the
+  // whole (binary) parameter space and the data are not rounded (a chain's too when E = 0: its rounded
+  // network is then the network).
+  if (meta.arch.binary() && options.method != TrainMethod::Adam && rounding == 0.0)
+    losses["guarantee"] = "exact: the trained network is the ERM optimum over binary parameters";
+  return losses;
+}
+
 }  // namespace
 
 Model train(MPI_Comm comm, const TrainOptions& options) {
@@ -279,7 +323,7 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
   // on every rank alone, so a failure may be one rank's: each is agreed on before what follows.
   PolytopeMetadata meta;
   run_logged_phase(comm, "metadata", "reading the metadata of " + options.polytope, [&] {
-    meta = read_polytope_metadata(options.polytope);
+    meta = read_polytope_metadata(options.polytope, Families::Any);
     if (options.method == TrainMethod::Lp) {  // only the LP loads /A
       const LoadPlan load =
           plan_matrix_load(meta.layout, ranks, static_cast<int>(sizeof(PetscInt)), options.memory_budget);
@@ -310,37 +354,30 @@ Model train(MPI_Comm comm, const TrainOptions& options) {
     check_training_memory(options, layout, data.samples, ranks);
   });
   const Face& face = *face_of_data;
+  // A chain polytope's LP and grid search optimize the rounded network (solve/rounded.hpp); Adam trains
+  // the network itself whatever the file.
+  std::optional<RoundedNetwork> rounded_net;
+  if (!layout.star() && options.method != TrainMethod::Adam) {
+    rounded_net.emplace(meta.arch, layout.grid, layout.node_grid);
+    model.rounded_node_grid = layout.node_grid;
+  }
+  const RoundedNetwork* const rounded = rounded_net ? &*rounded_net : nullptr;
 
   // 2. The method.
-  MethodOutcome outcome = run_method(comm, options, meta, face, data);
+  MethodOutcome outcome = run_method(comm, options, meta, face, data, rounded);
   model.parameters = std::move(outcome.parameters);
   if (outcome.grid_point_index >= 0) {
     model.parameters.resize(static_cast<std::size_t>(meta.arch.parameters()));
     grid_point(Grid(layout.grid.param), outcome.grid_point_index, model.parameters);
   }
 
-  // 3. Losses: on the grid data (what the LP optimizes) and on the data as given.
-  const Losses grid_losses = evaluate_losses(meta.arch, model.parameters, round_to_grid(data, layout.grid));
-  const Losses train_losses = evaluate_losses(meta.arch, model.parameters, data);
-  nlohmann::json losses{{"grid_loss", grid_losses.total()},
-                        {"train_loss", train_losses.data_loss},
-                        {"regularization", train_losses.regularization},
-                        {"epsilon_bound", nullptr},
-                        {"lipschitz_numeric", meta.lipschitz_numeric},
-                        {"lipschitz_bmp", meta.lipschitz_bmp}};
-  if (!std::isnan(outcome.lp_objective)) losses["lp_objective"] = outcome.lp_objective;
-  // null: no guarantee (sign units are not Lipschitz).
-  const double epsilon =
-      guaranteed_epsilon(meta.arch, std::min(meta.lipschitz_numeric, meta.lipschitz_bmp), layout.grid);
-  if (std::isfinite(epsilon)) losses["epsilon_bound"] = epsilon;
-  // The LP and the grid search find the optimum over the grid; for a binary network that grid is the
-  // whole (binary) parameter space and the data are not rounded.
-  if (meta.arch.binary() && options.method != TrainMethod::Adam)
-    losses["guarantee"] = "exact: the trained network is the ERM optimum over binary parameters";
+  // 3. Losses.
+  nlohmann::json losses = loss_report(options, meta, model, data, rounded, outcome.lp_objective);
 
   // 4. --verify: the oracle beside the LP.
   if (options.verify)
-    verify_against_oracle(comm, options, meta, data, outcome.lp_objective, grid_losses.total(), losses);
+    verify_against_oracle(comm, options, meta, data, rounded, outcome.lp_objective,
+                          losses.at("grid_loss").get<double>(), losses);
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   model.report = {{"method", to_string(options.method)},

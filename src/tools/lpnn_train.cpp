@@ -35,10 +35,16 @@ void print_summary(const nlohmann::json& j, const lpnn::Model& model, const std:
                     ? fmt::format("  guarantee           {}\n", losses.at("guarantee").get<std::string>())
                 : losses.at("epsilon_bound").is_null()
                     ? std::string("  ε bound             none: sign units are not Lipschitz\n")
-                    : fmt::format("  ε bound (2·L·h)     {:.6g}\n", losses.at("epsilon_bound").get<double>()));
+                    : fmt::format("  {}{:.6g}\n",
+                                  model.rounded_node_grid ? "ε bound (2·L·h + E) " : "ε bound (2·L·h)     ",
+                                  losses.at("epsilon_bound").get<double>()));
   if (losses.contains("oracle_objective"))
     std::cout << fmt::format("  verified            grid search optimum {:.10g} (tolerance {:.3g})\n",
                              losses.at("oracle_objective").get<double>(), losses.at("verify_tolerance").get<double>());
+  if (model.rounded_node_grid)  // a chain polytope: the losses and predictions are the rounded network's
+    std::cout << fmt::format("  semantics           the rounded network ({})\n",
+                             *model.rounded_node_grid == 0 ? std::string("integer node grids")
+                                                           : fmt::format("node grid {}", *model.rounded_node_grid));
   if (model.reduction)
     std::cout << fmt::format("  reduction           {} inputs reduced to {} (the model reads raw inputs)\n",
                              model.reduction->dimension, model.reduction->rank());
@@ -106,7 +112,7 @@ int main(int argc, char** argv) {
       if (!basis.empty()) {
         reduction = lpnn::Reduction::from_file(basis);
         lpnn::Model probe;  // the basis must fit the polytope's network: refused before any training
-        probe.arch = lpnn::read_polytope_metadata(options.polytope).arch;
+        probe.arch = lpnn::read_polytope_metadata(options.polytope, lpnn::Families::Any).arch;
         probe.attach_reduction(*reduction, basis);
       }
     });

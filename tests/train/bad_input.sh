@@ -112,13 +112,12 @@ expect_failure 1 "has polytope format version 3, but this lpnn reads versions 1 
 expect_failure 2 "has polytope format version 3" -p version3.h5 -d good.csv
 expect_failure 2 "has polytope format version 2 but bag family '', not chain; the file is damaged" \
   -p version2.h5 -d good.csv
-# A chain-family polytope (format version 2): lpnn-train interprets only the star's columns and refuses
-# it by name, at 1 and 2 ranks, with or without a basis.
+# A chain-family polytope (format version 2) trains; its data are checked as the star's are.
 run 2 "$BUILD" --arch net.json --samples 3 --grid 3 --family chain --node-grid 3 -o chain.h5 >/dev/null
-expect_failure 1 "holds the chain bag family's polytope (format version 2); this reader interprets only the star's" \
-  -p chain.h5 -d good.csv
-expect_failure 2 "Build the star with lpnn-build without --family (or --family star) to train on it" \
-  -p chain.h5 -d good.csv
+run 2 "$TRAIN" -p chain.h5 -d good.csv -o chain_model.json >/dev/null
+expect_failure 2 "3 columns, but the polytope needs 2" -p chain.h5 -d wrong_columns.csv
+expect_failure 1 "4 samples, but the polytope was built for at most D = 3" -p chain.h5 -d too_many.csv
+expect_failure 2 "outside the box [-1, 1]; rescale the data or pass --scale minmax" -p chain.h5 -d out_of_box.csv
 expect_failure 2 "is an incomplete build" -p incomplete.h5 -d good.csv
 expect_failure 2 "the polytope file missing.h5 does not exist" -p missing.h5 -d good.csv
 

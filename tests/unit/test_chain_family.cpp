@@ -1,107 +1,41 @@
-// The sum-chain family (bags/chain_family.hpp) against oracles written here: on a face (the data fixed
-// to their rounded values) the Clp optimum of the generated LP equals an exhaustive search over the
-// parameter grid of the rounded network, evaluated directly from the network's graph; for a binarized
-// network on integer node grids it equals the true binary ERM optimum. Planned sizes equal the LP's.
+// The sum-chain family (bags/chain_family.hpp) against oracles written in the tests (chain_oracle.hpp,
+// shared with train.chain): on a face (the data fixed to their rounded values) the Clp optimum of the
+// generated LP equals an exhaustive search over the parameter grid of the rounded network, evaluated
+// directly from the network's graph; for a binarized network on integer node grids it equals the true
+// binary ERM optimum. Planned sizes equal the LP's.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <vector>
 
+#include "chain_oracle.hpp"
 #include "lpnn/arch/grid.hpp"
 #include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/family.hpp"
 #include "lpnn/bags/layout.hpp"
+#include "lpnn/solve/rounded.hpp"
 #include "lpnn/solve/solver.hpp"
 #include "unit_helpers.hpp"
 
-using lpnn::Architecture;
+    using lpnn::Architecture;
 using lpnn::VariableKind;
 
 namespace {
 
-struct Data {
-  std::vector<std::vector<double>> x, y;
-};
+using lpnn::test::chain::Data;
+using lpnn::test::chain::rounded_network;
 
-// The nearest of K points uniform on [−U, U], ties to the upper one, by scanning the grid.
-double nearest(double r, double U, std::int64_t K) {
-  double best = 0.0, best_distance = std::numeric_limits<double>::infinity();
-  for (std::int64_t k = 0; k < K; ++k) {
-    const double g = -U + 2.0 * U * static_cast<double>(k) / static_cast<double>(K - 1);
-    const double distance = std::fabs(r - g);
-    if (distance <= best_distance + 1e-9) {
-      best = g;
-      best_distance = std::min(distance, best_distance);
-    }
-  }
-  return best;
-}
-
-// The rounded network: s_0 = bias, s_i = R(s_{i−1} + w_i·val(u_i)), val = R(σ(s_r)), on grids of K
-// points (or 2U + 1 with `integer`) over [−U, U], U = bias + Σ |weight bound|·(bound of the source).
-std::vector<double> rounded_network(const Architecture& arch, const std::vector<double>& x,
-                                    const std::vector<double>& theta, std::int64_t K, bool integer) {
-  const std::int64_t n = arch.inputs();
-  std::vector<double> val(x), out_bound;
-  for (const lpnn::Neuron& v : arch.neurons()) {
-    double U = v.bias_parameter >= 0 ? 1.0 : 0.0;
-    for (const auto& e : v.in) U += (e.parameter >= 0 ? 1.0 : std::fabs(e.weight)) * (e.source < n ? 1.0 : out_bound[e.source - n]);
-    const std::int64_t points = integer ? 2 * std::llround(U) + 1 : K;
-    double s = v.bias_parameter >= 0 ? theta[v.bias_parameter] : 0.0;
-    for (const auto& e : v.in) s = nearest(s + (e.parameter >= 0 ? theta[e.parameter] : e.weight) * val[e.source], U, points);
-    val.push_back(nearest(lpnn::apply_activation(v.activation, v.slope, s), U, points));
-    out_bound.push_back(v.activation == lpnn::Activation::Sign ? 1.0
-                        : v.activation == lpnn::Activation::Tanh ? std::min(U, 1.0)
-                                                                  : U);
-  }
-  std::vector<double> z;
-  for (std::int64_t o : arch.output_neurons()) z.push_back(val[n + o]);
-  return z;
-}
-
-// Grid values of the rounded data.
-Data rounded(const Data& data, const lpnn::GridSpec& grid) {
-  const lpnn::Grid gx(grid.input), gy(grid.output);
-  Data r = data;
-  for (auto& row : r.x)
-    for (double& v : row) v = gx.value(gx.round(v));
-  for (auto& row : r.y)
-    for (double& v : row) v = gy.value(gy.round(v));
-  return r;
-}
-
-// min over the parameter grid of (1/D) Σ_d ℓ(net(x̂_d, θ), ŷ_d) + λ_R·R(θ), `net` the rounded network
-// (or, with `exact_network`, the network itself). `at_zero`: the objective at θ = 0 (K_param odd), to
-// check that the optimum is not the trivial network.
-double grid_optimum(const Architecture& arch, const lpnn::ChainOptions& o, const Data& data, bool exact_network,
-                    double* at_zero = nullptr) {
-  const lpnn::Grid gp(o.grid.param);
-  const Data hat = rounded(data, o.grid);
-  const std::int64_t N = arch.parameters();
-  std::int64_t M = 1;
-  for (std::int64_t i = 0; i < N; ++i) M *= o.grid.param;
-  double best = std::numeric_limits<double>::infinity();
-  std::vector<double> theta(N);
-  for (std::int64_t a = 0; a < M; ++a) {
-    lpnn::grid_point(gp, a, theta);
-    double total = 0.0;
-    for (std::size_t d = 0; d < hat.x.size(); ++d) {
-      if (exact_network) {
-        total += arch.sample_loss(hat.x[d], theta, hat.y[d]);
-      } else {
-        const std::vector<double> z = rounded_network(arch, hat.x[d], theta, o.node_points, o.integer_nodes);
-        total += arch.loss_value<double>(z, hat.y[d]);
-      }
-    }
-    const double objective = total / static_cast<double>(hat.x.size()) + arch.regularization(theta);
-    if (at_zero && std::all_of(theta.begin(), theta.end(), [](double t) { return t == 0.0; })) *at_zero = objective;
-    best = std::min(best, objective);
-  }
-  return best;
+// The oracle's optimum (chain_oracle.hpp); `at_zero`: the objective at θ = 0 (K_param odd), to check
+// that the optimum is not the trivial network.
+double optimum_of(const Architecture& arch, const lpnn::ChainOptions& o, const Data& data, bool exact_network,
+                  double* at_zero = nullptr) {
+  const lpnn::test::chain::Optimum best = lpnn::test::chain::grid_optimum(arch, o, data, exact_network);
+  if (at_zero) *at_zero = best.at_zero;
+  return best.objective;
 }
 
 // The chain LP on the data's face (columns whose inputs or labels disagree with the rounded data fixed
@@ -137,7 +71,7 @@ const Data kData3{{{0.3, -0.8}, {-1.0, 0.6}, {0.9, 0.1}}, {{0.9}, {-0.7}, {1.0}}
 // and the optimum beats the all-zero network by a margin (the face is not trivial).
 void expect_face_is_grid_search(const Architecture& arch, const lpnn::ChainOptions& o, const Data& data) {
   double zero = 0.0;
-  const double oracle = grid_optimum(arch, o, data, false, &zero);
+  const double oracle = optimum_of(arch, o, data, false, &zero);
   EXPECT_NEAR(face_optimum(arch, o, data), oracle, 1e-7);
   EXPECT_LT(oracle, zero - 0.05);
   lpnn::ChainOptions by_neuron = o;
@@ -169,7 +103,7 @@ TEST(ChainFamily, OtherActivationsAndLosses) {
     for (std::int64_t K : {6, 9}) {
       const Architecture arch = lpnn::test::arch_of(spec);
       const lpnn::ChainOptions o{{3, 3, 3}, K, false};
-      EXPECT_NEAR(face_optimum(arch, o, labels), grid_optimum(arch, o, labels, false), 1e-7) << spec << " K_v " << K;
+      EXPECT_NEAR(face_optimum(arch, o, labels), optimum_of(arch, o, labels, false), 1e-7) << spec << " K_v " << K;
     }
 }
 
@@ -190,8 +124,8 @@ TEST(ChainFamily, BinarizedOnIntegerNodesIsTheBinaryErm) {
   // XOR-like labels and one repeated point.
   const Data data{{{1, 1}, {1, -1}, {-1, 1}, {-1, -1}, {1, -1}}, {{-1}, {1}, {1}, {-1}, {-1}}};
   const double lp = face_optimum(arch, o, data);
-  EXPECT_NEAR(lp, grid_optimum(arch, o, data, false), 1e-7);
-  EXPECT_NEAR(lp, grid_optimum(arch, o, data, true), 1e-7);
+  EXPECT_NEAR(lp, optimum_of(arch, o, data, false), 1e-7);
+  EXPECT_NEAR(lp, optimum_of(arch, o, data, true), 1e-7);
 }
 
 // Dense 2-1-1 with bias, K_param = 3 (N = 5, M = 243), node grid 5, K_x = K_y = 3. The greedy order
@@ -270,4 +204,63 @@ TEST(ChainFamily, CnnChainIsUnderAThousandthOfTheStar) {
   const std::int64_t by_neuron_per_sample = lpnn::family_sizes(lpnn::chain_family(arch, by_neuron, 1)).cols - star.M;
   std::printf("CNN per sample, neuron by neuron: %lld columns\n", static_cast<long long>(by_neuron_per_sample));
   EXPECT_LT(chain_per_sample * 100, by_neuron_per_sample);
+}
+
+// lpnn's rounded network (solve/rounded.hpp: grid search, losses and predictions on chain files) equals
+// the oracle's at every parameter grid point and input grid point, for every activation and node grid
+// kind used above, and rounds off-grid inputs onto the input grid first.
+TEST(ChainFamily, RoundedNetworkEqualsTheOracle) {
+  struct Case {
+    const char* spec;
+    lpnn::GridSpec grid;
+    std::int64_t node_grid;  // 0: integer lattice
+  };
+  const Case cases[] = {
+      {R"({"input": 2, "layers": [{"units": 1, "activation": "leaky_relu", "slope": 0.25},
+          {"units": 1, "activation": "identity"}], "loss": "absolute"})",
+       {3, 3, 3},
+       6},
+      {R"({"input": 2, "layers": [{"units": 1, "activation": "tanh"}, {"units": 1, "activation": "identity"}],
+          "loss": "logistic"})",
+       {3, 3, 3},
+       9},
+      {R"({"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "tanh"}],
+          "loss": "squared"})",
+       {3, 3, 3},
+       5},
+      {R"({"input": 3, "input_shape": [1, 3], "bias": false, "loss": "absolute",
+          "layers": [{"type": "conv1d", "channels": 1, "kernel": 2, "activation": "relu"},
+                     {"units": 1, "activation": "identity"}]})",
+       {3, 3, 3},
+       7},
+      {R"({"input": 2, "binary": true, "bias": false, "loss": "hinge",
+          "layers": [{"units": 2, "activation": "sign"}, {"units": 1, "activation": "sign"}]})",
+       {2, 2, 2},
+       0},
+  };
+  for (const Case& c : cases) {
+    const Architecture arch = lpnn::test::arch_of(c.spec);
+    const lpnn::RoundedNetwork net(arch, c.grid, c.node_grid);
+    const lpnn::Grid gp(c.grid.param), gx(c.grid.input);
+    std::int64_t M = 1, S = 1;
+    for (std::int64_t i = 0; i < arch.parameters(); ++i) M *= c.grid.param;
+    for (std::int64_t i = 0; i < arch.inputs(); ++i) S *= c.grid.input;
+    std::vector<double> theta(arch.parameters()), x(arch.inputs()), z(arch.outputs());
+    int mismatches = 0;
+    for (std::int64_t a = 0; a < M; ++a)
+      for (std::int64_t s = 0; s < S; ++s) {
+        lpnn::grid_point(gp, a, theta);
+        lpnn::grid_point(gx, s, x);
+        const std::vector<double> expected =
+            rounded_network(arch, x, theta, c.node_grid == 0 ? 2 : c.node_grid, c.node_grid == 0);
+        // Off-grid inputs within a third of a grid step round back to x.
+        std::vector<double> moved(x);
+        for (double& v : moved) v += (v < 0 ? 0.3 : -0.3) * 2.0 / static_cast<double>(c.grid.input - 1);
+        for (const std::vector<double>* input : {&x, &moved}) {
+          net.evaluate(*input, theta, z);
+          for (std::size_t k = 0; k < z.size(); ++k) mismatches += z[k] == expected[k] ? 0 : 1;
+        }
+      }
+    EXPECT_EQ(mismatches, 0) << c.spec;
+  }
 }

@@ -42,6 +42,16 @@ struct BlockSizes {
   std::int64_t rows = 0, cols = 0, nnz = 0;
 };
 
+// One data variable's value in a sample column: the column's bag assigns grid index `index` to input
+// `coordinate` (label = false) or to label `coordinate` (label = true). What a face compares with the
+// sample's rounded data point. 32-bit fields (12 bytes a datum, checked when built): a block has about
+// one or two data per column, beside its CSR's 16 bytes per nonzero.
+struct BlockDatum {
+  std::int32_t coordinate = 0;
+  std::int32_t index = 0;
+  bool label = false;
+};
+
 struct SampleBlock {
   std::int64_t root_columns = 0;     // M
   std::int64_t sample_rows = 0;      // r1
@@ -58,6 +68,11 @@ struct SampleBlock {
   // first column is in the CSR's numbering (root if < M, else M + local).
   std::vector<std::int64_t> run_pointer;
   std::vector<ColumnRun> runs;
+  // The data variables each local column assigns (faces, solve/face.hpp): local column l's are
+  // data[data_pointer[l] .. data_pointer[l + 1]), c1 + 1 pointers. Data variables are never a step's
+  // output, so they are free in every bag holding them and each column fixes them to one value.
+  std::vector<std::int64_t> data_pointer;
+  std::vector<BlockDatum> data;
 
   // Builds the one-sample LP with family_lp (so one sample's LP must fit in memory) after checking the
   // invariants above; throws lpnn::Error naming the first violation.

@@ -12,8 +12,9 @@
 
 namespace lpnn {
 
-// Which bag families a reader interprets: the star only (training, export: they read the star's
-// columns, face and template) or any (sizes, checksums, MatLoad, resuming a build).
+// Which bag families a reader interprets: the star only (export: it reads the star's columns, face and
+// template) or any (sizes, checksums, MatLoad, resuming a build, training and load_polytope, whose faces
+// know both families).
 enum class Families { StarOnly, Any };
 
 // Checks `path` is a complete lpnn polytope file of a format version this lpnn writes, of a family

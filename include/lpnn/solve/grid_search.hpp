@@ -1,5 +1,6 @@
 // The exhaustive grid-search oracle: the best parameter grid point for a data set, found by direct
-// evaluation of the network (not through the cost template or any LP), in parallel over ranks.
+// evaluation of the network, or of the rounded network for a chain polytope (not through the cost
+// template or any LP), in parallel over ranks.
 // It equals the LP optimum over the data set's face (README, The polytope / Faces and exactness).
 #pragma once
 
@@ -11,6 +12,7 @@
 #include "lpnn/arch/grid.hpp"
 #include "lpnn/solve/dataset.hpp"
 #include "lpnn/solve/evaluate.hpp"
+#include "lpnn/solve/rounded.hpp"
 
 namespace lpnn {
 
@@ -21,7 +23,10 @@ struct GridSearchResult {
   double seconds = 0.0;
 };
 
-// `data` must be in the box; it is rounded onto the input/output grids first, as the face is.
-GridSearchResult grid_search(MPI_Comm comm, const Architecture& arch, const GridSpec& grid, const Dataset& data);
+// `data` must be in the box; it is rounded onto the input/output grids first, as the face is. With
+// `rounded`, each grid point is evaluated by the rounded network (a chain polytope's semantics,
+// solve/rounded.hpp) instead of the network.
+GridSearchResult grid_search(MPI_Comm comm, const Architecture& arch, const GridSpec& grid, const Dataset& data,
+                             const RoundedNetwork* rounded = nullptr);
 
 }  // namespace lpnn

@@ -30,7 +30,9 @@ struct LoadOptions {
 
 // The full-data LP of a polytope file: minimize cᵀx subject to A x = b, x ≥ 0 (every row an equality).
 // Rows and columns follow the canonical layout (bags/layout.hpp): X[a] at column a, λ^d[j] at
-// M + d·B + j; sample d's convexity row at d(1+M), its consistency rows after it.
+// M + d·B + j; sample d's convexity row at d(1+M), its consistency rows after it. A chain file
+// (layout().block non-null): the root's M columns, then sample d's block at M + d·c1, its rows at d·r1
+// (bags/sample_block.hpp); load_face sets its face too (solve/face.hpp).
 struct Polytope {
   OwnedMat A;             // rows x columns, MATAIJ, rows distributed as MatLoad chose
   OwnedVec b;             // right-hand sides (/lp/b), laid out like A's rows (MatCreateVecs' left vector)
