@@ -210,12 +210,19 @@ int main(int argc, char** argv) {
     // 3. Plan only: print and stop; a refused plan is an error exit.
     if (a.plan_only) {
       if (lpnn::tool::is_root()) {
+        // --family star names the one family: its table has the star's row alone, as it always had.
+        const lpnn::PolytopeLayout& l = plan.layout;
+        const bool star_named = a.family == "star";
         if (a.json) {
           nlohmann::json out = plan.to_json();
           if (plan.compared) out["families"] = plan.families_json();
+          if (star_named) out["families"] = {{"star", {{"rows", l.rows}, {"columns", l.cols}, {"nonzeros", l.nnz}}}};
           std::cout << out.dump(2) << std::endl;
         } else {
           std::cout << plan.to_text() << plan.families_text();
+          if (star_named)
+            std::cout << fmt::format("bag families:\n  {:<8}{:>22}{:>22}{:>22}\n  {:<8}{:>22}{:>22}{:>22}\n", "family",
+                                     "rows", "columns", "nonzeros", "star", l.rows, l.cols, l.nnz);
         }
       }
       return plan.refusal.empty() ? 0 : 3;
