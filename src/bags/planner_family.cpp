@@ -104,6 +104,13 @@ std::string count_row(const char* name, const FamilyCount& c) {
 
 }  // namespace
 
+std::string Plan::choice_reason() const {
+  if (!auto_choice) return "requested";
+  if (!star_count.fits() || !chain_count.fits())
+    return fmt::format("auto: the {}'s sizes overflow 64 bits", star_count.fits() ? "chain" : "star");
+  return "auto: the family with fewer nonzeros, ties to the star";
+}
+
 nlohmann::json Plan::families_json() const {
   if (!compared) return nullptr;
   const auto bound = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
@@ -119,7 +126,7 @@ nlohmann::json Plan::families_json() const {
   if (star_count.fits() && chain_count.fits())
     out["smallest"] = chain_count.nnz < star_count.nnz ? "chain" : "star";
   out["chosen"] = layout.family();
-  out["rule"] = auto_choice ? "auto: the family with fewer nonzeros, ties to the star" : "requested";
+  out["rule"] = choice_reason();
   return out;
 }
 
@@ -136,9 +143,7 @@ std::string Plan::families_text() const {
   }
   if (star_count.fits() && chain_count.fits())
     text += fmt::format("  smallest: {}\n", chain_count.nnz < star_count.nnz ? "chain" : "star");
-  text += auto_choice ? fmt::format("  chosen: {} (auto: the family with fewer nonzeros, ties to the star)\n",
-                                    layout.family())
-                      : fmt::format("  chosen: {} (requested)\n", layout.family());
+  text += fmt::format("  chosen: {} ({})\n", layout.family(), choice_reason());
   return text;
 }
 

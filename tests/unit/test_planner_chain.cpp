@@ -132,6 +132,7 @@ TEST(ChainPlan, AChainWhoseStarOverflowsIsPlanned) {
     EXPECT_TRUE(plan.families_json().at("star").contains("overflow"));
     EXPECT_FALSE(plan.families_json().contains("smallest"));
     EXPECT_MESSAGE_HAS(plan.families_text(), "sizes overflow 64 bits", "chosen: chain");
+    if (family == FamilyChoice::Auto) EXPECT_MESSAGE_HAS(plan.families_text(), "auto: the star's sizes overflow");
   }
 }
 

@@ -84,6 +84,7 @@ struct Plan {
   // the family chosen.
   nlohmann::json families_json() const;
   std::string families_text() const;
+  std::string choice_reason() const;  // "requested", or why auto chose the family planned
 };
 
 // Throws lpnn::Error for invalid requests (K < 2, D < 1, a node grid below 2, 64-bit overflow of the
