@@ -6,7 +6,8 @@
 #      file at most 1 MiB plus 1 MiB per aligned dataset above it, memory per rank at least the busiest rank's CSR and block);
 #   2. --family auto builds the family its plan chose and says so (for the dense network, the star);
 #   3. chains the star would refuse: a memory budget between the two plans' (the star is refused, the
-#      chain builds), and a network whose star overflows 64 bits (the star's plan fails, the chain builds).
+#      chain builds), and a network whose star overflows 64 bits (the star's plan fails, auto builds the
+#      chain).
 #
 # Usage: cli_chain_plan.sh MPIEXEC RANKS LPNN_BUILD LPNN_INFO PYTHON WORKDIR (root variables set by ctest)
 source "$(dirname "${BASH_SOURCE[0]}")/cli_common.sh" "$@"
@@ -75,9 +76,12 @@ if [ "$budget" -gt 0 ]; then
   plan_and_build budget-chain "${cnn[@]}" --family chain --node-grid 3 --memory-budget "$budget"
 else fail "the chain's plan needs no less memory than the star's"; fi
 
-# 3b. A star beyond 64 bits: its plan fails, the chain's builds (node grid 3).
+# 3b. A star beyond 64 bits: its plan fails; auto builds the chain (node grid 3), saying why.
 if "$BUILD" --arch wide.json --samples 3 --grid 3 --plan > wide-star.log 2>&1; then fail "the wide star planned"
 elif grep -q "overflows 64-bit" wide-star.log; then ok "the wide star's plan overflows 64 bits"
 else fail "the wide star's plan failed unclearly"; cat wide-star.log; fi
-plan_and_build wide-chain --arch wide.json --samples 3 --grid 3 --family chain --node-grid 3
+plan_and_build wide-auto --arch wide.json --samples 3 --grid 3 --family auto --node-grid 3
+if grep -qF "chosen: chain (auto: the star's sizes overflow 64 bits)" wide-auto.log; then
+  ok "--family auto built the chain of the wide network and said why"
+else fail "--family auto on the wide network"; cat wide-auto.log; fi
 finish
