@@ -73,10 +73,13 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
   const double eps = *request.epsilon;
   const bool numeric = plan.lipschitz_numeric <= plan.lipschitz_bmp;
   const double L = std::min(plan.lipschitz_numeric, plan.lipschitz_bmp);
+  // The family planned on K (the star, the chain's sizes, or auto's choice) fits 64-bit sizes and the
+  // indices of this build. Sizes grow with K, so fitting is monotone in K.
   const auto fits = [&](std::int64_t K) {
     try {
-      const PolytopeLayout l =
-          PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), GridSpec::uniform(K), request.samples);
+      Plan sizes;
+      detail::plan_family(arch, request, GridSpec::uniform(K), sizes);
+      const PolytopeLayout& l = sizes.layout;
       polytope_file_bytes(l);  // the other sizes make_plan computes must fit too
       checked_mul(SampleRange::of_rank(l.D, 0, request.ranks).count, l.nnz_per_sample(), "local nonzeros");
       return index_overflow(l, request.petsc_index_bytes).empty();
@@ -89,14 +92,28 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
   if (needed <= 9.0e18 && fits(grid_for_epsilon(L, eps))) return GridSpec::uniform(grid_for_epsilon(L, eps));
   const double N = static_cast<double>(arch.parameters()), V = N + arch.inputs() + arch.outputs();
   std::string message = fmt::format(
-      "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/ε with L = {:.6g}, the {} bound); "
-      "the polytope would have {:.3g} columns and {:.3g} nonzeros (K^N = {:.3g} parameter grid points), beyond "
-      "the {}-bit indices of this build",
-      eps, needed, L, numeric ? "numeric" : "BMP", static_cast<double>(request.samples) * std::pow(needed, V),
-      2.0 * static_cast<double>(request.samples) * std::pow(needed, V), std::pow(needed, N),
-      8 * request.petsc_index_bytes);
-  std::int64_t K = 1;
-  while (K < 1000000 && fits(K + 1)) ++K;
+      "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/ε with L = {:.6g}, the {} bound); ", eps,
+      needed, L, numeric ? "numeric" : "BMP");
+  if (request.family == FamilyChoice::Star)
+    message += fmt::format(
+        "the polytope would have {:.3g} columns and {:.3g} nonzeros (K^N = {:.3g} parameter grid points), beyond "
+        "the {}-bit indices of this build",
+        static_cast<double>(request.samples) * std::pow(needed, V),
+        2.0 * static_cast<double>(request.samples) * std::pow(needed, V), std::pow(needed, N),
+        8 * request.petsc_index_bytes);
+  else
+    message += fmt::format("on that grid the {} sizes (K^N = {:.3g} parameter grid points) are beyond the {}-bit "
+                           "indices of this build",
+                           request.family == FamilyChoice::Chain ? "sum chain's" : "star's and the sum chain's",
+                           std::pow(needed, N), 8 * request.petsc_index_bytes);
+  // The largest K <= 10^6 that fits: doubling, then bisection (fits is monotone).
+  std::int64_t K = 1, above = 2;
+  while (above <= 1000000 && fits(above)) K = above, above *= 2;
+  above = std::min<std::int64_t>(above, 1000001);
+  while (above - K > 1) {
+    const std::int64_t mid = K + (above - K) / 2;
+    (fits(mid) ? K : above) = mid;
+  }
   if (K < 2)
     message += "; not even K = 2 fits: use fewer samples or a smaller network";
   else

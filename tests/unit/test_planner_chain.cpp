@@ -4,6 +4,7 @@
 // are refused; the star's plan is unchanged by the family machinery.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -189,4 +190,20 @@ TEST(ChainPlan, TheStarsPlanIsUnchanged) {
   EXPECT_TRUE(plan.families_text().empty());
   EXPECT_EQ(plan.sample_block_bytes, 0);
   EXPECT_MESSAGE_HAS(plan.to_text(), "bag size B", "cost template time", ">= exact columns");
+}
+
+// --epsilon picks K for the family planned: a grid whose star is beyond 64 bits is refused for the
+// star, naming the largest K that fits, and planned for the chain.
+TEST(ChainPlan, EpsilonFitsTheFamilyPlanned) {
+  const lpnn::Architecture arch = arch_of(kWidePool);
+  const Plan coarse = lpnn::make_plan(arch, chain_request(1, 2, 3));
+  BuildRequest r = chain_request(3, 2, 3, 1, FamilyChoice::Star);
+  r.epsilon = std::min(coarse.lipschitz_bmp, coarse.lipschitz_numeric);  // K - 1 = 2L/ε = 2: K = 3
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "needs K = 3", "the largest grid that fits is K = 2");
+  r.family = FamilyChoice::Chain;
+  r.sample_block = false;
+  const Plan plan = lpnn::make_plan(arch, r);
+  EXPECT_EQ(plan.layout.grid.param, 3);
+  EXPECT_FALSE(plan.layout.star());
+  EXPECT_TRUE(plan.refusal.empty()) << plan.refusal;
 }
