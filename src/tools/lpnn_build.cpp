@@ -2,13 +2,14 @@
 //
 //   lpnn-build --plan --arch net.json --samples 1000 --grid 3 [--ranks 64] [--json] [--family star|chain|auto]
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 --family chain --node-grid 5 -o chain.h5
+//   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 --family auto -o poly.h5   # fewer nonzeros
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 -o poly.h5
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --epsilon 0.5 -o poly.h5 --streaming
 //   mpirun -n 2 lpnn-build ... -o poly.h5 --petsc -log_view
 //   mpirun -n 8 lpnn-build ... -o poly.h5 --resume      # finish a crashed or killed build
 //
 // Samples are split over the ranks (one bag family per data point); the file is identical whatever
-// the number of ranks.
+// the number of ranks. The plan, and so every refusal, is that of the family built (make_plan).
 #include <sys/statvfs.h>
 #include <unistd.h>
 
