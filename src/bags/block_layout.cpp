@@ -11,12 +11,18 @@ ChainOptions chain_options(GridSpec grid, std::int64_t node_grid) {
   return {grid, node_grid == 0 ? 2 : node_grid, node_grid == 0};
 }
 
-PolytopeLayout chain_layout(const Architecture& arch, GridSpec grid, std::int64_t samples, std::int64_t node_grid) {
+namespace {
+
+// The checks both layouts make before counting anything: D >= 1, every K >= 2, a valid node grid.
+ChainOptions checked_options(GridSpec grid, std::int64_t samples, std::int64_t node_grid) {
   if (samples < 1) fail("the number of samples D must be at least 1, got {}", samples);
   for (const std::int64_t k : {grid.param, grid.input, grid.output}) (void)Grid(k);  // K >= 2, a message naming K
-  const ChainOptions options = chain_options(grid, node_grid);
-  // One sample's family is all the block needs; its cost terms refer to `arch`, used only here.
-  auto block = std::make_shared<const SampleBlock>(SampleBlock::from_family(chain_family(arch, options, 1)));
+  return chain_options(grid, node_grid);
+}
+
+// The layout of `block` (full or sizes only) for `samples` samples; the sizes are overflow-checked.
+PolytopeLayout layout_of(const Architecture& arch, GridSpec grid, std::int64_t samples, std::int64_t node_grid,
+                         std::shared_ptr<const SampleBlock> block) {
   const BlockSizes sizes = block->sizes(samples);
   PolytopeLayout l;
   l.N = arch.parameters();
@@ -35,5 +41,30 @@ PolytopeLayout chain_layout(const Architecture& arch, GridSpec grid, std::int64_
   l.block = std::move(block);
   return l;
 }
+
+}  // namespace
+
+PolytopeLayout chain_layout(const Architecture& arch, GridSpec grid, std::int64_t samples, std::int64_t node_grid) {
+  const ChainOptions options = checked_options(grid, samples, node_grid);
+  // One sample's family is all the block needs; its cost terms refer to `arch`, used only here.
+  auto block = std::make_shared<const SampleBlock>(SampleBlock::from_family(chain_family(arch, options, 1)));
+  return layout_of(arch, grid, samples, node_grid, std::move(block));
+}
+
+PolytopeLayout chain_layout_sizes(const Architecture& arch, GridSpec grid, std::int64_t samples,
+                                  std::int64_t node_grid, FamilySizes* one_sample) {
+  const ChainOptions options = checked_options(grid, samples, node_grid);
+  // One sample's sizes; the D-sample ones follow from them exactly as from a built block (SampleBlock::sizes).
+  const FamilySizes one = chain_family_sizes(arch, options, 1);
+  auto block = std::make_shared<SampleBlock>();
+  block->root_columns = one.bag_columns[0];
+  block->sample_rows = one.rows;
+  block->sample_columns = one.cols - block->root_columns;
+  block->sample_nonzeros = one.nnz;
+  if (one_sample) *one_sample = one;
+  return layout_of(arch, grid, samples, node_grid, std::move(block));
+}
+
+bool sizes_only(const PolytopeLayout& layout) { return layout.block && layout.block->row_pointer.empty(); }
 
 }  // namespace lpnn

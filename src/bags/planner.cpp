@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "lpnn/arch/lipschitz.hpp"
+#include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/cost_template.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/units.hpp"
+#include "planner_internal.hpp"
 
 namespace lpnn {
 
@@ -71,10 +73,13 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
   const double eps = *request.epsilon;
   const bool numeric = plan.lipschitz_numeric <= plan.lipschitz_bmp;
   const double L = std::min(plan.lipschitz_numeric, plan.lipschitz_bmp);
+  // The family planned on K (the star, the chain's sizes, or auto's choice) fits 64-bit sizes and the
+  // indices of this build. Sizes grow with K, so fitting is monotone in K.
   const auto fits = [&](std::int64_t K) {
     try {
-      const PolytopeLayout l =
-          PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), GridSpec::uniform(K), request.samples);
+      Plan sizes;
+      detail::plan_family(arch, request, GridSpec::uniform(K), sizes);
+      const PolytopeLayout& l = sizes.layout;
       polytope_file_bytes(l);  // the other sizes make_plan computes must fit too
       checked_mul(SampleRange::of_rank(l.D, 0, request.ranks).count, l.nnz_per_sample(), "local nonzeros");
       return index_overflow(l, request.petsc_index_bytes).empty();
@@ -87,14 +92,28 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
   if (needed <= 9.0e18 && fits(grid_for_epsilon(L, eps))) return GridSpec::uniform(grid_for_epsilon(L, eps));
   const double N = static_cast<double>(arch.parameters()), V = N + arch.inputs() + arch.outputs();
   std::string message = fmt::format(
-      "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/ε with L = {:.6g}, the {} bound); "
-      "the polytope would have {:.3g} columns and {:.3g} nonzeros (K^N = {:.3g} parameter grid points), beyond "
-      "the {}-bit indices of this build",
-      eps, needed, L, numeric ? "numeric" : "BMP", static_cast<double>(request.samples) * std::pow(needed, V),
-      2.0 * static_cast<double>(request.samples) * std::pow(needed, V), std::pow(needed, N),
-      8 * request.petsc_index_bytes);
-  std::int64_t K = 1;
-  while (K < 1000000 && fits(K + 1)) ++K;
+      "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/ε with L = {:.6g}, the {} bound); ", eps,
+      needed, L, numeric ? "numeric" : "BMP");
+  if (request.family == FamilyChoice::Star)
+    message += fmt::format(
+        "the polytope would have {:.3g} columns and {:.3g} nonzeros (K^N = {:.3g} parameter grid points), beyond "
+        "the {}-bit indices of this build",
+        static_cast<double>(request.samples) * std::pow(needed, V),
+        2.0 * static_cast<double>(request.samples) * std::pow(needed, V), std::pow(needed, N),
+        8 * request.petsc_index_bytes);
+  else
+    message += fmt::format("on that grid the {} sizes (K^N = {:.3g} parameter grid points) are beyond the {}-bit "
+                           "indices of this build",
+                           request.family == FamilyChoice::Chain ? "sum chain's" : "star's and the sum chain's",
+                           std::pow(needed, N), 8 * request.petsc_index_bytes);
+  // The largest K <= 10^6 that fits: doubling, then bisection (fits is monotone).
+  std::int64_t K = 1, above = 2;
+  while (above <= 1000000 && fits(above)) K = above, above *= 2;
+  above = std::min<std::int64_t>(above, 1000001);
+  while (above - K > 1) {
+    const std::int64_t mid = K + (above - K) / 2;
+    (fits(mid) ? K : above) = mid;
+  }
   if (K < 2)
     message += "; not even K = 2 fits: use fewer samples or a smaller network";
   else
@@ -134,10 +153,9 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   // overflows 64-bit arithmetic anyway. The coarsest grid (K = 2) overflows whenever any grid does.
   if (request.epsilon && !(*request.epsilon > 0.0 && std::isfinite(*request.epsilon)))
     fail("--epsilon must be a positive number, got {}", *request.epsilon);
-  if (request.epsilon || arch.binary()) {
-    PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), GridSpec::uniform(2), request.samples);
-  } else {
-    PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), request.grid, request.samples);
+  {
+    Plan sizes;  // the family's sizes only (the chain's without enumerating a column)
+    detail::plan_family(arch, request, request.epsilon || arch.binary() ? GridSpec::uniform(2) : request.grid, sizes);
   }
   Plan plan;
   plan.ranks = request.ranks;
@@ -150,7 +168,7 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
     grid = binary_grid(request);
   else if (request.epsilon)
     grid = grid_for_epsilon_or_refuse(arch, request, plan);
-  plan.layout = PolytopeLayout::make(arch.parameters(), arch.inputs(), arch.outputs(), grid, request.samples);
+  detail::plan_family(arch, request, grid, plan);
   const PolytopeLayout& l = plan.layout;
   plan.exact = arch.binary();
   plan.epsilon_bmp = guaranteed_epsilon(arch, plan.lipschitz_bmp, grid);
@@ -175,11 +193,16 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   const double objective_buffer = std::min(static_cast<double>(local_samples * l.B + l.M),
                                            request.compressed ? std::max(step_columns, 4.0 * (1 << 20)) : step_columns);
   const double vectors = 8.0 * static_cast<double>(l.B) + 8.0 * static_cast<double>(local_rows) + 8.0 * objective_buffer;
-  const double memory = (request.streaming ? chunk : csr + petsc) + vectors;
+  // A block layout (the chain) holds its one-sample block on every rank, streaming or not; its
+  // "template" (B = c1 doubles above) is the block's sample costs.
+  const double block = detail::sample_block_bytes(l);
+  plan.sample_block_bytes = static_cast<std::int64_t>(std::min(block, 9e18));
+  const double memory = (request.streaming ? chunk : csr + petsc) + vectors + block;
   plan.memory_per_rank = memory > 9e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(memory);
 
+  // The chain's costs are evaluated while its block is built (family_lp), not as a template.
   const std::int64_t template_share = (l.B + request.ranks - 1) / request.ranks;
-  plan.template_seconds = seconds_per_template_entry(arch, l) * static_cast<double>(template_share);
+  if (l.star()) plan.template_seconds = seconds_per_template_entry(arch, l) * static_cast<double>(template_share);
 
   plan.refusal = index_overflow(l, request.petsc_index_bytes);
   // A compressed file keeps one sample's nonzeros in one HDF5 chunk, and chunks stay below 4 GiB.
@@ -193,7 +216,11 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
         "a smaller grid K or fewer samples D",
         human_bytes(memory), human_bytes(*request.memory_budget));
   }
-  if (plan.refusal.empty()) plan.refusal = machine_refusal(plan, request, memory, chunk + vectors);
+  if (plan.refusal.empty()) plan.refusal = machine_refusal(plan, request, memory, chunk + vectors + block);
+  // A chain plan that may be built carries the rows the builder generates: one sample's block, built
+  // only now that its memory has been judged.
+  if (!l.star() && plan.refusal.empty() && request.sample_block)
+    plan.layout = chain_layout(arch, grid, request.samples, detail::planned_node_grid(arch, request));
   return plan;
 }
 
@@ -312,6 +339,12 @@ nlohmann::json Plan::to_json() const {
             {"exact", exact},
             {"buildable", refusal.empty()},
             {"refusal", refusal.empty() ? nlohmann::json(nullptr) : nlohmann::json(refusal)}});
+  // The star's plan keeps its fields; a plan that compared families names the one planned.
+  if (compared) j["family"] = layout.family();
+  if (!layout.star()) {
+    j["node_grid"] = layout.node_grid == 0 ? nlohmann::json("integers") : nlohmann::json(layout.node_grid);
+    j["sample_block_bytes"] = sample_block_bytes;
+  }
   return j;
 }
 
@@ -320,9 +353,15 @@ std::string Plan::to_text() const {
   std::string s;
   s += fmt::format("polytope plan: D = {} samples, N = {} parameters, n = {} inputs, m = {} outputs\n", l.D, l.N, l.n,
                    l.m);
+  if (!l.star())
+    s += fmt::format("  bag family                   sum chain, node grid {}\n",
+                     l.node_grid == 0 ? std::string("integers") : std::to_string(l.node_grid));
   s += fmt::format("  grid K (param/input/output)  {} / {} / {}\n", l.grid.param, l.grid.input, l.grid.output);
   s += fmt::format("  parameter grid points M      {}\n", l.M);
-  s += fmt::format("  bag size B                   {}\n", l.B);
+  if (l.star())
+    s += fmt::format("  bag size B                   {}\n", l.B);
+  else
+    s += fmt::format("  columns per sample           {}\n", l.B);
   s += fmt::format("  rows                         {}\n", l.rows);
   s += fmt::format("  columns                      {}\n", l.cols);
   s += fmt::format("  nonzeros                     {}\n", l.nnz);
@@ -338,8 +377,15 @@ std::string Plan::to_text() const {
     s += fmt::format("  Lipschitz L: BMP bound       {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_bmp, epsilon_bmp);
     s += fmt::format("  Lipschitz L: numeric bound   {:.6g} (ε = 2Lh = {:.6g})\n", lipschitz_numeric, epsilon_numeric);
   }
-  s += fmt::format("  size bound 2D(2L/ε+1)^(N+n+m)  {:.4g} >= exact columns {}\n", bmp_size_bound, l.cols);
-  s += fmt::format("  cost template time (est.)    {:.3g} s on {} rank(s)\n", template_seconds, ranks);
+  if (l.star()) {
+    s += fmt::format("  size bound 2D(2L/ε+1)^(N+n+m)  {:.4g} >= exact columns {}\n", bmp_size_bound, l.cols);
+    s += fmt::format("  cost template time (est.)    {:.3g} s on {} rank(s)\n", template_seconds, ranks);
+  } else {
+    s += fmt::format("  size bound 2D(2L/ε+1)^(N+n+m)  {:.4g} (the star's grid; the chain has {} columns)\n",
+                     bmp_size_bound, l.cols);
+    s += fmt::format("  sample block (every rank)    {} ({} rows, {} nonzeros per sample; its costs included)\n",
+                     human_bytes(static_cast<double>(sample_block_bytes)), l.block_rows, l.block_nonzeros);
+  }
   s += refusal.empty() ? std::string("  verdict                      buildable\n")
                        : fmt::format("  verdict                      REFUSED: {}\n", refusal);
   return s;

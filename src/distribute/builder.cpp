@@ -373,6 +373,11 @@ void verify_resumed(MPI_Comm comm, const std::string& output) {
 
 BuildReport build_polytope(MPI_Comm comm, const Architecture& arch, const Plan& plan, const BuildOptions& options) {
   if (!plan.refusal.empty()) throw CollectiveError("refused: " + plan.refusal);
+  // A plan made for printing only (BuildRequest::sample_block false) counts the chain without its rows.
+  if (sizes_only(plan.layout))
+    throw CollectiveError(
+        "the plan holds the chain's sizes only, not its sample block: plan the build with "
+        "BuildRequest::sample_block = true");
   // A library caller may skip the planner: the matrix's indices must fit the PetscInt in use.
   const std::int64_t index_max = std::numeric_limits<PetscInt>::max();
   if (plan.layout.rows > index_max || plan.layout.cols > index_max || plan.layout.nnz > index_max)

@@ -2,13 +2,14 @@
 //
 //   lpnn-build --plan --arch net.json --samples 1000 --grid 3 [--ranks 64] [--json] [--family star|chain|auto]
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 --family chain --node-grid 5 -o chain.h5
+//   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 --family auto -o poly.h5   # fewer nonzeros
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --grid 3 -o poly.h5
 //   mpirun -n 4 lpnn-build --arch net.json --samples 1000 --epsilon 0.5 -o poly.h5 --streaming
 //   mpirun -n 2 lpnn-build ... -o poly.h5 --petsc -log_view
 //   mpirun -n 8 lpnn-build ... -o poly.h5 --resume      # finish a crashed or killed build
 //
 // Samples are split over the ranks (one bag family per data point); the file is identical whatever
-// the number of ranks.
+// the number of ranks. The plan, and so every refusal, is that of the family built (make_plan).
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -36,7 +37,7 @@ struct Arguments {
   double epsilon = 0, checkpoint = 30;
   int plan_ranks = 0;
   bool plan_only = false, json = false, force = false, streaming = false, progress = false, resume = false;
-  bool grid_given = false, groups_given = false, epsilon_given = false;
+  bool grid_given = false, groups_given = false, epsilon_given = false, node_grid_given = false;
 };
 
 Arguments parse(int argc, char** argv) {
@@ -69,11 +70,12 @@ Arguments parse(int argc, char** argv) {
                  "MatLoad and h5py read both")
       ->capture_default_str();
   app.add_option("--family", a.family,
-                 "the bag family built: star (default) or chain (the sum chain, --node-grid); with --plan the "
-                 "families' sizes side by side, auto for both and the smaller")
+                 "the bag family built: star (default), chain (the sum chain, --node-grid) or auto (the one with "
+                 "fewer nonzeros, ties to the star); chain and auto plans print both families' sizes")
       ->check(CLI::IsMember({"star", "chain", "auto"}));
-  app.add_option("--node-grid", a.node_grid, "--family chain/auto: node grid points K_v (binary networks: the integers)")
-      ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 20));
+  auto* ng = app.add_option("--node-grid", a.node_grid,
+                            "--family chain/auto: node grid points K_v, 2 to 2^20 (default 5; binary networks: the "
+                            "integers, not settable)");
   app.add_flag("--progress", a.progress, "show progress with ETA on stderr even when it is not a terminal");
   app.footer("PETSc options (e.g. -log_view) go after --petsc.");
   g->excludes(gp)->excludes(gi)->excludes(go);
@@ -82,6 +84,7 @@ Arguments parse(int argc, char** argv) {
   a.grid_given = g->count() > 0;
   a.groups_given = gp->count() > 0 && gi->count() > 0 && go->count() > 0;
   a.epsilon_given = e->count() > 0;
+  a.node_grid_given = ng->count() > 0;
   return a;
 }
 
@@ -107,6 +110,32 @@ void add_this_machine(const Arguments& a, lpnn::BuildRequest& request) {
     request.disk_free = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
 }
 
+// The family of the arguments, and the node grid checked against it: --node-grid belongs to the chain
+// (a star has no node grids, a binary network's chain uses the integer lattice), and a node grid has at
+// least 2 points. Throws lpnn::Error saying what to change.
+lpnn::FamilyChoice family_of(const Arguments& a, const lpnn::Architecture& arch) {
+  const lpnn::FamilyChoice family = a.family == "chain"  ? lpnn::FamilyChoice::Chain
+                                    : a.family == "auto" ? lpnn::FamilyChoice::Auto
+                                                         : lpnn::FamilyChoice::Star;
+  if (!a.node_grid_given) return family;
+  if (family == lpnn::FamilyChoice::Star)
+    lpnn::fail(
+        "--node-grid {} applies to the sum chain only, and the star{} has no node grids: add --family chain (or "
+        "--family auto) to build the chain, or drop --node-grid",
+        a.node_grid, a.family.empty() ? " (the default family)" : "");
+  if (arch.binary())
+    lpnn::fail(
+        "--node-grid {}: a binary network's chain uses the integer node lattice, which rounds nothing (the LP is "
+        "the exact binary ERM); drop --node-grid",
+        a.node_grid);
+  if (a.node_grid < 2 || a.node_grid > (std::int64_t{1} << 20))
+    lpnn::fail(
+        "--node-grid must be between 2 and 2^20 points per neuron's node grid, got {}; use an odd K_v such as 5 "
+        "(the default), which puts 0 on the grid",
+        a.node_grid);
+  return family;
+}
+
 // The build request of the arguments; throws lpnn::Error for an incomplete grid.
 lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch, int ranks) {
   lpnn::BuildRequest request;
@@ -126,52 +155,11 @@ lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch
   request.compressed = lpnn::StorageOptions::parse(a.compression).compressed();
   if (!a.budget.empty()) request.memory_budget = lpnn::tool::parse_bytes(a.budget, "--memory-budget");
   request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
+  request.family = family_of(a, arch);
+  request.node_grid = a.node_grid;
+  request.sample_block = !a.plan_only;  // a printed plan counts the chain without building its block
   if (a.plan_ranks <= 0) add_this_machine(a, request);  // a plan for this very run
   return request;
-}
-
-// The families' sizes for the plan's grid and samples: the star's from the layout, the chain's from one
-// sample's family (and its rounding error bound beside 2·L·h). `auto` names the one with fewer columns.
-nlohmann::json family_sizes_json(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& plan) {
-  const lpnn::PolytopeLayout& l = plan.layout;
-  nlohmann::json out = {{"star", {{"rows", l.rows}, {"columns", l.cols}, {"nonzeros", l.nnz}}}};
-  if (a.family == "star") return out;
-  const lpnn::ChainOptions options{l.grid, a.node_grid, arch.binary()};
-  const lpnn::FamilySizes chain = lpnn::chain_family_sizes(arch, options, l.D);
-  const double two_lh = plan.exact ? 0.0 : std::min(plan.epsilon_bmp, plan.epsilon_numeric);
-  const double rounding = lpnn::chain_rounding_bound(arch, options);
-  out["chain"] = {{"rows", chain.rows},          {"columns", chain.cols},
-                  {"nonzeros", chain.nnz},       {"bags_per_sample", chain.bag_columns.size() - 1},
-                  {"node_grid", arch.binary() ? "integers" : std::to_string(a.node_grid)},
-                  {"rounding_bound", rounding},  {"two_L_h", two_lh},
-                  {"epsilon", two_lh + rounding}};
-  if (a.family == "auto") out["smallest"] = chain.cols < l.cols ? "chain" : "star";
-  return out;
-}
-
-std::string family_sizes_text(const nlohmann::json& f) {
-  std::string text = fmt::format("bag families:\n  {:<8}{:>22}{:>22}{:>22}\n", "family", "rows", "columns", "nonzeros");
-  for (const char* name : {"star", "chain"})
-    if (f.contains(name))
-      text += fmt::format("  {:<8}{:>22}{:>22}{:>22}\n", name, f[name]["rows"].get<std::int64_t>(),
-                          f[name]["columns"].get<std::int64_t>(), f[name]["nonzeros"].get<std::int64_t>());
-  if (f.contains("chain")) {
-    const auto& c = f["chain"];
-    text += fmt::format("  chain: {} bags per sample, node grid {}; rounding error bound {:.4g} beside 2·L·h = {:.4g} "
-                        "(ε = {:.4g})\n",
-                        c["bags_per_sample"].get<std::int64_t>(), c["node_grid"].get<std::string>(),
-                        c["rounding_bound"].get<double>(), c["two_L_h"].get<double>(), c["epsilon"].get<double>());
-  }
-  if (f.contains("smallest")) text += fmt::format("  smallest: {}\n", f["smallest"].get<std::string>());
-  return text;
-}
-
-// A chain build: the plan's layout becomes the chain's (binary networks: the integer node lattice, as
-// --plan reports it). The plan's memory and disk verdicts stay the star's, an upper bound wherever the
-// chain is the smaller family.
-void use_chain(const Arguments& a, const lpnn::Architecture& arch, lpnn::Plan& plan) {
-  plan.layout = lpnn::chain_layout(arch, plan.layout.grid, plan.layout.D, arch.binary() ? 0 : a.node_grid);
-  plan.bytes_on_disk = lpnn::polytope_file_bytes(plan.layout);
 }
 
 int build(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& plan) {
@@ -189,11 +177,13 @@ int build(const Arguments& a, const lpnn::Architecture& arch, const lpnn::Plan& 
   if (a.json) {
     nlohmann::json j = report.to_json();
     j["output"] = a.output;
+    if (plan.compared) j["families"] = plan.families_json();
     std::cout << j.dump(2) << std::endl;
   } else {
     std::cout << report.to_text();
     if (!report.already_complete) std::cout << "  wrote " << a.output;
     std::cout << std::endl;
+    if (plan.auto_choice) std::cout << plan.families_text();
   }
   return 0;
 }
@@ -211,27 +201,29 @@ int main(int argc, char** argv) {
     // 2. Validate spec and sizes (each rank alone, then agreed).
     lpnn::Plan plan;
     lpnn::Architecture arch;
-    nlohmann::json families;
     lpnn::run_phase(MPI_COMM_WORLD, "spec", "reading the spec and planning the build", [&] {
       arch = lpnn::Architecture::from_file(a.arch_path);
-      plan = lpnn::make_plan(arch, request_of(a, arch, ranks));
       if (!a.plan_only && a.output.empty()) lpnn::fail("no output file given: add -o FILE.h5 (or --plan to only plan)");
-      if (!a.plan_only && a.family == "auto")
-        lpnn::fail("--family auto is for --plan only: build with --family star or --family chain");
-      if (a.plan_only && !a.family.empty()) families = family_sizes_json(a, arch, plan);
-      if (!a.plan_only && a.family == "chain") use_chain(a, arch, plan);
+      // The plan is the family's own (a chain's sizes, memory and disk): its verdict is the build's.
+      plan = lpnn::make_plan(arch, request_of(a, arch, ranks));
     });
 
     // 3. Plan only: print and stop; a refused plan is an error exit.
     if (a.plan_only) {
       if (lpnn::tool::is_root()) {
+        // --family star names the one family: its table has the star's row alone, as it always had.
+        const lpnn::PolytopeLayout& l = plan.layout;
+        const bool star_named = a.family == "star";
         if (a.json) {
           nlohmann::json out = plan.to_json();
-          if (!families.is_null()) out["families"] = families;
+          if (plan.compared) out["families"] = plan.families_json();
+          if (star_named) out["families"] = {{"star", {{"rows", l.rows}, {"columns", l.cols}, {"nonzeros", l.nnz}}}};
           std::cout << out.dump(2) << std::endl;
         } else {
-          std::cout << plan.to_text();
-          if (!families.is_null()) std::cout << family_sizes_text(families);
+          std::cout << plan.to_text() << plan.families_text();
+          if (star_named)
+            std::cout << fmt::format("bag families:\n  {:<8}{:>22}{:>22}{:>22}\n  {:<8}{:>22}{:>22}{:>22}\n", "family",
+                                     "rows", "columns", "nonzeros", "star", l.rows, l.cols, l.nnz);
         }
       }
       return plan.refusal.empty() ? 0 : 3;

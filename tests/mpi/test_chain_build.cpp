@@ -4,6 +4,7 @@
 //     the builder uses), entry for entry: so the file is the same at every rank count;
 //   - assembled, streaming (small uneven chunks: steps end inside samples) and deflate files hold the
 //     same bytes in every dataset;
+//   - the plan is make_plan's for the chain (FamilyChoice::Chain), its layout chain_layout's;
 //   - the sizes equal chain_family_sizes (what lpnn-build --plan --family chain reports), the file's
 //     checksums verify, MatLoad gives the sizes and nonzeros;
 //   - the file says what it is (format version 2, family chain, node grid), and a star-only reader
@@ -61,15 +62,23 @@ lpnn::ChainOptions options_of(const ChainCase& c) {
   return {c.grid, c.node_grid == 0 ? 2 : c.node_grid, c.node_grid == 0};
 }
 
-// The star's plan (its guards), with the chain's layout: what lpnn-build --family chain builds.
+// The chain's own plan, what lpnn-build --family chain builds: its layout carries the sample block,
+// and it equals chain_layout's (binary networks: the integer lattice whatever the node grid asked).
 lpnn::Plan chain_plan(const lpnn::Architecture& arch, const ChainCase& c) {
   lpnn::BuildRequest request;
   request.samples = c.samples;
-  request.grid = c.grid;
+  if (!arch.binary()) request.grid = c.grid;
   request.ranks = world_size();
   request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
+  request.family = lpnn::FamilyChoice::Chain;
+  request.node_grid = c.node_grid == 0 ? 5 : c.node_grid;
   lpnn::Plan plan = lpnn::make_plan(arch, request);
-  plan.layout = lpnn::chain_layout(arch, c.grid, c.samples, c.node_grid);
+  const lpnn::PolytopeLayout direct = lpnn::chain_layout(arch, c.grid, c.samples, c.node_grid);
+  EXPECT_TRUE(plan.refusal.empty()) << plan.refusal;
+  EXPECT_EQ(plan.layout.node_grid, c.node_grid);
+  EXPECT_EQ(std::vector<int64_t>({plan.layout.rows, plan.layout.cols, plan.layout.nnz, plan.layout.block_rows}),
+            std::vector<int64_t>({direct.rows, direct.cols, direct.nnz, direct.block_rows}));
+  EXPECT_FALSE(lpnn::sizes_only(plan.layout));
   return plan;
 }
 

@@ -126,8 +126,19 @@ fi
 # sample the bags (φ, x0) 243·3, (w1, v, b', s, x1) 27·5·3, (v, b', h) 9·5, (o, y) 5·3 = 1194 columns,
 # edge rows 243 + 135 + 45 + 5 and 4 convexity rows; nonzeros 2·1194 + the parents' 243 + 729 + 405 + 45.
 spec chain '{"input": 2, "layers": [{"units": 1, "activation": "relu"}, {"units": 1, "activation": "identity"}], "loss": "squared"}'
-expect_error family_build "--family auto is for --plan only" --arch "$tmp/chain.json" --samples 2 --grid 3 \
-  --family auto -o "$tmp/chain.h5"
+# --node-grid belongs to the chain: refused with the star (default or named), below 2 points, and for a
+# binary network (whose chain is on the integer lattice).
+spec binary '{"input": 2, "binary": true, "bias": false, "loss": "hinge", "layers": [{"units": 1, "activation": "sign"}]}'
+expect_error node_grid_star "--node-grid 5 applies to the sum chain only" --plan --arch "$tmp/chain.json" --samples 2 \
+  --grid 3 --node-grid 5
+expect_error node_grid_star_named "add --family chain (or --family auto)" --plan --arch "$tmp/chain.json" --samples 2 \
+  --grid 3 --family star --node-grid 3
+expect_error node_grid_one "--node-grid must be between 2 and 2^20 points per neuron's node grid, got 1" --plan \
+  --arch "$tmp/chain.json" --samples 2 --grid 3 --family chain --node-grid 1
+expect_error node_grid_negative "got -4" --plan --arch "$tmp/chain.json" --samples 2 --grid 3 --family auto \
+  --node-grid -4
+expect_error node_grid_binary "uses the integer node lattice" --plan --arch "$tmp/binary.json" --samples 2 \
+  --family chain --node-grid 3
 if "$build" --plan --json --arch "$tmp/chain.json" --samples 2 --grid 3 --family auto --node-grid 5 \
     >"$tmp/family.out" 2>"$tmp/family.err"; then
   "$python" -c '
@@ -139,6 +150,9 @@ c = f["chain"]
 assert (c["rows"], c["columns"], c["nonzeros"]) == (D * (4 + 243 + 135 + 45 + 5), M + D * 1194,
                                                     D * (2 * 1194 + 243 + 729 + 405 + 45)), c
 assert c["bags_per_sample"] == 4 and f["smallest"] == "chain" and c["rounding_bound"] > 0, f
+# auto builds the family with fewer nonzeros: the plan above it is the chain
+plan = json.load(open(sys.argv[1]))
+assert f["chosen"] == "chain" and plan["family"] == "chain" and plan["nonzeros"] == c["nonzeros"], plan
 print("ok: family plan, chain columns %d vs star %d" % (c["columns"], f["star"]["columns"]))
 ' "$tmp/family.out" || fail "family plan: JSON check failed"
 else

@@ -20,6 +20,17 @@ namespace lpnn {
 // overflow.
 PolytopeLayout chain_layout(const Architecture& arch, GridSpec grid, std::int64_t samples, std::int64_t node_grid);
 
+// The same layout's sizes with no column enumerated (chain_family_sizes), for a plan: its block holds
+// the sizes r1, c1, z1 and M only, with no rows (row_pointer empty), so it cannot generate rows and
+// the builder refuses it (sizes_only). rows, columns, nonzeros and every per-sample size equal
+// chain_layout's; throws lpnn::Error as chain_layout does.
+// one_sample, when given, receives the one-sample family's sizes (its bags, for a plan to print).
+PolytopeLayout chain_layout_sizes(const Architecture& arch, GridSpec grid, std::int64_t samples,
+                                  std::int64_t node_grid, FamilySizes* one_sample = nullptr);
+
+// True for a block layout that holds sizes only (chain_layout_sizes): nothing can be generated from it.
+bool sizes_only(const PolytopeLayout& layout);
+
 // The chain options of a node grid as files record it (K_v, or 0 for the integer lattice); throws
 // lpnn::Error for 1 or a negative K_v.
 ChainOptions chain_options(GridSpec grid, std::int64_t node_grid);

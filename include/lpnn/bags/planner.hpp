@@ -11,6 +11,11 @@
 
 namespace lpnn {
 
+// The bag family a build makes (README, Bag families): the star, the sum chain, or the smaller of the
+// two, `Auto`: fewer nonzeros (the matrix is most of the file, the memory and the build time), ties to
+// the star (the family lpnn-train reads); a family whose sizes overflow 64 bits is never the smaller.
+enum class FamilyChoice { Star, Chain, Auto };
+
 struct BuildRequest {
   std::int64_t samples = 0;
   GridSpec grid;                  // all groups set, or derived from epsilon
@@ -29,6 +34,20 @@ struct BuildRequest {
   // A compressed file's size is known only once written: the disk check then happens at every write
   // step of the build (its space guard), not in the plan.
   bool compressed = false;
+  FamilyChoice family = FamilyChoice::Star;
+  // The chain's node grid K_v (at least 2); a binary network's chain always uses the integer lattice.
+  std::int64_t node_grid = 5;
+  // A chain plan that may be built carries the one-sample block the builder generates rows from (built
+  // in memory here, counted in memory_per_rank). false: the plan is only printed, and its layout
+  // carries the block's sizes without its rows (chain_layout_sizes), so planning enumerates nothing.
+  bool sample_block = true;
+};
+
+// One family's sizes in a comparison; `overflow` says why they do not fit 64 bits (then the counts are 0).
+struct FamilyCount {
+  std::int64_t rows = 0, cols = 0, nnz = 0;
+  std::string overflow;
+  bool fits() const { return overflow.empty(); }
 };
 
 struct Plan {
@@ -47,13 +66,31 @@ struct Plan {
   bool streaming = false;
   // Empty when the build may go ahead; otherwise why it is refused.
   std::string refusal;
+  // Chain plans: bytes of the one-sample block every rank holds (in memory_per_rank).
+  std::int64_t sample_block_bytes = 0;
+  // A request for the chain or auto compares both families (compared); the layout above is the one
+  // planned, built and judged: the chain's, or with auto the smaller (auto_choice).
+  bool compared = false, auto_choice = false;
+  FamilyCount star_count, chain_count;
+  std::int64_t chain_bags_per_sample = 0;
+  std::int64_t chain_node_grid = 0;     // K_v, or 0: the integer lattice
+  double chain_rounding_bound = 0.0;    // E, beside 2·L·h (chain_rounding_bound)
 
+  // The star's plan prints as it always has; a chain plan names its family and node grid, columns
+  // per sample and its sample block.
   nlohmann::json to_json() const;
   std::string to_text() const;
+  // The comparison (null / empty unless compared): both families' sizes, the chain's error bound, and
+  // the family chosen.
+  nlohmann::json families_json() const;
+  std::string families_text() const;
+  std::string choice_reason() const;  // "requested", or why auto chose the family planned
 };
 
-// Throws lpnn::Error for invalid requests (K < 2, D < 1, 64-bit overflow); a request that is valid
-// but too big for PetscInt or the memory budget comes back with `refusal` set.
+// Throws lpnn::Error for invalid requests (K < 2, D < 1, a node grid below 2, 64-bit overflow of the
+// family planned); a request that is valid but too big for PetscInt or the memory budget comes back
+// with `refusal` set. Every size, the memory, disk and index verdicts are those of the family planned:
+// a chain whose star would overflow or exceed the budget is planned and built on its own sizes.
 Plan make_plan(const Architecture& arch, const BuildRequest& request);
 
 // Loading a stored polytope's matrix (MatLoad of /A, as lpnn-info and lpnn-train do) on `ranks`
