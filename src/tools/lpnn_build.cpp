@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -31,8 +32,7 @@ namespace {
 
 // Everything the command line says.
 struct Arguments {
-  std::string arch_path, output, budget, compression = "none", family;
-  std::int64_t node_grid = 5;
+  std::string arch_path, output, budget, compression = "none", family, node_grid = "5";
   std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
   double epsilon = 0, checkpoint = 30;
   int plan_ranks = 0;
@@ -74,8 +74,8 @@ Arguments parse(int argc, char** argv) {
                  "fewer nonzeros, ties to the star); chain and auto plans print both families' sizes")
       ->check(CLI::IsMember({"star", "chain", "auto"}));
   auto* ng = app.add_option("--node-grid", a.node_grid,
-                            "--family chain/auto: node grid points K_v, 2 to 2^20 (default 5; binary networks: the "
-                            "integers, not settable)");
+                            "--family chain/auto: node grid points K_v, 2 to 2^20 (default 5), or exact: the integer "
+                            "lattice K_v = 2U_v + 1 (needs integer node bounds; binary networks always use it)");
   app.add_flag("--progress", a.progress, "show progress with ETA on stderr even when it is not a terminal");
   app.footer("PETSc options (e.g. -log_view) go after --petsc.");
   g->excludes(gp)->excludes(gi)->excludes(go);
@@ -111,8 +111,8 @@ void add_this_machine(const Arguments& a, lpnn::BuildRequest& request) {
 }
 
 // The family of the arguments, and the node grid checked against it: --node-grid belongs to the chain
-// (a star has no node grids, a binary network's chain uses the integer lattice), and a node grid has at
-// least 2 points. Throws lpnn::Error saying what to change.
+// (a star has no node grids; a binary network's chain uses the integer lattice, `exact`), and a node
+// grid has 2 to 2^20 points. Throws lpnn::Error saying what to change.
 lpnn::FamilyChoice family_of(const Arguments& a, const lpnn::Architecture& arch) {
   const lpnn::FamilyChoice family = a.family == "chain"  ? lpnn::FamilyChoice::Chain
                                     : a.family == "auto" ? lpnn::FamilyChoice::Auto
@@ -123,17 +123,27 @@ lpnn::FamilyChoice family_of(const Arguments& a, const lpnn::Architecture& arch)
         "--node-grid {} applies to the sum chain only, and the star{} has no node grids: add --family chain (or "
         "--family auto) to build the chain, or drop --node-grid",
         a.node_grid, a.family.empty() ? " (the default family)" : "");
-  if (arch.binary())
+  if (arch.binary() && a.node_grid != "exact")
     lpnn::fail(
         "--node-grid {}: a binary network's chain uses the integer node lattice, which rounds nothing (the LP is "
-        "the exact binary ERM); drop --node-grid",
-        a.node_grid);
-  if (a.node_grid < 2 || a.node_grid > (std::int64_t{1} << 20))
-    lpnn::fail(
-        "--node-grid must be between 2 and 2^20 points per neuron's node grid, got {}; use an odd K_v such as 5 "
-        "(the default), which puts 0 on the grid",
+        "the exact binary ERM); drop --node-grid or give --node-grid exact",
         a.node_grid);
   return family;
+}
+
+// --node-grid as the planner takes it: K_v, or 0 for the integer lattice (`exact`). Throws
+// lpnn::Error for anything else.
+std::int64_t node_grid_of(const Arguments& a) {
+  if (a.node_grid == "exact") return 0;
+  std::int64_t points = 0;
+  const char* const end = a.node_grid.data() + a.node_grid.size();
+  const auto [last, error] = std::from_chars(a.node_grid.data(), end, points);
+  if (error != std::errc{} || last != end || points < 2 || points > (std::int64_t{1} << 20))
+    lpnn::fail(
+        "--node-grid must be exact or between 2 and 2^20 points per neuron's node grid, got {}; use an odd K_v "
+        "such as 5 (the default), which puts 0 on the grid",
+        a.node_grid);
+  return points;
 }
 
 // The build request of the arguments; throws lpnn::Error for an incomplete grid.
@@ -156,7 +166,7 @@ lpnn::BuildRequest request_of(const Arguments& a, const lpnn::Architecture& arch
   if (!a.budget.empty()) request.memory_budget = lpnn::tool::parse_bytes(a.budget, "--memory-budget");
   request.petsc_index_bytes = static_cast<int>(sizeof(PetscInt));
   request.family = family_of(a, arch);
-  request.node_grid = a.node_grid;
+  request.node_grid = node_grid_of(a);
   request.sample_block = !a.plan_only;  // a printed plan counts the chain without building its block
   if (a.plan_ranks <= 0) add_this_machine(a, request);  // a plan for this very run
   return request;

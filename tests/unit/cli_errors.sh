@@ -133,12 +133,25 @@ expect_error node_grid_star "--node-grid 5 applies to the sum chain only" --plan
   --grid 3 --node-grid 5
 expect_error node_grid_star_named "add --family chain (or --family auto)" --plan --arch "$tmp/chain.json" --samples 2 \
   --grid 3 --family star --node-grid 3
-expect_error node_grid_one "--node-grid must be between 2 and 2^20 points per neuron's node grid, got 1" --plan \
+expect_error node_grid_one "--node-grid must be exact or between 2 and 2^20 points per neuron's node grid, got 1" --plan \
   --arch "$tmp/chain.json" --samples 2 --grid 3 --family chain --node-grid 1
 expect_error node_grid_negative "got -4" --plan --arch "$tmp/chain.json" --samples 2 --grid 3 --family auto \
   --node-grid -4
 expect_error node_grid_binary "uses the integer node lattice" --plan --arch "$tmp/binary.json" --samples 2 \
   --family chain --node-grid 3
+expect_error node_grid_word "got five" --plan --arch "$tmp/chain.json" --samples 2 --grid 3 --family chain \
+  --node-grid five
+# `exact` is the integer lattice: accepted for a binary network (its only lattice) and for a network whose
+# node bounds are integers (the dense 2-1-1: U = 1 + 1 + 1 = 3 for the hidden unit, 1 + 3 = 4 for the
+# output), planned with node grids "integers".
+for arch in binary chain; do
+  grid=(--grid 3)
+  [ "$arch" = binary ] && grid=()  # K = 2, forced
+  "$build" --plan --json --arch "$tmp/$arch.json" --samples 2 "${grid[@]}" --family chain --node-grid exact \
+    >"$tmp/exact.out" 2>"$tmp/exact.err" || fail "--node-grid exact on $arch: $(cat "$tmp/exact.err")"
+  "$python" -c 'import json, sys; c = json.load(open(sys.argv[1]))["families"]["chain"]; assert c["node_grid"] == "integers", c' \
+    "$tmp/exact.out" || fail "--node-grid exact on $arch is not the integer lattice"
+done
 if "$build" --plan --json --arch "$tmp/chain.json" --samples 2 --grid 3 --family auto --node-grid 5 \
     >"$tmp/family.out" 2>"$tmp/family.err"; then
   "$python" -c '
