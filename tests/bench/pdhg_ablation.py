@@ -52,9 +52,9 @@ INGREDIENTS = [
                "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.995"]),
 ]
 VARIANTS = [
-    ("default, restart fpr", ["-lpnn_pdhg_restart", "fpr"]),
-    ("default, reflection 0.5", ["-lpnn_pdhg_reflection", "0.5"]),
-    ("default, check every 8", ["-lpnn_pdhg_check_every", "8"]),
+    ("default + fpr restarts", ["-lpnn_pdhg_restart", "fpr"]),
+    ("default + reflection 0.5", ["-lpnn_pdhg_reflection", "0.5"]),
+    ("default + checks every 8", ["-lpnn_pdhg_check_every", "8"]),
 ]
 
 FACES = {
