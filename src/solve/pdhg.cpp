@@ -1,15 +1,20 @@
 // Restarted PDHG for  min cᵀx  s.t.  Ax = b, 0 ≤ x ≤ u  on the face LP (free columns only), on PETSc's
-// distributed Mat/Vec. On the rescaled LP (pdhg_scaling.hpp) with one global step η = 0.95/‖Ã‖_2 and
-// the primal weight ω (τ = η/ω, σ = ηω, so τσ‖Ã‖² < 1), the PDHG operator T(x, y) = (x⁺, y⁺) is
+// distributed Mat/Vec. On the rescaled LP (pdhg_scaling.hpp) with one global step η = 0.995/‖Ã‖_2
+// (-lpnn_pdhg_step; the power iteration's estimate of ‖Ã‖_2, from below, has settled to a relative change
+// of 1e-6; should it still fall short by more than the 0.5% margin, PDHG fails to converge, never reports
+// a wrong optimum, since only the residuals stop it) and the primal weight ω (τ = η/ω, σ = ηω, so τσ‖Ã‖² < 1), the PDHG operator T(x, y) = (x⁺, y⁺) is
 //   x⁺ = clamp(x − τ(c̃ − Ãᵀy), 0, ũ),   y⁺ = y + σ(b̃ − Ã(2x⁺ − x)).
-// Halpern (default; reflected, as cuPDLPx): z_{k+1} = (k+1)/(k+2)·(2T(z_k) − z_k) + 1/(k+2)·z_0, with the
-// anchor z_0 the last restart point; the candidate checked is T(z_k), which satisfies the bounds.
-// Otherwise z_{k+1} = T(z_k) and the candidate is the better (KKT error) of z and the average since the
-// last restart (PDLP). Restarts (PDLP's rule on the ω-weighted KKT error of the scaled LP): sufficient
-// decay 0.2, necessary 0.8 with no progress, artificial after 0.36 of all iterations; ω is re-balanced
-// there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals of the unscaled LP. Before all
-// this, dominated duplicate columns are fixed at 0 (pdhg_presolve.hpp); the vector work of a step is two
-// fused passes (pdhg_kernels.hpp) and Ãᵀ is stored, so a step is two MatMults and two passes.
+// Halpern (default; reflected, as cuPDLPx): z_{k+1} = (k+1)/(k+2)·((1+γ)T(z_k) − γz_k) + 1/(k+2)·z_0 with
+// γ = 1 (-lpnn_pdhg_reflection), the anchor z_0 the last restart point; the candidate checked is T(z_k),
+// which satisfies the bounds. Otherwise z_{k+1} = T(z_k) and the candidate is the better (KKT error) of z
+// and the average since the last restart (PDLP). Restarts (PDLP's rule on a measure: the ω-weighted KKT
+// error of the scaled LP, or with -lpnn_pdhg_restart fpr the fixed-point residual ‖z − T(z)‖_P as
+// cuPDLPx): sufficient decay 0.2, necessary 0.8 with no progress, artificial after 0.36 of all
+// iterations; ω is re-balanced there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals
+// of the unscaled LP. Before all this, dominated duplicate columns are fixed at 0 (pdhg_presolve.hpp); the
+// vector work of a step is two fused passes (pdhg_kernels.hpp) and Ãᵀ is stored, so a step is two
+// MatMults and two passes.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -63,14 +68,14 @@ class Pdhg {
     // Ãx) instead of MatMultTranspose's scattered writes and reverse communication.
     LPNN_PETSC(MatTranspose(face.A, MAT_INITIAL_MATRIX, at_.out()));
     const double norm = pdhg::spectral_norm(face.A);
-    eta_ = norm > 0 ? 0.95 / norm : 1.0;
+    eta_ = norm > 0 ? options.step / norm : 1.0;
     double b_scaled = 0, c_scaled = 0;
     LPNN_PETSC(VecNorm(face.b, NORM_2, &b_scaled));
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_scaled));
     omega_ = (b_scaled > 1e-10 && c_scaled > 1e-10) ? c_scaled / b_scaled : 1.0;
     for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &v_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_})
       LPNN_PETSC(VecDuplicate(face.c, v->out()));
-    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &av_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_})
+    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &av_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_, &dy_})
       LPNN_PETSC(VecDuplicate(face.b, v->out()));
   }
 
@@ -82,7 +87,8 @@ class Pdhg {
   }
 
  private:
-  void step(bool keep);
+  double step(bool keep);
+  double fixed_point_residual(double dx2);
   Residuals evaluate(const Point& p);
   void average_into(const Point& out);
   void restart_at(const Point& p);
@@ -94,23 +100,38 @@ class Pdhg {
   OwnedMat at_;  // Ãᵀ
   OwnedVec row_scale_, col_scale_;
   OwnedVec x_, x0_, xt_, xa_, v_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_;  // v_ = 2x⁺ − x
-  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_;  // av_ = Ãv
+  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_, dy_;  // av_ = Ãv
   double b_norm_ = 0, c_norm_ = 0, eta_ = 1, omega_ = 1;
   std::int64_t since_restart_ = 0;  // steps since the last restart: Halpern's k and the average's count
 };
 
 // One step from z = (x, y) with cached Ãᵀy: T(z) = (x⁺, y⁺), then z ← the Halpern mix w(2T(z) − z) +
 // (1 − w)z₀, w = (k+1)/(k+2), or z ← T(z) (kernels in pdhg_kernels.hpp). Two products: Ã(2x⁺ − x) and
-// Ãᵀy. keep: T(z) itself to (xt, yt) for the check that follows (Halpern).
-void Pdhg::step(bool keep) {
+// Ãᵀy. keep: T(z) itself to (xt, yt) for the check that follows (Halpern), y⁺ − y to dy_; returns this
+// rank's ‖x⁺ − x‖² then (else 0).
+double Pdhg::step(bool keep) {
   const double tau = eta_ / omega_, sigma = eta_ * omega_;
   const pdhg::Move move{options_.halpern,
-                        static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2), keep};
-  pdhg::primal_half(tau, move, {face_.c, aty_, face_.upper, x0_, xt_, x_, v_, x_sum_});
+                        static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2), keep,
+                        options_.reflection};
+  const double dx2 = pdhg::primal_half(tau, move, {face_.c, aty_, face_.upper, x0_, xt_, x_, v_, x_sum_});
   LPNN_PETSC(MatMult(face_.A, v_, av_));
-  pdhg::dual_half(sigma, move, {face_.b, av_, y0_, yt_, y_, y_sum_});
+  pdhg::dual_half(sigma, move, {face_.b, av_, y0_, yt_, y_, y_sum_, dy_});
   LPNN_PETSC(MatMult(at_, y_, aty_));
   ++since_restart_;
+  return dx2;
+}
+
+// The fixed-point residual ‖z − T(z)‖_P of the step just taken, in PDHG's own metric
+//   ‖(Δx, Δy)‖_P² = ‖Δx‖²/τ + ‖Δy‖²/σ − 2ΔyᵀÃΔx = (ω‖Δx‖² + ‖Δy‖²/ω)/η − 2ΔyᵀÃΔx,
+// positive definite since τσ‖Ã‖² < 1; Halpern's O(1/k) rate is on this quantity. Needs Ãx⁺ in axt_.
+double Pdhg::fixed_point_residual(double dx2) {
+  double sums[3] = {dx2, 0.0, 0.0};
+  pdhg::fixed_point_sums(dy_, av_, axt_, sums[1], sums[2]);
+  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPI_DOUBLE, MPI_SUM,
+                         PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get()))));
+  const double r2 = (omega_ * sums[0] + sums[1] / omega_) / eta_ - 2.0 * sums[2];
+  return std::sqrt(std::max(r2, 0.0));
 }
 
 // Residuals of p (its products given), reported on the unscaled LP: Ax − b = D_r⁻¹(Ãx̃ − b̃),
@@ -181,14 +202,16 @@ LpSolution Pdhg::run() {
   Residuals reported = evaluate({x_, y_, axt_, aty_});
   LPNN_PETSC(VecCopy(x_, x_out_));
   LPNN_PETSC(VecCopy(y_, y_out_));
-  double kkt_last_restart = reported.kkt, kkt_previous = INFINITY;
+  // The restart measure: the KKT error, or the fixed-point residual (known from the first check on).
+  const bool on_fpr = options_.restart == PdhgRestart::FixedPoint;
+  double measure_last_restart = on_fpr ? INFINITY : reported.kkt, measure_previous = INFINITY;
   std::int64_t iteration = 0;
   std::string status = "iteration limit";
   bool converged = false;
   while (iteration < options_.max_iterations) {
     LPNN_PETSC(PetscLogEventBegin(event, 0, 0, 0, 0));
     const bool check = (iteration + 1) % options_.check_every == 0 || iteration + 1 == options_.max_iterations;
-    step(check);
+    const double dx2 = step(check);
     LPNN_PETSC(PetscLogEventEnd(event, 0, 0, 0, 0));
     ++iteration;
     if (!check) continue;
@@ -217,22 +240,25 @@ LpSolution Pdhg::run() {
     reported = r;
     LPNN_PETSC(VecCopy(candidate.x, x_out_));
     LPNN_PETSC(VecCopy(candidate.y, y_out_));
+    const double measure = on_fpr ? fixed_point_residual(dx2) : r.kkt;
     if (options_.verbose && rank == 0)
-      std::fprintf(stderr, "[pdhg] it %lld  primal %.3e  dual %.3e  gap %.3e  obj %.10g  omega %.3g\n",
-                   static_cast<long long>(iteration), r.primal, r.dual, r.gap, r.objective, omega_);
+      std::fprintf(stderr, "[pdhg] it %lld  primal %.3e  dual %.3e  gap %.3e  obj %.10g  omega %.3g  measure %.3e\n",
+                   static_cast<long long>(iteration), r.primal, r.dual, r.gap, r.objective, omega_, measure);
     if (r.within(options_.tolerance)) {
       converged = true;
       status = "optimal (within tolerance)";
       break;
     }
-    const bool restart = options_.restart == PdhgRestart::Kkt &&
-                         (r.kkt <= 0.2 * kkt_last_restart || (r.kkt <= 0.8 * kkt_last_restart && r.kkt > kkt_previous) ||
+    if (!std::isfinite(measure_last_restart)) measure_last_restart = measure;  // the first check (fpr)
+    const bool restart = options_.restart != PdhgRestart::None &&
+                         (measure <= 0.2 * measure_last_restart ||
+                          (measure <= 0.8 * measure_last_restart && measure > measure_previous) ||
                           static_cast<double>(since_restart_) >= 0.36 * static_cast<double>(iteration));
-    kkt_previous = r.kkt;
+    measure_previous = measure;
     if (restart) {
       restart_at(candidate);
-      kkt_last_restart = r.kkt;
-      kkt_previous = INFINITY;
+      measure_last_restart = measure;
+      measure_previous = INFINITY;
     }
   }
   LpSolution solution;
@@ -250,7 +276,7 @@ LpSolution Pdhg::run() {
 }  // namespace
 
 void PdhgOptions::set_from_options() {
-  PetscReal t = tolerance;
+  PetscReal t = tolerance, step_factor = step, gamma = reflection;
   PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every), passes = ruiz_passes;
   PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE, weight = primal_weight ? PETSC_TRUE : PETSC_FALSE,
             halp = halpern ? PETSC_TRUE : PETSC_FALSE, pre = presolve ? PETSC_TRUE : PETSC_FALSE;
@@ -262,12 +288,16 @@ void PdhgOptions::set_from_options() {
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_primal_weight", &weight, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_halpern", &halp, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_presolve", &pre, nullptr));
+  LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_step", &step_factor, nullptr));
+  LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_reflection", &gamma, nullptr));
   const char* scalings[] = {"ruiz_pc", "pc", "ruiz", "none"};
-  const char* restarts[] = {"kkt", "none"};
+  const char* restarts[] = {"kkt", "none", "fpr"};
   PetscInt scaling_index = static_cast<PetscInt>(scaling), restart_index = static_cast<PetscInt>(restart);
   LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_scaling", scalings, 4, &scaling_index, nullptr));
-  LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_restart", restarts, 2, &restart_index, nullptr));
+  LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_restart", restarts, 3, &restart_index, nullptr));
   tolerance = t;
+  step = step_factor;
+  reflection = gamma;
   max_iterations = it;
   check_every = every;
   verbose = v == PETSC_TRUE;
@@ -283,6 +313,9 @@ LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int
   if (options.tolerance <= 0) fail("the PDHG tolerance must be positive, got {}", options.tolerance);
   if (options.check_every < 1) fail("the PDHG check interval must be at least 1");
   if (options.ruiz_passes < 0) fail("the number of Ruiz passes must not be negative");
+  if (!(options.step > 0 && options.step < 1)) fail("the PDHG step factor must lie in (0, 1), got {}", options.step);
+  if (!(options.reflection >= 0 && options.reflection <= 1))
+    fail("the Halpern reflection must lie in [0, 1], got {}", options.reflection);
   if (!options.presolve) {
     Pdhg solver(face, options);
     LpSolution solution = solver.run();

@@ -57,67 +57,91 @@ struct Move {
   bool halpern = true;
   double w = 0.5;  // Halpern's weight (k+1)/(k+2)
   bool keep = false;
+  double reflection = 1.0;  // γ: Halpern mixes (1 + γ)T(z) − γz (γ = 1: the reflection 2T − I)
 };
 
 // Primal half step, one pass over the columns: x⁺ = clamp(x − τ(c̃ − Ãᵀy), 0, ũ) and the direction the dual
 // step needs, v = 2x⁺ − x (so Ãv = Ã(2x⁺ − x) is one product); then x moves: Halpern's mix is
-// w(2x⁺ − x) + (1 − w)x₀ = wv + (1 − w)x₀. x⁺ goes to xt when move.keep. The clamp is written with
-// comparisons so that a NaN passes through (the residuals then report it).
+// w((1 + γ)x⁺ − γx) + (1 − w)x₀ (γ = 1: wv + (1 − w)x₀). x⁺ goes to xt when move.keep. The clamp is
+// written with comparisons so that a NaN passes through (the residuals then report it). Returns this
+// rank's ‖x⁺ − x‖² when move.keep (the fixed-point residual's primal part), else 0.
 struct PrimalVecs {
   Vec c, aty, upper, x0, xt, x, v, x_sum;
 };
-inline void primal_half(double tau, const Move& move, const PrimalVecs& p) {
+inline double primal_half(double tau, const Move& move, const PrimalVecs& p) {
   const PetscInt n = local_size(p.x);
   ReadArray cc(p.c), g(p.aty), u(p.upper), z0(p.x0);
   WriteArray z(p.x), dir(p.v);
-  const double w = move.w;
+  const double w = move.w, gamma = move.reflection;
+  double moved2 = 0.0;
   if (move.halpern) {
     WriteArray t(move.keep ? p.xt : nullptr);
     for (PetscInt j = 0; j < n; ++j) {
       double next = z[j] - tau * (cc[j] - g[j]);
       next = next < 0.0 ? 0.0 : next;
       next = next > u[j] ? u[j] : next;
-      if (move.keep) t[j] = next;
+      if (move.keep) {
+        t[j] = next;
+        moved2 += (next - z[j]) * (next - z[j]);
+      }
       dir[j] = 2.0 * next - z[j];
-      z[j] = w * dir[j] + (1.0 - w) * z0[j];
+      z[j] = w * ((1.0 + gamma) * next - gamma * z[j]) + (1.0 - w) * z0[j];
     }
-    return;
+    return moved2;
   }
   WriteArray s(p.x_sum);
   for (PetscInt j = 0; j < n; ++j) {
     double next = z[j] - tau * (cc[j] - g[j]);
     next = next < 0.0 ? 0.0 : next;
     next = next > u[j] ? u[j] : next;
+    if (move.keep) moved2 += (next - z[j]) * (next - z[j]);
     dir[j] = 2.0 * next - z[j];
     z[j] = next;
     s[j] += next;
   }
+  return moved2;
 }
 
-// Dual half step, one pass over the rows: y⁺ = y + σ(b̃ − Ãv), then y moves (Move); y⁺ goes to yt when
-// move.keep.
+// Dual half step, one pass over the rows: y⁺ = y + σ(b̃ − Ãv), then y moves (Move). When move.keep, y⁺
+// goes to yt and y⁺ − y to dy (for the fixed-point residual's cross term).
 struct DualVecs {
-  Vec b, av, y0, yt, y, y_sum;
+  Vec b, av, y0, yt, y, y_sum, dy;
 };
 inline void dual_half(double sigma, const Move& move, const DualVecs& d) {
   const PetscInt n = local_size(d.y);
   ReadArray bb(d.b), av(d.av), v0(d.y0);
-  WriteArray v(d.y);
-  const double w = move.w;
+  WriteArray v(d.y), delta(move.keep ? d.dy : nullptr);
+  const double w = move.w, gamma = move.reflection;
   if (move.halpern) {
     WriteArray t(move.keep ? d.yt : nullptr);
     for (PetscInt i = 0; i < n; ++i) {
       const double next = v[i] + sigma * (bb[i] - av[i]);
-      if (move.keep) t[i] = next;
-      v[i] = 2.0 * w * next - w * v[i] + (1.0 - w) * v0[i];
+      if (move.keep) {
+        t[i] = next;
+        delta[i] = next - v[i];
+      }
+      v[i] = w * ((1.0 + gamma) * next - gamma * v[i]) + (1.0 - w) * v0[i];
     }
     return;
   }
   WriteArray s(d.y_sum);
   for (PetscInt i = 0; i < n; ++i) {
     const double next = v[i] + sigma * (bb[i] - av[i]);
+    if (move.keep) delta[i] = next - v[i];
     v[i] = next;
     s[i] += next;
+  }
+}
+
+// This rank's share of ‖Δy‖² and Δyᵀ Ã Δx for the fixed-point residual, with ÃΔx = Ã(2x⁺ − x) − Ãx⁺
+// (both products at hand on a check: av and Ãx⁺).
+inline void fixed_point_sums(Vec dy, Vec av, Vec axt, double& dy2, double& cross) {
+  const PetscInt m = local_size(dy);
+  ReadArray d(dy), a(av), t(axt);
+  dy2 = cross = 0.0;
+  for (PetscInt i = 0; i < m; ++i) {
+    dy2 += d[i] * d[i];
+    cross += d[i] * (a[i] - t[i]);
   }
 }
 

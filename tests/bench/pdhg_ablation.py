@@ -14,8 +14,11 @@ Ingredients, cumulative (each a set of -lpnn_pdhg_* options after --petsc):
   +scaling   Ruiz (10 l-inf passes) then Pock-Chambolle
   +weight    primal weight re-balanced at restarts
   +Halpern   reflected Halpern iteration
-  +presolve  dominated duplicate columns fixed at 0 first (the default solver; a penalty face's off-face
-             columns are such copies, a bounds face has none)
+  +presolve  dominated duplicate columns fixed at 0 first (a penalty face's off-face columns are such
+             copies, a bounds face has none)
+  +step      the step 0.995/||A|| instead of 0.95/||A|| (the default solver)
+Variants of the default, one change each (1 rank): restarts on the fixed-point residual (cuPDLPx's
+measure) instead of the KKT error, Halpern's reflection 0.5 instead of 1, checks every 8 iterations.
 Each run is lpnn-train under /usr/bin/time -v (wall seconds and peak RSS of the largest process); the
 LP objective must agree with Clp's to the PDHG tolerance (1e-6 relative) or the row says so.
 """
@@ -31,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import run_bench  # noqa: E402  (run(), parse_json, data sets)
 
-NO_PRESOLVE = ["-lpnn_pdhg_presolve", "0"]
+NO_PRESOLVE = ["-lpnn_pdhg_presolve", "0", "-lpnn_pdhg_step", "0.95"]
 INGREDIENTS = [
     ("plain", ["-lpnn_pdhg_scaling", "none", "-lpnn_pdhg_restart", "none", "-lpnn_pdhg_primal_weight", "0",
                "-lpnn_pdhg_halpern", "0"] + NO_PRESOLVE),
@@ -44,7 +47,14 @@ INGREDIENTS = [
     ("+Halpern", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
                   "-lpnn_pdhg_halpern", "1"] + NO_PRESOLVE),
     ("+presolve", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
-                   "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1"]),
+                   "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.95"]),
+    ("+step", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
+               "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.995"]),
+]
+VARIANTS = [
+    ("default + fpr restarts", ["-lpnn_pdhg_restart", "fpr"]),
+    ("default + reflection 0.5", ["-lpnn_pdhg_reflection", "0.5"]),
+    ("default + checks every 8", ["-lpnn_pdhg_check_every", "8"]),
 ]
 
 FACES = {
@@ -118,7 +128,7 @@ def main():
     ap.add_argument("--faces", default="xor3,noisyxor3,relu33")
     ap.add_argument("--ranks", default="1,2")
     ap.add_argument("--forms", default="bounds,penalty")
-    ap.add_argument("--ingredients", default=",".join(n for n, _ in INGREDIENTS))
+    ap.add_argument("--ingredients", default=",".join(n for n, _ in INGREDIENTS + VARIANTS))
     ap.add_argument("--cap", type=float, default=300.0, help="seconds per run")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -151,7 +161,7 @@ def main():
                   "| form | ingredients | ranks | iterations | time |", "|---|---|---:|---:|---|"]
         print("\n".join(lines[-6:]), flush=True)
         for form in args.forms.split(","):
-            for name, petsc in INGREDIENTS:
+            for name, petsc in INGREDIENTS + VARIANTS:
                 if name not in wanted:
                     continue
                 for ranks in (ranks_list if name == INGREDIENTS[-1][0] else ranks_list[:1]):

@@ -140,6 +140,37 @@ TEST(Pdhg, OptimaEqualClpOnRandomFeasibleLps) {
   }
 }
 
+// Restarts on the fixed-point residual ‖z − T(z)‖_P: the optimum must be Clp's, and the restarts must
+// take effect: Halpern without restarts converges only as O(1/k), so at a tight tolerance 4× the
+// iterations do not suffice without them. The measure itself must trigger restarts: with it these six
+// LPs take 2,192 iterations in all; a measure that never falls (only the artificial restarts left) took
+// 3,264, hence the bound 2,800.
+TEST(Pdhg, FixedPointRestartsReachClpsOptimumFaster) {
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  std::int64_t total = 0;
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    PdhgOptions options;
+    options.tolerance = 1e-9;
+    options.restart = PdhgRestart::FixedPoint;
+    SmallLp s = random_lp(seed, 6, 14, seed % 2 == 0 ? 4 : 0);
+    const LpSolution fpr = solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols);
+    ASSERT_TRUE(fpr.optimal) << "seed " << seed << ": " << fpr.status << " after " << fpr.iterations;
+    total += fpr.iterations;
+    double clp_objective = 0;
+    if (rank == 0) clp_objective = solve_with_clp(s.lp).objective;
+    MPI_Bcast(&clp_objective, 1, MPI_DOUBLE, 0, PETSC_COMM_WORLD);
+    EXPECT_NEAR(fpr.objective, clp_objective, 1e-6 * (1 + std::fabs(clp_objective))) << "seed " << seed;
+    SmallLp again = random_lp(seed, 6, 14, seed % 2 == 0 ? 4 : 0);
+    options.restart = PdhgRestart::None;
+    options.max_iterations = 4 * fpr.iterations;
+    const LpSolution plain = solve_with_pdhg(again.A, again.b, again.c, again.upper, options, again.lp.cols);
+    EXPECT_FALSE(plain.optimal) << "seed " << seed << ": without restarts " << plain.iterations << " iterations, with "
+                                << fpr.iterations;
+  }
+  EXPECT_LT(total, 2800);
+}
+
 // Dominated duplicate columns (the presolve): random LPs with copies of some columns at a higher, equal or
 // lower cost, some copies with a finite upper bound (never dropped). With and without the presolve the
 // optimum must be Clp's; with it, a copy costlier than its original must come back exactly 0, and x must
@@ -255,6 +286,16 @@ TEST(Pdhg, RefusesMeaninglessOptions) {
   options.tolerance = 1e-6;
   options.check_every = 0;
   EXPECT_THROW(solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols), Error);
+  options.check_every = 16;
+  for (double step : {0.0, 1.0, 1.5}) {
+    options.step = step;  // τσ‖Ã‖² < 1 needs a factor below 1
+    EXPECT_THROW(solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols), Error) << step;
+  }
+  options.step = 0.95;
+  for (double reflection : {-0.1, 1.1}) {
+    options.reflection = reflection;
+    EXPECT_THROW(solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols), Error) << reflection;
+  }
 }
 
 // Tiny LPs whose optimum is known in closed form, solved with every ingredient on and off.
@@ -291,17 +332,18 @@ TEST(Pdhg, KnownOptimaWithEveryIngredient) {
                                   PdhgScaling::None};
   for (KnownLp& k : lps)
     for (PdhgScaling scaling : scalings)
-      for (int variant = 0; variant < 4; ++variant) {
+      for (int variant = 0; variant < 6; ++variant) {
         if (k.badly_scaled && scaling == PdhgScaling::None) continue;
         // Without restarts the rate is sublinear (Halpern: O(1/k)), so a looser tolerance there.
-        const bool restarts = variant < 2;
+        // Variants 0, 1: KKT restarts; 2, 3: none; 4, 5: fixed-point residual restarts.
+        const bool restarts = variant < 2 || variant >= 4;
         const double tolerance = restarts ? 1e-8 : 1e-5, accuracy = restarts ? 1e-6 : 1e-3;
         PdhgOptions options;
         options.tolerance = tolerance;
         options.check_every = 16;
         options.scaling = scaling;
         options.halpern = variant % 2 == 0;
-        options.restart = restarts ? PdhgRestart::Kkt : PdhgRestart::None;
+        options.restart = variant >= 4 ? PdhgRestart::FixedPoint : restarts ? PdhgRestart::Kkt : PdhgRestart::None;
         options.primal_weight = restarts;
         const LpSolution out = solve_with_pdhg(k.lp.A, k.lp.b, k.lp.c, k.lp.upper, options, k.lp.lp.cols);
         const std::string what = std::string(k.name) + " scaling " + std::to_string(static_cast<int>(scaling)) +
@@ -314,6 +356,27 @@ TEST(Pdhg, KnownOptimaWithEveryIngredient) {
           EXPECT_GE(out.x[j], 0.0) << what;
           EXPECT_LE(out.x[j], k.lp.lp.upper[j] * (1 + 1e-12)) << what;
         }
+      }
+}
+
+// The step factor and Halpern's reflection γ (z ← w((1 + γ)T(z) − γz) + (1 − w)z₀): any factor in (0, 1)
+// and any γ in [0, 1] keep the iteration convergent to the same optimum (γ = 0 is plain Halpern on T).
+TEST(Pdhg, StepFactorAndReflectionKeepKnownOptima) {
+  std::vector<KnownLp> lps = known_lps();
+  for (KnownLp& k : lps)
+    for (double step : {0.5, 0.999})
+      for (double reflection : {0.0, 0.5, 1.0}) {
+        PdhgOptions options;
+        options.tolerance = 1e-8;
+        options.step = step;
+        options.reflection = reflection;
+        const LpSolution out = solve_with_pdhg(k.lp.A, k.lp.b, k.lp.c, k.lp.upper, options, k.lp.lp.cols);
+        const std::string what = std::string(k.name) + " step " + std::to_string(step) + " reflection " +
+                                 std::to_string(reflection);
+        ASSERT_TRUE(out.optimal) << what << ": " << out.status << " after " << out.iterations;
+        EXPECT_NEAR(out.objective, k.optimum, 1e-6 * (1 + std::fabs(k.optimum))) << what;
+        EXPECT_NEAR(k.lp.objective_of(out.x), k.optimum, 1e-6 * (1 + std::fabs(k.optimum))) << what;
+        EXPECT_LE(k.lp.primal_residual_of(out.x), options.tolerance * (1 + 1e-9)) << what;
       }
 }
 
@@ -379,18 +442,25 @@ TEST(Pdhg, OptionsFromThePetscDatabase) {
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_primal_weight", "0"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_ruiz_passes", "3"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_presolve", "0"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_step", "0.9"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_reflection", "0.5"));
   PdhgOptions options;
   options.set_from_options();
+  EXPECT_DOUBLE_EQ(options.step, 0.9);
+  EXPECT_DOUBLE_EQ(options.reflection, 0.5);
   EXPECT_EQ(options.scaling, PdhgScaling::PockChambolle);
   EXPECT_EQ(options.restart, PdhgRestart::None);
   EXPECT_FALSE(options.halpern);
   EXPECT_FALSE(options.primal_weight);
   EXPECT_EQ(options.ruiz_passes, 3);
   EXPECT_FALSE(options.presolve);
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_restart", "fpr"));
+  options.set_from_options();
+  EXPECT_EQ(options.restart, PdhgRestart::FixedPoint);
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_scaling", "diagonal"));
   EXPECT_THROW(options.set_from_options(), Error);
   for (const char* name : {"-lpnn_pdhg_scaling", "-lpnn_pdhg_restart", "-lpnn_pdhg_halpern", "-lpnn_pdhg_primal_weight",
-                           "-lpnn_pdhg_ruiz_passes", "-lpnn_pdhg_presolve"})
+                           "-lpnn_pdhg_ruiz_passes", "-lpnn_pdhg_presolve", "-lpnn_pdhg_step", "-lpnn_pdhg_reflection"})
     LPNN_PETSC(PetscOptionsClearValue(nullptr, name));
 }
 

@@ -2,7 +2,7 @@
 //   Clp     exact primal/dual simplex with presolve, on the LP gathered to one rank;
 //   PDHG    restarted primal-dual hybrid gradient (PDLP, Applegate et al. 2021; reflected Halpern as in
 //           cuPDLPx) on PETSc's distributed Mat/Vec over the face LP, never gathering it: Ruiz and
-//           Pock-Chambolle scaling, one global step 0.95/‖Ã‖_2, primal weight and adaptive restarts;
+//           Pock-Chambolle scaling, one global step 0.995/‖Ã‖_2, primal weight and adaptive restarts;
 //           primal/dual residuals and the duality gap of the unscaled LP are its stopping test.
 #pragma once
 
@@ -36,7 +36,8 @@ struct LpSolution {
 LpSolution solve_with_clp(const LinearProgram& lp, double tolerance = 1e-9);
 
 enum class PdhgScaling { RuizPockChambolle, PockChambolle, Ruiz, None };
-enum class PdhgRestart { Kkt, None };
+// Restart measure: Kkt, the ω-weighted KKT error; FixedPoint, ‖z − T(z)‖ in PDHG's metric (cuPDLPx).
+enum class PdhgRestart { Kkt, None, FixedPoint };
 
 struct PdhgOptions {
   double tolerance = 1e-6;  // relative residuals and gap, see LpSolution
@@ -49,12 +50,15 @@ struct PdhgOptions {
   bool primal_weight = true;  // re-balance ω at restarts (smoothing 1/2); off: ω stays ‖c̃‖/‖b̃‖
   bool halpern = true;        // reflected Halpern iteration; off: plain PDHG with averaging
   bool presolve = true;       // fix dominated duplicate columns at 0 (a penalty face's off-face λ) first
+  double step = 0.995;        // η = step/‖Ã‖_2, in (0, 1)
+  double reflection = 1.0;    // Halpern's γ in [0, 1]: z ← w((1 + γ)T(z) − γz) + (1 − w)z₀
 
   // PETSc's options database over these values (called after the command line's own flags, so that
   // the database wins as PETSc's *SetFromOptions do): -lpnn_pdhg_tolerance, -lpnn_pdhg_max_it,
   // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose, -lpnn_pdhg_scaling ruiz_pc|pc|ruiz|none,
-  // -lpnn_pdhg_ruiz_passes, -lpnn_pdhg_restart kkt|none, -lpnn_pdhg_primal_weight 0|1,
-  // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1. Throws lpnn::Error for a malformed value.
+  // -lpnn_pdhg_ruiz_passes, -lpnn_pdhg_restart kkt|none|fpr, -lpnn_pdhg_primal_weight 0|1,
+  // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1, -lpnn_pdhg_step, -lpnn_pdhg_reflection. Throws
+  // lpnn::Error for a malformed value.
   void set_from_options();
 };
 
