@@ -251,11 +251,16 @@ FaceLpSizes face_lp_sizes(const PolytopeLayout& l, std::int64_t data_samples, bo
   // X[a]). A bounds face keeps λ^d[(a, s_d, t_d)] alone: M columns per bag, each in the convexity row and
   // in consistency row a beside X[a], so 3M nonzeros; a penalty face keeps the whole bag, B columns and
   // 2B + M nonzeros. Bags d ≥ D' are left out (D' = 0 keeps them all, as the face LP does).
+  // A block family (the chain): how many of a sample's c1 columns agree with its data depends on the
+  // data (a bag's columns are split by its data variables' values only where the bag holds any), so
+  // the whole block is counted, r1 rows, c1 columns and z1 nonzeros per used sample: an upper bound for
+  // a bounds face, exact for a penalty face.
   const std::int64_t used = data_samples < 1 ? l.D : std::min(data_samples, l.D);
+  const bool whole_sample = penalty_face || !l.star();
   FaceLpSizes f;
   f.rows = used * l.rows_per_sample();
-  f.cols = l.M + used * (penalty_face ? l.B : l.M);
-  f.nnz = used * (penalty_face ? l.nnz_per_sample() : 3 * l.M);
+  f.cols = l.M + used * (whole_sample ? l.B : l.M);
+  f.nnz = used * (whole_sample ? l.nnz_per_sample() : 3 * l.M);
   return f;
 }
 

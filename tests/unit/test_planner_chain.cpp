@@ -10,6 +10,7 @@
 
 #include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/chain_family.hpp"
+#include "lpnn/bags/family.hpp"
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/bags/sample_block.hpp"
 #include "lpnn/util/units.hpp"
@@ -206,4 +207,22 @@ TEST(ChainPlan, EpsilonFitsTheFamilyPlanned) {
   EXPECT_EQ(plan.layout.grid.param, 3);
   EXPECT_FALSE(plan.layout.star());
   EXPECT_TRUE(plan.refusal.empty()) << plan.refusal;
+}
+
+// lpnn-train's memory estimate of a chain face: the D' used samples' whole blocks (an upper bound for a
+// bounds face, whose kept columns depend on the data), counted against the D'-sample chain family's own
+// LP (family_lp: the same root, D' samples), whatever the D the file was built for.
+TEST(ChainPlan, FaceEstimateIsTheUsedSamplesChain) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  const lpnn::ChainOptions options = lpnn::chain_options(GridSpec::uniform(3), 5);
+  const PolytopeLayout layout = lpnn::chain_layout(arch, GridSpec::uniform(3), 5, 5);
+  const lpnn::LinearProgram three = lpnn::family_lp(lpnn::chain_family(arch, options, 3));
+  for (bool penalty : {false, true}) {
+    const lpnn::FaceLpSizes f = lpnn::face_lp_sizes(layout, 3, penalty);
+    EXPECT_EQ(f.rows, three.rows) << penalty;
+    EXPECT_EQ(f.cols, three.cols) << penalty;
+    EXPECT_EQ(f.nnz, static_cast<std::int64_t>(three.value.size())) << penalty;
+  }
+  // D' = 0 (no data yet) keeps every sample, as the face LP does.
+  EXPECT_EQ(lpnn::face_lp_sizes(layout, 0, false).nnz, layout.nnz);
 }
