@@ -34,6 +34,8 @@ void PolytopeWriter::open_for_resume(const PolytopeMetadata& meta) {
       fail(
           "the unfinished build {} has another node grid than this build's {}; resume with the same --node-grid, or {}",
           partial_, layout_.node_grid, how);
+    if (!layout_.star() && !h5::exists(file_, "/family"))
+      fail("the unfinished build {} has no /family group (an older lpnn-build's?); {}", partial_, how);
     // A resumed build continues in the storage the unfinished file was created with.
     storage_ = H5Aexists(file_, "storage") > 0 ? StorageOptions::parse(h5::read_string_attribute(file_, "storage"))
                                                : StorageOptions{};

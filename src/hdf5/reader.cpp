@@ -2,9 +2,12 @@
 
 #include <petscviewerhdf5.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "lpnn/bags/block_layout.hpp"
+#include "lpnn/bags/family_record.hpp"
+#include "lpnn/hdf5/checksum.hpp"
 #include "lpnn/util/error.hpp"
 
 namespace lpnn {
@@ -64,6 +67,46 @@ PolytopeLayout stored_layout(hid_t file, const std::string& path, std::int64_t v
   return chain_layout(arch, grid, samples, node_grid);
 }
 
+// Reads a whole 1-D dataset of `count` elements of `memory_type` after checking its extent, so that a
+// damaged extent never sizes a buffer; checks the bytes against its crc32 attribute.
+template <typename T>
+std::vector<T> read_checked(hid_t file, const std::string& path, const char* name, hid_t memory_type,
+                            std::int64_t count) {
+  const std::int64_t size = dataset_size(file, path, name);
+  if (size != count)
+    fail("{}: {} has {} entries, the file's spec and grids give {}; the file is damaged, rebuild it", path, name,
+         size, count);
+  h5::Handle set(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose, std::string("opening ") + name);
+  std::vector<T> values(static_cast<std::size_t>(count));
+  if (H5Dread(set, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    fail("{}: reading {} failed; the file is damaged or truncated, rebuild it", path, name);
+  const std::uint32_t crc = crc32_of(values.data(), count * static_cast<std::int64_t>(sizeof(T)));
+  if (H5Aexists(set, "crc32") <= 0 || h5::read_int_attribute(set, "crc32") != static_cast<std::int64_t>(crc))
+    fail("{}: {} has no crc32 attribute or one that disagrees with its bytes ({:08x}); the file is damaged, rebuild it",
+         path, name, crc);
+  return values;
+}
+
+// A version-2 file's /family must be exactly the record of its spec, grids and node grid.
+void check_family(hid_t file, const std::string& path, const PolytopeMetadata& meta) {
+  if (!h5::exists(file, "/family"))
+    fail("{}: the chain file has no /family group (written by an older lpnn-build?); rebuild it", path);
+  const FamilyRecord expected = family_record(meta.arch, meta.layout);
+  const std::vector<unsigned char> description = read_checked<unsigned char>(
+      file, path, kFamilyDescription, H5T_NATIVE_UCHAR, static_cast<std::int64_t>(expected.description.size()));
+  if (!std::equal(description.begin(), description.end(), expected.description.begin(),
+                  [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); }))
+    fail("{}: {} disagrees with the chain family of the file's spec, grids and node grid; the file is damaged, "
+         "rebuild it",
+         path, kFamilyDescription);
+  const std::vector<std::int32_t> assignments = read_checked<std::int32_t>(
+      file, path, kFamilyAssignments, H5T_NATIVE_INT32, static_cast<std::int64_t>(expected.assignments.size()));
+  if (assignments != expected.assignments)
+    fail("{}: {} disagrees with the chain family of the file's spec, grids and node grid; the file is damaged, "
+         "rebuild it",
+         path, kFamilyAssignments);
+}
+
 }  // namespace
 
 PolytopeMetadata read_polytope_metadata(const std::string& path, Families families) {
@@ -111,7 +154,18 @@ PolytopeMetadata read_polytope_metadata(const std::string& path, Families famili
     if (h5::read_int_attribute(a, "MATLAB_sparse") != l.cols)
       fail("{}: /A's MATLAB_sparse attribute disagrees with the column count {}", path, l.cols);
   }
+  if (!l.star()) check_family(file, path, meta);
   return meta;
+}
+
+std::string read_family_description(const std::string& path) {
+  h5::Handle file = open_readonly(path);
+  if (!h5::exists(file, kFamilyDescription))
+    fail("{}: there is no {} (a star file records no family)", path, kFamilyDescription);
+  const std::int64_t size = dataset_size(file, path, kFamilyDescription);
+  const std::vector<unsigned char> bytes =
+      read_checked<unsigned char>(file, path, kFamilyDescription, H5T_NATIVE_UCHAR, size);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset) {

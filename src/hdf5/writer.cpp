@@ -25,11 +25,13 @@ constexpr int kCostDeflateLevel = 3;
 
 // An upper bound of the file size the writer produces: datasets, the padding of the 1 MiB alignment of
 // large datasets, and metadata (object headers, attributes with the spec).
-std::int64_t file_bytes_bound(const PolytopeMetadata& meta, bool compressed) {
+std::int64_t file_bytes_bound(const PolytopeMetadata& meta, bool compressed, const FamilyRecord& family) {
   std::int64_t padding = 0;
   for (const DatasetSpec& d : polytope_datasets(meta.layout))
     if (d.size >= (1 << 17)) padding += 1 << 20;  // 8-byte elements: at least 1 MiB
-  const std::int64_t metadata = (256 << 10) + 2 * static_cast<std::int64_t>(meta.arch.to_json().dump().size());
+  const std::int64_t family_bytes = static_cast<std::int64_t>(family.description.size() + 4 * family.assignments.size());
+  const std::int64_t metadata =
+      (256 << 10) + 2 * static_cast<std::int64_t>(meta.arch.to_json().dump().size()) + family_bytes;
   const std::int64_t ledger = meta.layout.D + (meta.layout.D >= (1 << 20) ? (1 << 20) : 0);  // uint8[D], aligned
   // Compressed sizes are unknown before the data: the metadata is reserved now, and each write step
   // checks the free space for its uncompressed bytes first (the build's space guard).
@@ -61,6 +63,8 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     return;
   }
   try {
+    // Every rank computes the same record (a pure function of the spec and grids).
+    if (!layout_.star()) family_ = family_record(meta.arch, layout_);
     create(meta);
     write_grids();
   } catch (const CollectiveError&) {
@@ -124,7 +128,8 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
   std::string error;
   if (rank_ == 0)
     error = capture_failure([&] {
-      const std::string reserved = reserve_file_space(partial_, file_bytes_bound(meta, storage_.compressed()), true);
+      const std::int64_t bound = file_bytes_bound(meta, storage_.compressed(), family_);
+      const std::string reserved = reserve_file_space(partial_, bound, true);
       if (!reserved.empty()) throw Error(reserved);
     });
   throw_if_root_failed(comm_, error);
@@ -156,6 +161,7 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
       h5::write_attribute(a, "MATLAB_sparse", layout_.cols);
     }
     write_polytope_attributes(file_, meta);
+    create_family();
   });
 
   // 3. The datasets are allocated now (parallel HDF5 allocates early): reserve the exact end of the
@@ -178,9 +184,44 @@ void PolytopeWriter::create(const PolytopeMetadata& meta) {
   const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(rank_ == 0 ? layout_.D : 0));
   write_slab(kLedger, H5T_NATIVE_UINT8, 0, rank_ == 0 ? layout_.D : 0, zeros.data(), 1);
   pieces_.erase(kLedger);
+  if (!layout_.star()) {  // rank 0 writes /family whole; the others take part with empty selections
+    const auto n = [&](std::size_t size) { return rank_ == 0 ? static_cast<std::int64_t>(size) : 0; };
+    write_slab(kFamilyDescription, H5T_NATIVE_UINT8, 0, n(family_.description.size()), family_.description.data(), 1);
+    write_slab(kFamilyAssignments, H5T_NATIVE_INT32, 0, n(family_.assignments.size()), family_.assignments.data(), 4);
+    pieces_.erase(kFamilyDescription);
+    pieces_.erase(kFamilyAssignments);
+  }
   run_phase(comm_, "flush", "flushing " + partial_, [&] {
     if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail("HDF5: H5Fflush failed");
   });
+}
+
+// Collective (inside the datasets phase): the /family group, its two contiguous datasets and their crc32
+// attributes, which every rank computes from its own identical record.
+void PolytopeWriter::create_family() {
+  if (layout_.star()) return;
+  h5::Handle(H5Gcreate2(file_, "/family", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, "creating group /family");
+  const std::int64_t description_bytes = static_cast<std::int64_t>(family_.description.size());
+  const std::int64_t assignment_bytes = 4 * static_cast<std::int64_t>(family_.assignments.size());
+  const struct {
+    const char* name;
+    hid_t type;
+    std::int64_t size;
+    std::uint32_t crc;
+  } sets[] = {{kFamilyDescription, H5T_STD_U8LE, description_bytes,
+               crc32_of(family_.description.data(), description_bytes)},
+              {kFamilyAssignments, H5T_STD_I32LE, assignment_bytes / 4,
+               crc32_of(family_.assignments.data(), assignment_bytes)}};
+  for (const auto& d : sets) {
+    // Neither is ever empty: a description is JSON text, and every bag has a column and a variable.
+    const hsize_t size = static_cast<hsize_t>(d.size);
+    h5::Handle space(H5Screate_simple(1, &size, nullptr), H5Sclose, "H5Screate_simple");
+    h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+    h5::check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    h5::Handle set(H5Dcreate2(file_, d.name, d.type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+                   std::string("creating dataset ") + d.name);
+    h5::write_attribute(set, "crc32", static_cast<std::int64_t>(d.crc));
+  }
 }
 
 PolytopeWriter::~PolytopeWriter() {

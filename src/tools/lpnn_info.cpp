@@ -2,6 +2,7 @@
 //
 //   lpnn-info poly.h5
 //   mpirun -n 4 lpnn-info poly.h5 --json
+//   lpnn-info chain.h5 --bags --no-load     (a chain file's bags, one line each)
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -23,16 +24,40 @@ std::string per_sample_text(const lpnn::PolytopeLayout& l) {
                      l.B, l.nnz_per_sample(), l.node_grid == 0 ? std::string("integers") : std::to_string(l.node_grid));
 }
 
+// Variable names of `indices` from a family description, comma-separated.
+std::string variable_names(const nlohmann::json& family, const nlohmann::json& indices) {
+  std::string out;
+  for (const auto& v : indices)
+    out += (out.empty() ? "" : ", ") + family["variables"][v.get<std::size_t>()]["name"].get<std::string>();
+  return out;
+}
+
+// A chain file's one-sample family: a summary line, and with `bags` one line per bag.
+void print_family(const nlohmann::json& family, bool bags) {
+  std::cout << fmt::format("  family      {} bags, {} variables, {} steps per sample (/family){}\n", family["bags"].size(),
+                           family["variables"].size(), family["steps"].size(), bags ? "" : "; --bags lists the bags");
+  if (!bags) return;
+  for (const auto& b : family["bags"]) {
+    const bool root = b["parent"].get<std::int64_t>() < 0;
+    std::cout << fmt::format("    bag {:>3} {:<22} {} columns [{}, +{}), rows [{}, +{}); variables {}\n",
+                             b["index"].get<std::int64_t>(), b["name"].get<std::string>(), root ? "global" : "local",
+                             b["first_column"].get<std::int64_t>(), b["columns"].get<std::int64_t>(),
+                             b["first_row"].get<std::int64_t>(), b["rows"].get<std::int64_t>(),
+                             variable_names(family, b["variables"]));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   return lpnn::tool::run(argc, argv, "lpnn-info", [](int ac, char** av) {
     CLI::App app{"Describe and check an lpnn polytope file; load its matrix with PETSc MatLoad."};
     std::string path;
-    bool json = false, no_load = false, verify = false;
+    bool json = false, no_load = false, verify = false, bags = false;
     app.add_option("file", path, "polytope file (.h5)")->required();
     app.add_flag("--json", json, "print as one JSON object");
     app.add_flag("--no-load", no_load, "skip MatLoad of /A");
+    app.add_flag("--bags", bags, "list a chain file's bags (name, columns, rows, variables)");
     app.add_flag("--verify", verify, "check every dataset's CRC-32 against the file's record (in parallel)");
     std::string budget;
     app.add_option("--memory-budget", budget, "refuse to load a matrix needing more memory per rank (e.g. 8G)");
@@ -81,7 +106,12 @@ int main(int argc, char** argv) {
               {"spec", meta.arch.to_json()},
               {"lipschitz_bmp", meta.lipschitz_bmp},
               {"lipschitz_numeric", meta.lipschitz_numeric}});
-    if (!l.star()) j["node_grid"] = l.node_grid;
+    nlohmann::json family;  // a chain file's /family/description, validated by read_polytope_metadata
+    if (!l.star()) {
+      j["node_grid"] = l.node_grid;
+      family = nlohmann::json::parse(lpnn::read_family_description(path));
+      j["family_description"] = family;
+    }
     if (verify) j["checksums"] = "verified";
     if (!no_load)
       j["matload"] = {
@@ -98,6 +128,7 @@ int main(int argc, char** argv) {
               << fmt::format("  sizes       {} rows x {} columns, {} nonzeros ({})\n", l.rows, l.cols, l.nnz,
                              per_sample_text(l))
               << fmt::format("  Lipschitz   BMP {:.6g}, numeric {:.6g}\n", meta.lipschitz_bmp, meta.lipschitz_numeric);
+    if (!l.star()) print_family(family, bags);
     if (verify)
       std::cout << fmt::format("  checksums   CRC-32 of all {} datasets verified\n", lpnn::polytope_datasets(l).size());
     if (!no_load)

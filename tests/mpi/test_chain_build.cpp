@@ -157,6 +157,18 @@ TEST(ChainBuild, SizesEqualThePlansAndMatLoadReadsThem) {
     EXPECT_EQ(lpnn::h5::read_int_attribute(file, "node_grid"), c.node_grid);
     EXPECT_EQ(lpnn::h5::read_int_attribute(file, "columns_per_sample"), (planned.cols - meta.layout.M) / c.samples);
 
+    // /family: every bag's columns' assignments as bag_assignments gives them for the one-sample family,
+    // bag by bag, and a description of its bags (read_polytope_metadata above compared both bytewise).
+    const lpnn::BagFamily one = lpnn::chain_family(arch, options_of(c), 1);
+    std::vector<int32_t> expected;
+    for (std::size_t t = 0; t < one.bags.size(); ++t)
+      for (const auto& column : lpnn::bag_assignments(one, static_cast<int64_t>(t)))
+        for (int64_t value : column) expected.push_back(static_cast<int32_t>(value));
+    EXPECT_EQ(dataset_values<int32_t>(path, "/family/assignments"), expected);
+    const nlohmann::json description = nlohmann::json::parse(lpnn::read_family_description(path));
+    EXPECT_EQ(description["bags"].size(), one.bags.size());
+    EXPECT_EQ(description["numbering"]["samples"], c.samples);
+
     // A star-only reader (training, export) refuses it, saying what it is and what to do.
     try {
       lpnn::read_polytope_metadata(path);
@@ -179,6 +191,7 @@ TEST(ChainBuild, StarFilesStayVersion1) {
   lpnn::h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + path);
   EXPECT_EQ(lpnn::h5::read_int_attribute(file, "format_version"), 1);
   EXPECT_LE(H5Aexists(file, "family"), 0);
+  EXPECT_FALSE(lpnn::h5::exists(file, "/family"));
   EXPECT_STREQ(lpnn::read_polytope_metadata(path).layout.family(), "star");
 }
 

@@ -19,7 +19,12 @@
 // sample blocks of c1 columns): root attributes family = "chain" and node_grid (K_v; 0 = the integer
 // lattice), columns_per_sample in place of bag_size. Star files stay version 1 without a family
 // attribute, so every reader of the star is unaffected; readers that interpret the star's columns
-// (training, export) refuse version 2 by name.
+// (training, export) refuse version 2 by name. Version 2 also records the one-sample family
+// (bags/family_record.hpp), so that a reader interprets every column without lpnn:
+//   /family/description  uint8[]  JSON text: variables, bags (columns, rows, separators), steps, costs
+//   /family/assignments  int32[]   every bag's columns' values of the bag's variables, bag by bag
+// Both are written whole at creation (before any sample), carry crc32 attributes like every dataset,
+// and are pure functions of the spec, grids and node grid; the reader compares them with its own.
 //
 // While a build runs, its temporary file also holds /build/samples_done (uint8[D]): 1 for every sample
 // whose rows, right-hand sides and objective entries are on disk (written after an fsync of them).
@@ -51,6 +56,9 @@ namespace lpnn {
 inline constexpr const char* kPolytopeFormat = "lpnn-polytope";
 inline constexpr std::int64_t kPolytopeFormatVersion = 1;       // star files
 inline constexpr std::int64_t kBlockPolytopeFormatVersion = 2;  // other bag families (chain)
+
+inline constexpr const char* kFamilyDescription = "/family/description";
+inline constexpr const char* kFamilyAssignments = "/family/assignments";
 
 // The version a file of `layout` carries.
 inline std::int64_t polytope_format_version(const PolytopeLayout& layout) {

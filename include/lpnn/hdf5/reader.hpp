@@ -23,6 +23,10 @@ enum class Families { StarOnly, Any };
 // why it is refused, what to do). Any rank, no communication.
 PolytopeMetadata read_polytope_metadata(const std::string& path, Families families = Families::StarOnly);
 
+// A version-2 file's /family/description (JSON text), its checksum checked; throws lpnn::Error for a
+// star file or a damaged dataset. Call read_polytope_metadata first to validate it against the spec.
+std::string read_family_description(const std::string& path);
+
 // A whole 1-D dataset (e.g. "/template/cost") read on the calling rank.
 std::vector<double> read_double_dataset(const std::string& path, const std::string& dataset);
 

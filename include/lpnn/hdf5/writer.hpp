@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "lpnn/bags/family_record.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/hdf5/checksum.hpp"
 #include "lpnn/hdf5/format.hpp"
@@ -85,6 +86,7 @@ class PolytopeWriter {
   void create(const PolytopeMetadata& meta);
   void open_for_resume(const PolytopeMetadata& meta);
   void write_grids();
+  void create_family();  // version 2: /family's datasets with their checksums, written whole
   h5::Handle dataset_creation(const std::string& dataset) const;  // layout, chunks and filters
   void write_provenance(const nlohmann::json& provenance);
   void close_agreed();  // collective: closes the file if every rank has it open, else gives it up
@@ -98,6 +100,7 @@ class PolytopeWriter {
   int rank_ = 0;
   std::string path_, partial_;
   PolytopeLayout layout_;
+  FamilyRecord family_;  // version 2 only (empty for the star)
   StorageOptions storage_;
   h5::Handle file_;
   h5::Handle transfer_;  // MPI-IO transfer property list: collective for chunked files, else independent
