@@ -1,6 +1,7 @@
 #include "lpnn/bags/family_record.hpp"
 
 #include <limits>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "family_internal.hpp"
@@ -8,6 +9,7 @@
 #include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/chain_family.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/units.hpp"
 
 namespace lpnn {
 
@@ -64,18 +66,14 @@ std::int32_t narrow(std::int64_t value) {
   return static_cast<std::int32_t>(value);
 }
 
-}  // namespace
-
-FamilyRecord family_record(const Architecture& arch, const PolytopeLayout& layout) {
-  if (layout.star()) fail("the star's polytope file (format version 1) records no /family");
-  const ChainOptions options = chain_options(layout.grid, layout.node_grid);
-  const BagFamily family = chain_family(arch, options, 1);
-  const std::vector<NodeGrid> nodes = node_grids(arch, options);
+// The description of `family` (the layout's one-sample family) from its sizes, no column enumerated;
+// *assignment_count receives the length of /family/assignments (Σ_t |F_t|·|Q_t|).
+std::string describe(const BagFamily& family, const std::vector<NodeGrid>& nodes, const PolytopeLayout& layout,
+                     std::int64_t* assignment_count) {
   const FamilySizes sizes = family_sizes(family);
   const detail::FamilyIndex index = detail::FamilyIndex::of(family);
   const std::int64_t M = layout.M;
-
-  FamilyRecord record;
+  std::int64_t offset = 0;
   nlohmann::json variables = nlohmann::json::array(), bags = nlohmann::json::array(), steps = nlohmann::json::array();
   for (std::size_t v = 0; v < family.variables.size(); ++v)
     variables.push_back(describe_variable(family.variables[v], static_cast<std::int64_t>(v), layout.grid, nodes));
@@ -101,13 +99,13 @@ FamilyRecord family_record(const Architecture& arch, const PolytopeLayout& layou
                     {"columns", sizes.bag_columns[t]},
                     {"first_row", row},
                     {"rows", rows},
-                    {"assignment_offset", static_cast<std::int64_t>(record.assignments.size())}});
+                    {"assignment_offset", offset}});
     row += rows;
-    detail::enumerate_bag(family, static_cast<std::int64_t>(t), structure,
-                          [&](std::int64_t, std::span<const std::int64_t> values) {
-                            for (std::int64_t value : values) record.assignments.push_back(narrow(value));
-                          });
+    offset = checked_add(offset, checked_mul(sizes.bag_columns[t], static_cast<std::int64_t>(bag.variables.size()),
+                                             "the /family/assignments length"),
+                         "the /family/assignments length");
   }
+  *assignment_count = offset;
   for (const FamilyStep& s : family.steps) steps.push_back({{"name", s.name}, {"inputs", s.inputs}, {"output", s.output}});
   nlohmann::json costs = nlohmann::json::array();
   for (const FamilyCost& c : family.costs)
@@ -131,8 +129,42 @@ FamilyRecord family_record(const Architecture& arch, const PolytopeLayout& layou
                                    {"bags", bags},
                                    {"steps", steps},
                                    {"costs", costs}};
-  record.description = description.dump();
+  return description.dump();
+}
+
+std::pair<BagFamily, std::vector<NodeGrid>> one_sample_family(const Architecture& arch, const PolytopeLayout& layout) {
+  if (layout.star()) fail("the star's polytope file (format version 1) records no /family");
+  const ChainOptions options = chain_options(layout.grid, layout.node_grid);
+  return {chain_family(arch, options, 1), node_grids(arch, options)};
+}
+
+}  // namespace
+
+FamilyRecord family_record(const Architecture& arch, const PolytopeLayout& layout) {
+  const auto [family, nodes] = one_sample_family(arch, layout);
+  FamilyRecord record;
+  std::int64_t count = 0;
+  record.description = describe(family, nodes, layout, &count);
+  record.assignments.reserve(static_cast<std::size_t>(count));
+  // Bag by bag, column by column: the offsets describe() computed from the sizes.
+  const detail::FamilyIndex index = detail::FamilyIndex::of(family);
+  for (std::size_t t = 0; t < family.bags.size(); ++t)
+    detail::enumerate_bag(family, static_cast<std::int64_t>(t),
+                          detail::bag_structure(family, static_cast<std::int64_t>(t), index),
+                          [&](std::int64_t, std::span<const std::int64_t> values) {
+                            for (std::int64_t value : values) record.assignments.push_back(narrow(value));
+                          });
+  if (static_cast<std::int64_t>(record.assignments.size()) != count)
+    fail("the chain family's columns hold {} values, its sizes say {}", record.assignments.size(), count);
   return record;
 }
+
+std::int64_t family_record_bytes(const Architecture& arch, const PolytopeLayout& layout) {
+  const auto [family, nodes] = one_sample_family(arch, layout);
+  std::int64_t count = 0;
+  const std::int64_t description = static_cast<std::int64_t>(describe(family, nodes, layout, &count).size());
+  return checked_add(description, checked_mul(count, 4, "the /family/assignments bytes"), "the /family bytes");
+}
+
 
 }  // namespace lpnn

@@ -9,6 +9,7 @@
 #include "lpnn/arch/lipschitz.hpp"
 #include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/cost_template.hpp"
+#include "lpnn/bags/family_record.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/units.hpp"
 #include "planner_internal.hpp"
@@ -174,7 +175,9 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   plan.epsilon_bmp = guaranteed_epsilon(arch, plan.lipschitz_bmp, grid);
   plan.epsilon_numeric = guaranteed_epsilon(arch, plan.lipschitz_numeric, grid);
   plan.bmp_size_bound = size_bound(l);
-  plan.bytes_on_disk = polytope_file_bytes(l);
+  // A chain file also records its one-sample family (/family, bags/family_record.hpp).
+  plan.bytes_on_disk = l.star() ? polytope_file_bytes(l)
+                                : checked_add(polytope_file_bytes(l), family_record_bytes(arch, l), "the file size");
 
   // The busiest rank holds ceil(D/P) samples (and rank 0 the X columns of c).
   const std::int64_t local_samples = SampleRange::of_rank(l.D, 0, request.ranks).count;

@@ -7,7 +7,8 @@ PLAN.json is `lpnn-build --plan --json --ranks RANKS` with the build's arguments
 (h5py, numpy): rows = len(/A/jc) - 1 = len(/lp/b), nonzeros = /A/jc[-1] = len(/A/ir) = len(/A/data),
 columns = len(/lp/c); the busiest rank's nonzeros from the row pointer over the contiguous balanced
 split of the D samples (README, Design choices: the rank split); the bytes of the datasets the plan
-counts (/A/jc, /A/ir, /A/data, /lp/b, /lp/c, /template/cost, /grids/*), which must equal the plan's
+counts (/A/jc, /A/ir, /A/data, /lp/b, /lp/c, /template/cost, /grids/*, and a chain's /family/description
+and /family/assignments), which must equal the plan's
 bytes_on_disk in an uncompressed file; the whole file above it by at most 1 MiB (attributes, provenance,
 the build ledger and checksums) plus 1 MiB for every counted dataset of at least 1 MiB (the writer
 starts those on 1 MiB boundaries, H5Pset_alignment). The memory per rank must cover the busiest rank's CSR (16 bytes per
@@ -22,6 +23,7 @@ import numpy as np
 
 COUNTED = ["/A/jc", "/A/ir", "/A/data", "/lp/b", "/lp/c", "/template/cost",
            "/grids/param", "/grids/input", "/grids/output"]
+FAMILY = ["/family/description", "/family/assignments"]  # version 2 (chain) files only
 MARGIN = 1 << 20
 
 
@@ -57,8 +59,10 @@ def main():
             busiest = max(busiest, int(jc[(first + count) * per_sample] - jc[first * per_sample]))
             first += count
         expect("max local nonzeros", busiest, plan["max_local_nonzeros"])
-        stored = sum(f[name].id.get_storage_size() for name in COUNTED)
-        aligned = sum(1 for name in COUNTED if f[name].id.get_storage_size() >= MARGIN)
+        counted = COUNTED + [name for name in FAMILY if name in f]
+        expect("/family in a chain file", all(name in f for name in FAMILY), plan.get("family", "star") == "chain")
+        stored = sum(f[name].id.get_storage_size() for name in counted)
+        aligned = sum(1 for name in counted if f[name].id.get_storage_size() >= MARGIN)
         expect("bytes of the counted datasets", stored, plan["bytes_on_disk"])
     size = os.path.getsize(path)
     slack = MARGIN * (1 + aligned)

@@ -29,4 +29,8 @@ struct FamilyRecord {
 // throws lpnn::Error for a star layout or a grid index beyond int32.
 FamilyRecord family_record(const Architecture& arch, const PolytopeLayout& layout);
 
+// The bytes of both /family datasets (description + 4 per assignment) without enumerating a column:
+// what a plan counts on disk beside the matrix (a sizes-only layout will do).
+std::int64_t family_record_bytes(const Architecture& arch, const PolytopeLayout& layout);
+
 }  // namespace lpnn
