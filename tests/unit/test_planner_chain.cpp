@@ -11,6 +11,7 @@
 #include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/family.hpp"
+#include "lpnn/bags/family_record.hpp"
 #include "lpnn/bags/planner.hpp"
 #include "lpnn/bags/sample_block.hpp"
 #include "lpnn/util/units.hpp"
@@ -61,7 +62,10 @@ TEST(ChainPlan, SizesMemoryAndDiskAreTheChains) {
     EXPECT_EQ(std::vector<std::int64_t>({l.rows, l.cols, l.nnz}),
               std::vector<std::int64_t>({sizes.rows, sizes.cols, sizes.nnz}));
     EXPECT_EQ(l.block->sizes(5).nnz, l.nnz);
-    EXPECT_EQ(plan.bytes_on_disk, lpnn::polytope_file_bytes(l));
+    // The datasets plus /family, whose bytes are those of the record the writer stores.
+    const lpnn::FamilyRecord record = lpnn::family_record(arch, l);
+    EXPECT_EQ(plan.bytes_on_disk, lpnn::polytope_file_bytes(l) +
+                                      static_cast<std::int64_t>(record.description.size() + 4 * record.assignments.size()));
     // 5 samples over 1, 2, 4 ranks: the busiest holds 5, 3, 2.
     const std::int64_t busiest = ranks == 1 ? 5 : ranks == 2 ? 3 : 2;
     EXPECT_EQ(plan.max_local_nonzeros, busiest * l.block_nonzeros) << ranks;
