@@ -18,11 +18,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "pdhg_aggregate.hpp"
 #include "pdhg_kernels.hpp"
 #include "pdhg_presolve.hpp"
 #include "pdhg_scaling.hpp"
@@ -279,7 +281,8 @@ void PdhgOptions::set_from_options() {
   PetscReal t = tolerance, step_factor = step, gamma = reflection;
   PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every), passes = ruiz_passes;
   PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE, weight = primal_weight ? PETSC_TRUE : PETSC_FALSE,
-            halp = halpern ? PETSC_TRUE : PETSC_FALSE, pre = presolve ? PETSC_TRUE : PETSC_FALSE;
+            halp = halpern ? PETSC_TRUE : PETSC_FALSE, pre = presolve ? PETSC_TRUE : PETSC_FALSE,
+            agg = aggregate ? PETSC_TRUE : PETSC_FALSE;
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_tolerance", &t, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_max_it", &it, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_check_every", &every, nullptr));
@@ -288,6 +291,7 @@ void PdhgOptions::set_from_options() {
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_primal_weight", &weight, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_halpern", &halp, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_presolve", &pre, nullptr));
+  LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_aggregate", &agg, nullptr));
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_step", &step_factor, nullptr));
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_reflection", &gamma, nullptr));
   const char* scalings[] = {"ruiz_pc", "pc", "ruiz", "none"};
@@ -305,6 +309,7 @@ void PdhgOptions::set_from_options() {
   primal_weight = weight == PETSC_TRUE;
   halpern = halp == PETSC_TRUE;
   presolve = pre == PETSC_TRUE;
+  aggregate = agg == PETSC_TRUE;
   scaling = static_cast<PdhgScaling>(scaling_index);
   restart = static_cast<PdhgRestart>(restart_index);
 }
@@ -316,26 +321,45 @@ LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int
   if (!(options.step > 0 && options.step < 1)) fail("the PDHG step factor must lie in (0, 1), got {}", options.step);
   if (!(options.reflection >= 0 && options.reflection <= 1))
     fail("the Halpern reflection must lie in [0, 1], got {}", options.reflection);
-  if (!options.presolve) {
-    Pdhg solver(face, options);
-    LpSolution solution = solver.run();
-    solution.x = face.leading_columns(solver.unscaled_solution(), keep);
-    return solution;
-  }
-  pdhg::Presolved presolved = pdhg::drop_dominated_duplicates(face);
-  if (options.verbose) {
-    int rank = 0;
-    LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face.c.get())), &rank));
-    if (rank == 0)
+  // The presolve steps, each consuming the LP before it; x is mapped back through them in reverse.
+  std::optional<pdhg::Presolved> duplicates;
+  std::optional<pdhg::Aggregated> aggregated;
+  ReducedLp* lp = &face;
+  Vec weight = nullptr;
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face.c.get())), &rank));
+  const bool say = options.verbose && rank == 0;
+  if (options.presolve) {
+    duplicates = pdhg::drop_dominated_duplicates(face);
+    lp = &duplicates->lp;
+    weight = duplicates->multiplicity;
+    if (say)
       std::fprintf(stderr, "[pdhg] presolve: %lld dominated duplicate columns fixed at 0\n",
-                   static_cast<long long>(presolved.dropped));
+                   static_cast<long long>(duplicates->dropped));
   }
-  Pdhg solver(presolved.lp, options, presolved.multiplicity);
+  if (options.aggregate) {
+    aggregated = pdhg::aggregate_doubletons(*lp, weight);
+    lp = &aggregated->lp;
+    weight = aggregated->multiplicity;
+    if (say)
+      std::fprintf(stderr, "[pdhg] presolve: %lld doubleton equalities aggregated\n",
+                   static_cast<long long>(aggregated->eliminated));
+  }
+  Pdhg solver(*lp, options, weight);
   LpSolution solution = solver.run();
-  OwnedVec x;  // x on the unpresolved columns: the dropped ones at 0
-  LPNN_PETSC(VecDuplicate(face.c, x.out()));
-  LPNN_PETSC(VecSet(x, 0.0));
-  LPNN_PETSC(VecISCopy(x, presolved.kept, SCATTER_FORWARD, solver.unscaled_solution()));
+  Vec x = solver.unscaled_solution();
+  OwnedVec before_aggregation, before_duplicates;
+  if (aggregated && aggregated->P) {  // x = P z
+    LPNN_PETSC(MatCreateVecs(aggregated->P, nullptr, before_aggregation.out()));
+    LPNN_PETSC(MatMult(aggregated->P, x, before_aggregation));
+    x = before_aggregation;
+  }
+  if (duplicates) {  // the dropped columns at 0
+    LPNN_PETSC(VecDuplicate(face.c, before_duplicates.out()));
+    LPNN_PETSC(VecSet(before_duplicates, 0.0));
+    LPNN_PETSC(VecISCopy(before_duplicates, duplicates->kept, SCATTER_FORWARD, x));
+    x = before_duplicates;
+  }
   solution.x = face.leading_columns(x, keep);
   return solution;
 }

@@ -50,6 +50,7 @@ struct PdhgOptions {
   bool primal_weight = true;  // re-balance ω at restarts (smoothing 1/2); off: ω stays ‖c̃‖/‖b̃‖
   bool halpern = true;        // reflected Halpern iteration; off: plain PDHG with averaging
   bool presolve = true;       // fix dominated duplicate columns at 0 (a penalty face's off-face λ) first
+  bool aggregate = true;      // then substitute x_k = α x_j for doubleton rows a_j x_j + a_k x_k = 0
   double step = 0.995;        // η = step/‖Ã‖_2, in (0, 1)
   double reflection = 1.0;    // Halpern's γ in [0, 1]: z ← w((1 + γ)T(z) − γz) + (1 − w)z₀
 
@@ -57,7 +58,7 @@ struct PdhgOptions {
   // the database wins as PETSc's *SetFromOptions do): -lpnn_pdhg_tolerance, -lpnn_pdhg_max_it,
   // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose, -lpnn_pdhg_scaling ruiz_pc|pc|ruiz|none,
   // -lpnn_pdhg_ruiz_passes, -lpnn_pdhg_restart kkt|none|fpr, -lpnn_pdhg_primal_weight 0|1,
-  // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1, -lpnn_pdhg_step, -lpnn_pdhg_reflection. Throws
+  // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1, -lpnn_pdhg_aggregate 0|1, -lpnn_pdhg_step, -lpnn_pdhg_reflection. Throws
   // lpnn::Error for a malformed value.
   void set_from_options();
 };
