@@ -11,14 +11,17 @@
 namespace lpnn {
 
 nlohmann::json LpSolution::to_json() const {
-  return {{"optimal", optimal},
-          {"status", status},
-          {"objective", objective},
-          {"iterations", iterations},
-          {"seconds", seconds},
-          {"primal_residual", primal_residual},
-          {"dual_residual", dual_residual},
-          {"gap", gap}};
+  nlohmann::json out = {{"optimal", optimal},
+                        {"status", status},
+                        {"objective", objective},
+                        {"iterations", iterations},
+                        {"seconds", seconds},
+                        {"primal_residual", primal_residual},
+                        {"dual_residual", dual_residual},
+                        {"gap", gap}};
+  if (duplicates_fixed >= 0) out["duplicates_fixed"] = duplicates_fixed;
+  if (doubletons_aggregated >= 0) out["doubletons_aggregated"] = doubletons_aggregated;
+  return out;
 }
 
 LpSolution solve_with_clp(const LinearProgram& lp, double tolerance) {

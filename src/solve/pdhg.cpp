@@ -194,7 +194,6 @@ void Pdhg::start() {
 }
 
 LpSolution Pdhg::run() {
-  const auto clock = std::chrono::steady_clock::now();
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get())), &rank));
   const PetscLogEvent event = pdhg_event();
@@ -271,7 +270,6 @@ LpSolution Pdhg::run() {
   solution.primal_residual = reported.primal;
   solution.dual_residual = reported.dual;
   solution.gap = reported.gap;
-  solution.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
   return solution;
 }
 
@@ -321,6 +319,7 @@ LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int
   if (!(options.step > 0 && options.step < 1)) fail("the PDHG step factor must lie in (0, 1), got {}", options.step);
   if (!(options.reflection >= 0 && options.reflection <= 1))
     fail("the Halpern reflection must lie in [0, 1], got {}", options.reflection);
+  const auto clock = std::chrono::steady_clock::now();  // the solve's seconds include presolve and scaling
   // The presolve steps, each consuming the LP before it; x is mapped back through them in reverse.
   std::optional<pdhg::Presolved> duplicates;
   std::optional<pdhg::Aggregated> aggregated;
@@ -361,6 +360,9 @@ LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int
     x = before_duplicates;
   }
   solution.x = face.leading_columns(x, keep);
+  if (duplicates) solution.duplicates_fixed = duplicates->dropped;
+  if (aggregated) solution.doubletons_aggregated = aggregated->eliminated;
+  solution.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
   return solution;
 }
 

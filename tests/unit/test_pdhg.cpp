@@ -12,104 +12,10 @@
 
 #include "lpnn/solve/solver.hpp"
 #include "lpnn/util/error.hpp"
+#include "unit/small_lp.hpp"
 
 namespace lpnn {
 namespace {
-
-// A dense LP with upper bounds 0 or +inf: the plain data (for Clp and the test's own arithmetic) and
-// the same LP as PETSc objects (for PDHG).
-struct SmallLp {
-  LinearProgram lp;
-  OwnedMat A;
-  OwnedVec b, c, upper;
-
-  double objective_of(const std::vector<double>& x) const {
-    double sum = 0;
-    for (std::int64_t j = 0; j < lp.cols; ++j) sum += lp.c[j] * x[j];
-    return sum;
-  }
-  // ||Ax - b||_2 / (1 + ||b||_2), as LpSolution defines the primal residual.
-  double primal_residual_of(const std::vector<double>& x) const {
-    double r2 = 0, b2 = 0;
-    for (std::int64_t i = 0; i < lp.rows; ++i) {
-      double ax = 0;
-      for (std::int64_t k = lp.row_start[i]; k < lp.row_start[i + 1]; ++k) ax += lp.value[k] * x[lp.column[k]];
-      r2 += (ax - lp.b[i]) * (ax - lp.b[i]);
-      b2 += lp.b[i] * lp.b[i];
-    }
-    return std::sqrt(r2) / (1 + std::sqrt(b2));
-  }
-};
-
-// The LP  min cᵀx, dense·x = b, 0 ≤ x ≤ upper  as plain data and as PETSc objects (split over the ranks).
-SmallLp from_dense(const std::vector<std::vector<double>>& dense, const std::vector<double>& b,
-                   const std::vector<double>& c, const std::vector<double>& upper) {
-  SmallLp s;
-  LinearProgram& lp = s.lp;
-  lp.rows = static_cast<std::int64_t>(dense.size());
-  lp.cols = static_cast<std::int64_t>(c.size());
-  lp.lower.assign(lp.cols, 0.0);
-  lp.upper = upper;
-  lp.c = c;
-  lp.b = b;
-  lp.row_start.push_back(0);
-  for (const auto& row : dense) {
-    for (std::int64_t j = 0; j < lp.cols; ++j) {
-      if (row[j] == 0) continue;
-      lp.column.push_back(j);
-      lp.value.push_back(row[j]);
-    }
-    lp.row_start.push_back(static_cast<std::int64_t>(lp.column.size()));
-  }
-  lp.validate();
-  const PetscInt rows = static_cast<PetscInt>(lp.rows), cols = static_cast<PetscInt>(lp.cols);
-  LPNN_PETSC(
-      MatCreateAIJ(PETSC_COMM_WORLD, PETSC_DECIDE, PETSC_DECIDE, rows, cols, cols, nullptr, cols, nullptr, s.A.out()));
-  PetscInt first = 0, last = 0;
-  LPNN_PETSC(MatGetOwnershipRange(s.A, &first, &last));
-  for (PetscInt i = first; i < last; ++i)
-    for (std::int64_t k = lp.row_start[i]; k < lp.row_start[i + 1]; ++k)
-      LPNN_PETSC(MatSetValue(s.A, i, static_cast<PetscInt>(lp.column[k]), lp.value[k], INSERT_VALUES));
-  LPNN_PETSC(MatAssemblyBegin(s.A, MAT_FINAL_ASSEMBLY));
-  LPNN_PETSC(MatAssemblyEnd(s.A, MAT_FINAL_ASSEMBLY));
-  LPNN_PETSC(MatCreateVecs(s.A, s.c.out(), s.b.out()));
-  LPNN_PETSC(VecDuplicate(s.c, s.upper.out()));
-  auto fill = [](Vec v, const std::vector<double>& values) {
-    PetscInt lo = 0, hi = 0;
-    LPNN_PETSC(VecGetOwnershipRange(v, &lo, &hi));
-    for (PetscInt i = lo; i < hi; ++i) LPNN_PETSC(VecSetValue(v, i, values[i], INSERT_VALUES));
-    LPNN_PETSC(VecAssemblyBegin(v));
-    LPNN_PETSC(VecAssemblyEnd(v));
-  };
-  fill(s.b, lp.b);
-  fill(s.c, lp.c);
-  fill(s.upper, lp.upper);
-  return s;
-}
-
-// Random A with entries in {-1, 0, 1}, b = A x0 for a random x0 >= 0 (feasible), c >= 0 (bounded),
-// every `fixed_every`-th column fixed at 0, and row 1 repeated as the last row (degenerate).
-SmallLp random_lp(std::uint32_t seed, std::int64_t rows, std::int64_t cols, std::int64_t fixed_every) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> entry(-1, 1);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  std::vector<double> x0(cols), c, upper(cols, INFINITY), b;
-  for (std::int64_t j = 0; j < cols; ++j) {
-    if (fixed_every > 0 && j % fixed_every == fixed_every - 1) upper[j] = 0.0;
-    x0[j] = upper[j] > 0 ? unit(rng) : 0.0;
-    c.push_back(unit(rng));
-  }
-  std::vector<std::vector<double>> dense(rows, std::vector<double>(cols, 0.0));
-  for (std::int64_t i = 0; i + 1 < rows; ++i)
-    for (std::int64_t j = 0; j < cols; ++j) dense[i][j] = entry(rng);
-  dense[rows - 1] = dense[1];
-  for (std::int64_t i = 0; i < rows; ++i) {
-    double bi = 0;
-    for (std::int64_t j = 0; j < cols; ++j) bi += dense[i][j] * x0[j];
-    b.push_back(bi);
-  }
-  return from_dense(dense, b, c, upper);
-}
 
 TEST(Pdhg, OptimaEqualClpOnRandomFeasibleLps) {
   int rank = 0;
@@ -169,64 +75,6 @@ TEST(Pdhg, FixedPointRestartsReachClpsOptimumFaster) {
                                 << fpr.iterations;
   }
   EXPECT_LT(total, 2800);
-}
-
-// Dominated duplicate columns (the presolve): random LPs with copies of some columns at a higher, equal or
-// lower cost, some copies with a finite upper bound (never dropped). With and without the presolve the
-// optimum must be Clp's; with it, a copy costlier than its original must come back exactly 0, and x must
-// be feasible with the reported objective.
-TEST(Pdhg, DuplicateColumnsKeepClpsOptimum) {
-  int rank = 0;
-  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  for (std::uint32_t seed = 40; seed < 46; ++seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> entry(-1, 1);
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    const std::int64_t rows = 5, originals = 8;
-    std::vector<std::vector<double>> dense(rows, std::vector<double>(originals));
-    std::vector<double> c, upper, x0;
-    for (std::int64_t j = 0; j < originals; ++j) {
-      c.push_back(unit(rng));
-      upper.push_back(INFINITY);
-      x0.push_back(unit(rng));
-      for (std::int64_t i = 0; i < rows; ++i) dense[i][j] = entry(rng);
-    }
-    // Copies of columns 0..5: +1 (dominated), +0 (tie), −0.5 (dominates its original), +2 with u = 1.
-    const double shift[] = {1.0, 0.0, -0.5, 2.0, 1.0, 3.0};
-    std::vector<std::int64_t> costlier;
-    for (std::int64_t k = 0; k < 6; ++k) {
-      for (std::int64_t i = 0; i < rows; ++i) dense[i].push_back(dense[i][k]);
-      c.push_back(c[k] + shift[k]);
-      upper.push_back(k == 3 ? 1.0 : INFINITY);
-      if (shift[k] > 0 && k != 3) costlier.push_back(originals + k);
-    }
-    std::vector<double> b(rows, 0.0);
-    for (std::int64_t i = 0; i < rows; ++i)
-      for (std::int64_t j = 0; j < originals; ++j) b[i] += dense[i][j] * x0[j];
-    double clp_objective = 0;
-    const SmallLp plain = from_dense(dense, b, c, upper);  // collective: every rank builds it
-    if (rank == 0) {
-      const LpSolution clp = solve_with_clp(plain.lp);
-      ASSERT_TRUE(clp.optimal) << clp.status;
-      clp_objective = clp.objective;
-    }
-    MPI_Bcast(&clp_objective, 1, MPI_DOUBLE, 0, PETSC_COMM_WORLD);
-    for (bool presolve : {true, false}) {
-      SmallLp s = from_dense(dense, b, c, upper);
-      PdhgOptions options;
-      options.tolerance = 1e-9;
-      options.presolve = presolve;
-      const LpSolution out = solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols);
-      const std::string what = "seed " + std::to_string(seed) + (presolve ? " presolved" : " plain");
-      ASSERT_TRUE(out.optimal) << what << ": " << out.status;
-      EXPECT_NEAR(out.objective, clp_objective, 1e-6 * (1 + std::fabs(clp_objective))) << what;
-      EXPECT_NEAR(s.objective_of(out.x), out.objective, 1e-12 * (1 + std::fabs(out.objective))) << what;
-      EXPECT_LT(s.primal_residual_of(out.x), 1e-7) << what;
-      if (presolve) {
-        for (std::int64_t k : costlier) EXPECT_EQ(out.x[k], 0.0) << what << ", dominated column " << k;
-      }
-    }
-  }
 }
 
 // Stopped early, the solver must return the iterate its numbers describe, whichever of the current or

@@ -29,6 +29,9 @@ struct LpSolution {
   double primal_residual = 0.0;  // ||Ax - b||_2 / (1 + ||b||_2)
   double dual_residual = 0.0;    // ||(c - Aᵀy)⁻ on columns without finite upper bound||_2 / (1 + ||c||_2)
   double gap = 0.0;              // |cᵀx - d| / (1 + |cᵀx| + |d|), d = bᵀy + Σ_j u_j·min(0, (c - Aᵀy)_j)
+  // PDHG's presolve (-1: the step did not run): dominated duplicate columns fixed at 0, and doubleton
+  // equalities aggregated (each removes a row and a column).
+  std::int64_t duplicates_fixed = -1, doubletons_aggregated = -1;
   nlohmann::json to_json() const;
 };
 
