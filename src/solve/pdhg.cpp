@@ -2,7 +2,8 @@
 // distributed Mat/Vec. On the rescaled LP (pdhg_scaling.hpp) with one global step η = 0.995/‖Ã‖_2
 // (-lpnn_pdhg_step; the power iteration's estimate of ‖Ã‖_2, from below, has settled to a relative change
 // of 1e-6; should it still fall short by more than the 0.5% margin, PDHG fails to converge, never reports
-// a wrong optimum, since only the residuals stop it) and the primal weight ω (τ = η/ω, σ = ηω, so τσ‖Ã‖² < 1), the PDHG operator T(x, y) = (x⁺, y⁺) is
+// a wrong optimum, since only the residuals stop it) and the primal weight ω (τ = η/ω, σ = ηω, so τσ‖Ã‖² < 1), the PDHG
+// operator T(x, y) = (x⁺, y⁺) is
 //   x⁺ = clamp(x − τ(c̃ − Ãᵀy), 0, ũ),   y⁺ = y + σ(b̃ − Ã(2x⁺ − x)).
 // Halpern (default; reflected, as cuPDLPx): z_{k+1} = (k+1)/(k+2)·((1+γ)T(z_k) − γz_k) + 1/(k+2)·z_0 with
 // γ = 1 (-lpnn_pdhg_reflection), the anchor z_0 the last restart point; the candidate checked is T(z_k),
@@ -11,7 +12,8 @@
 // error of the scaled LP, or with -lpnn_pdhg_restart fpr the fixed-point residual ‖z − T(z)‖_P as
 // cuPDLPx): sufficient decay 0.2, necessary 0.8 with no progress, artificial after 0.36 of all
 // iterations; ω is re-balanced there, ω ← exp(½ log(‖Δy‖/‖Δx‖) + ½ log ω). Stopping: relative residuals
-// of the unscaled LP. Before all this, dominated duplicate columns are fixed at 0 (pdhg_presolve.hpp); the
+// of the unscaled LP. Before all this, dominated duplicate columns are fixed at 0 (pdhg_presolve.hpp) and doubleton
+// equalities aggregated (pdhg_aggregate.hpp: a bounds face becomes the simplex over the grid); the
 // vector work of a step is two fused passes (pdhg_kernels.hpp) and Ãᵀ is stored, so a step is two
 // MatMults and two passes.
 #include <algorithm>
@@ -48,7 +50,9 @@ struct Residuals {
   double primal = 0, dual = 0, gap = 0;  // relative, of the unscaled LP
   double objective = 0;
   double kkt = 0;  // √(ω²‖Ãx̃ − b̃‖² + ‖(c̃ − Ãᵀỹ)⁻‖²/ω² + gap²): the restart measure, scaled LP
-  bool finite() const { return std::isfinite(primal) && std::isfinite(dual) && std::isfinite(gap) && std::isfinite(kkt); }
+  bool finite() const {
+    return std::isfinite(primal) && std::isfinite(dual) && std::isfinite(gap) && std::isfinite(kkt);
+  }
   bool within(double tolerance) const { return primal <= tolerance && dual <= tolerance && gap <= tolerance; }
 };
 
@@ -75,7 +79,7 @@ class Pdhg {
     LPNN_PETSC(VecNorm(face.b, NORM_2, &b_scaled));
     LPNN_PETSC(VecNorm(face.c, NORM_2, &c_scaled));
     omega_ = (b_scaled > 1e-10 && c_scaled > 1e-10) ? c_scaled / b_scaled : 1.0;
-    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &v_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_})
+    for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &v_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_, &zero_})
       LPNN_PETSC(VecDuplicate(face.c, v->out()));
     for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &av_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_, &dy_})
       LPNN_PETSC(VecDuplicate(face.b, v->out()));
@@ -101,8 +105,8 @@ class Pdhg {
   Vec dual_weight_;
   OwnedMat at_;  // Ãᵀ
   OwnedVec row_scale_, col_scale_;
-  OwnedVec x_, x0_, xt_, xa_, v_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_;  // v_ = 2x⁺ − x
-  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_, dy_;  // av_ = Ãv
+  OwnedVec x_, x0_, xt_, xa_, v_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_, zero_;  // v_ = 2x⁺ − x
+  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_, dy_;           // av_ = Ãv
   double b_norm_ = 0, c_norm_ = 0, eta_ = 1, omega_ = 1;
   std::int64_t since_restart_ = 0;  // steps since the last restart: Halpern's k and the average's count
 };
@@ -116,9 +120,16 @@ double Pdhg::step(bool keep) {
   const pdhg::Move move{options_.halpern,
                         static_cast<double>(since_restart_ + 1) / static_cast<double>(since_restart_ + 2), keep,
                         options_.reflection};
-  const double dx2 = pdhg::primal_half(tau, move, {face_.c, aty_, face_.upper, x0_, xt_, x_, v_, x_sum_});
+  const pdhg::PrimalVecs primal{face_.c, aty_, face_.upper, x0_, xt_, x_, v_, x_sum_};
+  const pdhg::DualVecs dual{face_.b, av_, y0_, yt_, y_, y_sum_, dy_};
+  const bool fused = options_.kernels == PdhgKernels::Fused;
+  const double dx2 =
+      fused ? pdhg::primal_half(tau, move, primal) : pdhg::primal_half_vec(tau, move, primal, work_c_, zero_);
   LPNN_PETSC(MatMult(face_.A, v_, av_));
-  pdhg::dual_half(sigma, move, {face_.b, av_, y0_, yt_, y_, y_sum_, dy_});
+  if (fused)
+    pdhg::dual_half(sigma, move, dual);
+  else
+    pdhg::dual_half_vec(sigma, move, dual, work_r_);
   LPNN_PETSC(MatMult(at_, y_, aty_));
   ++since_restart_;
   return dx2;
@@ -152,8 +163,8 @@ Residuals Pdhg::evaluate(const Point& p) {
   r.primal = primal / (1.0 + b_norm_);
   r.dual = dual / (1.0 + c_norm_);
   r.gap = gap / (1.0 + std::fabs(cx) + std::fabs(dual_objective));
-  r.kkt = std::sqrt(omega_ * omega_ * primal_scaled * primal_scaled +
-                    dual_scaled * dual_scaled / (omega_ * omega_) + gap * gap);
+  r.kkt = std::sqrt(omega_ * omega_ * primal_scaled * primal_scaled + dual_scaled * dual_scaled / (omega_ * omega_) +
+                    gap * gap);
   return r;
 }
 
@@ -197,7 +208,7 @@ LpSolution Pdhg::run() {
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get())), &rank));
   const PetscLogEvent event = pdhg_event();
-  for (Vec v : {x_.get(), y_.get(), axt_.get(), aty_.get()}) LPNN_PETSC(VecSet(v, 0.0));
+  for (Vec v : {x_.get(), y_.get(), axt_.get(), aty_.get(), zero_.get()}) LPNN_PETSC(VecSet(v, 0.0));
   start();
   // Invariant: (x_out_, y_out_) is the iterate `reported` describes (x = y = 0 before any check).
   Residuals reported = evaluate({x_, y_, axt_, aty_});
@@ -294,6 +305,10 @@ void PdhgOptions::set_from_options() {
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_reflection", &gamma, nullptr));
   const char* scalings[] = {"ruiz_pc", "pc", "ruiz", "none"};
   const char* restarts[] = {"kkt", "none", "fpr"};
+  const char* kernel_names[] = {"fused", "vec"};
+  PetscInt kernel_index = static_cast<PetscInt>(kernels);
+  LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_kernels", kernel_names, 2, &kernel_index, nullptr));
+  kernels = static_cast<PdhgKernels>(kernel_index);
   PetscInt scaling_index = static_cast<PetscInt>(scaling), restart_index = static_cast<PetscInt>(restart);
   LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_scaling", scalings, 4, &scaling_index, nullptr));
   LPNN_PETSC(PetscOptionsGetEList(nullptr, "lpnn_", "-pdhg_restart", restarts, 3, &restart_index, nullptr));

@@ -23,8 +23,8 @@ struct Doubleton {
 std::vector<double> values_at(Vec v, const std::vector<PetscInt>& indices) {
   std::vector<double> out(indices.size());
   OwnedIS from;
-  LPNN_PETSC(ISCreateGeneral(PETSC_COMM_SELF, static_cast<PetscInt>(indices.size()), indices.data(),
-                             PETSC_COPY_VALUES, from.out()));
+  LPNN_PETSC(ISCreateGeneral(PETSC_COMM_SELF, static_cast<PetscInt>(indices.size()), indices.data(), PETSC_COPY_VALUES,
+                             from.out()));
   OwnedVec local;
   LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(out.size()), out.data(), local.out()));
   PetscOwner<VecScatter, VecScatterDestroy> scatter;
@@ -136,8 +136,8 @@ OwnedMat substitution(const ReducedLp& lp, const std::vector<Doubleton>& apply, 
   const std::vector<double> target_index = values_at(new_index, targets);
 
   OwnedMat P;
-  LPNN_PETSC(MatCreateAIJ(comm, last - first, local_kept, PETSC_DETERMINE, PETSC_DETERMINE, 1, nullptr, 1, nullptr,
-                          P.out()));
+  LPNN_PETSC(
+      MatCreateAIJ(comm, last - first, local_kept, PETSC_DETERMINE, PETSC_DETERMINE, 1, nullptr, 1, nullptr, P.out()));
   LPNN_PETSC(MatSetOption(P, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
   for (PetscInt t = 0; t < local_kept; ++t) LPNN_PETSC(MatSetValue(P, kept[t], offset + t, 1.0, INSERT_VALUES));
   for (std::size_t t = 0; t < apply.size(); ++t)  // x_k = α x_j; k may be another rank's column
@@ -170,8 +170,8 @@ Round aggregate_once(ReducedLp& lp, OwnedVec& weight) {
       }
       rows.push_back(i);
     }
-    LPNN_PETSC(ISCreateGeneral(comm, static_cast<PetscInt>(rows.size()), rows.data(), PETSC_COPY_VALUES,
-                               kept_rows.out()));
+    LPNN_PETSC(
+        ISCreateGeneral(comm, static_cast<PetscInt>(rows.size()), rows.data(), PETSC_COPY_VALUES, kept_rows.out()));
   }
   PetscInt col_first = 0, col_last = 0;
   LPNN_PETSC(MatGetOwnershipRangeColumn(lp.A, &col_first, &col_last));

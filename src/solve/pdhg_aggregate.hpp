@@ -30,9 +30,9 @@
 namespace lpnn::pdhg {
 
 struct Aggregated {
-  ReducedLp lp;           // the aggregated LP (A_R P, b_R, Pᵀc, upper on kept columns; reference_cost_norm kept)
-  OwnedMat P;             // columns of the unaggregated LP × columns of lp: x = P z
-  OwnedVec multiplicity;  // the dual-residual weights restricted to the kept columns (null if none given)
+  ReducedLp lp;             // the aggregated LP (A_R P, b_R, Pᵀc, upper on kept columns; reference_cost_norm kept)
+  OwnedMat P;               // columns of the unaggregated LP × columns of lp: x = P z
+  OwnedVec multiplicity;    // the dual-residual weights restricted to the kept columns (null if none given)
   PetscInt eliminated = 0;  // columns (and rows) removed, over all ranks and rounds
 };
 

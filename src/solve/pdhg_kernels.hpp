@@ -133,6 +133,47 @@ inline void dual_half(double sigma, const Move& move, const DualVecs& d) {
   }
 }
 
+// The same two half steps as a sequence of PETSc Vec operations (VecWAXPY, VecPointwiseMax/Min,
+// VecAXPBYPCZ, ...), for Vec types whose arrays do not live on the host (-vec_type cuda/kokkos builds
+// of PETSc run them on the device unchanged); on the host each call streams its vectors once, so the
+// fused passes above are the default. Scratch: work (laid out like x or y) and zero (columns, all 0).
+// x⁺ and y⁺ always go to xt and yt here. The return value is as primal_half's.
+inline double primal_half_vec(double tau, const Move& move, const PrimalVecs& p, Vec work, Vec zero) {
+  LPNN_PETSC(VecWAXPY(work, -1.0, p.aty, p.c));   // c̃ − Ãᵀy
+  LPNN_PETSC(VecWAXPY(p.xt, -tau, work, p.x));    // x − τ(c̃ − Ãᵀy)
+  LPNN_PETSC(VecPointwiseMax(p.xt, p.xt, zero));  // clamp to [0, ũ]
+  LPNN_PETSC(VecPointwiseMin(p.xt, p.xt, p.upper));
+  double moved2 = 0.0;
+  if (move.keep) {  // this rank's ‖x⁺ − x‖²
+    LPNN_PETSC(VecWAXPY(work, -1.0, p.x, p.xt));
+    const PetscInt n = local_size(work);
+    ReadArray d(work);
+    for (PetscInt j = 0; j < n; ++j) moved2 += d[j] * d[j];
+  }
+  LPNN_PETSC(VecAXPBYPCZ(p.v, 2.0, -1.0, 0.0, p.xt, p.x));  // v = 2x⁺ − x
+  if (move.halpern) {                                       // x ← w(1 + γ)x⁺ + (1 − w)x₀ − wγx
+    const double w = move.w, gamma = move.reflection;
+    LPNN_PETSC(VecAXPBYPCZ(p.x, w * (1.0 + gamma), 1.0 - w, -w * gamma, p.xt, p.x0));
+  } else {
+    LPNN_PETSC(VecCopy(p.xt, p.x));
+    LPNN_PETSC(VecAXPY(p.x_sum, 1.0, p.xt));
+  }
+  return moved2;
+}
+
+inline void dual_half_vec(double sigma, const Move& move, const DualVecs& d, Vec work) {
+  LPNN_PETSC(VecWAXPY(work, -1.0, d.av, d.b));   // b̃ − Ãv
+  LPNN_PETSC(VecWAXPY(d.yt, sigma, work, d.y));  // y⁺
+  if (move.keep) LPNN_PETSC(VecWAXPY(d.dy, -1.0, d.y, d.yt));
+  if (move.halpern) {
+    const double w = move.w, gamma = move.reflection;
+    LPNN_PETSC(VecAXPBYPCZ(d.y, w * (1.0 + gamma), 1.0 - w, -w * gamma, d.yt, d.y0));
+  } else {
+    LPNN_PETSC(VecCopy(d.yt, d.y));
+    LPNN_PETSC(VecAXPY(d.y_sum, 1.0, d.yt));
+  }
+}
+
 // This rank's share of ‖Δy‖² and Δyᵀ Ã Δx for the fixed-point residual, with ÃΔx = Ã(2x⁺ − x) − Ãx⁺
 // (both products at hand on a check: av and Ãx⁺).
 inline void fixed_point_sums(Vec dy, Vec av, Vec axt, double& dy2, double& cross) {

@@ -16,7 +16,8 @@ Ingredients, cumulative (each a set of -lpnn_pdhg_* options after --petsc):
   +Halpern   reflected Halpern iteration
   +presolve  dominated duplicate columns fixed at 0 first (a penalty face's off-face columns are such
              copies, a bounds face has none)
-  +step      the step 0.995/||A|| instead of 0.95/||A|| (the default solver)
+  +step      the step 0.995/||A|| instead of 0.95/||A||
+  +aggregate doubleton equalities x_k = a*x_j aggregated (a bounds face's consistency rows), the default
 Variants of the default, one change each (1 rank): restarts on the fixed-point residual (cuPDLPx's
 measure) instead of the KKT error, Halpern's reflection 0.5 instead of 1, checks every 8 iterations.
 Each run is lpnn-train under /usr/bin/time -v (wall seconds and peak RSS of the largest process); the
@@ -34,7 +35,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import run_bench  # noqa: E402  (run(), parse_json, data sets)
 
-NO_PRESOLVE = ["-lpnn_pdhg_presolve", "0", "-lpnn_pdhg_step", "0.95"]
+NO_AGGREGATE = ["-lpnn_pdhg_aggregate", "0"]
+NO_PRESOLVE = ["-lpnn_pdhg_presolve", "0", "-lpnn_pdhg_step", "0.95"] + NO_AGGREGATE
 INGREDIENTS = [
     ("plain", ["-lpnn_pdhg_scaling", "none", "-lpnn_pdhg_restart", "none", "-lpnn_pdhg_primal_weight", "0",
                "-lpnn_pdhg_halpern", "0"] + NO_PRESOLVE),
@@ -47,9 +49,12 @@ INGREDIENTS = [
     ("+Halpern", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
                   "-lpnn_pdhg_halpern", "1"] + NO_PRESOLVE),
     ("+presolve", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
-                   "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.95"]),
+                   "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.95"] + NO_AGGREGATE),
     ("+step", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
-               "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.995"]),
+               "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.995"] + NO_AGGREGATE),
+    ("+aggregate", ["-lpnn_pdhg_scaling", "ruiz_pc", "-lpnn_pdhg_restart", "kkt", "-lpnn_pdhg_primal_weight", "1",
+                    "-lpnn_pdhg_halpern", "1", "-lpnn_pdhg_presolve", "1", "-lpnn_pdhg_step", "0.995",
+                    "-lpnn_pdhg_aggregate", "1"]),
 ]
 VARIANTS = [
     ("default + fpr restarts", ["-lpnn_pdhg_restart", "fpr"]),

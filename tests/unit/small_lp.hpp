@@ -41,7 +41,7 @@ struct SmallLp {
 
 // The LP  min cᵀx, dense·x = b, 0 ≤ x ≤ upper  as plain data and as PETSc objects (split over the ranks).
 inline SmallLp from_dense(const std::vector<std::vector<double>>& dense, const std::vector<double>& b,
-                   const std::vector<double>& c, const std::vector<double>& upper) {
+                          const std::vector<double>& c, const std::vector<double>& upper) {
   SmallLp s;
   LinearProgram& lp = s.lp;
   lp.rows = static_cast<std::int64_t>(dense.size());

@@ -162,8 +162,7 @@ std::vector<KnownLp> known_lps() {
   out.push_back({"degenerate", from_dense({{1, 1}, {1, 1}}, {1, 1}, {1, 1}, {INFINITY, INFINITY}), 1.0});
   // min −x1 − x2, x1 + x2 + s = 3, x2 + t = 2, x1 ≤ 1, x2 ≤ 1.5: both at their upper bounds, optimum −2.5.
   out.push_back({"upper bounds",
-                 from_dense({{1, 1, 1, 0}, {0, 1, 0, 1}}, {3, 2}, {-1, -1, 0, 0}, {1, 1.5, INFINITY, INFINITY}),
-                 -2.5});
+                 from_dense({{1, 1, 1, 0}, {0, 1, 0, 1}}, {3, 2}, {-1, -1, 0, 0}, {1, 1.5, INFINITY, INFINITY}), -2.5});
   // The same with its rows scaled by 1000 and 0.001, so that the rescaling has work to do.
   out.push_back({"upper bounds, badly scaled",
                  from_dense({{1000, 1000, 1000, 0}, {0, 0.001, 0, 0.001}}, {3000, 0.002}, {-1, -1, 0, 0},
@@ -219,8 +218,8 @@ TEST(Pdhg, StepFactorAndReflectionKeepKnownOptima) {
         options.step = step;
         options.reflection = reflection;
         const LpSolution out = solve_with_pdhg(k.lp.A, k.lp.b, k.lp.c, k.lp.upper, options, k.lp.lp.cols);
-        const std::string what = std::string(k.name) + " step " + std::to_string(step) + " reflection " +
-                                 std::to_string(reflection);
+        const std::string what =
+            std::string(k.name) + " step " + std::to_string(step) + " reflection " + std::to_string(reflection);
         ASSERT_TRUE(out.optimal) << what << ": " << out.status << " after " << out.iterations;
         EXPECT_NEAR(out.objective, k.optimum, 1e-6 * (1 + std::fabs(k.optimum))) << what;
         EXPECT_NEAR(k.lp.objective_of(out.x), k.optimum, 1e-6 * (1 + std::fabs(k.optimum))) << what;
@@ -282,6 +281,46 @@ TEST(ReducedLp, NormWithoutPenaltySkipsPenalizedColumns) {
   EXPECT_DOUBLE_EQ(norm_without_penalty(s.c, 100), 5.0);
 }
 
+// The Vec-operation kernels take the steps the fused passes take: stopped at the same iteration limit,
+// the returned x and the reported objective and residuals agree to rounding (the two order their
+// floating-point operations differently), with Halpern and with plain PDHG, and run to the tolerance
+// they reach Clp's optimum.
+TEST(Pdhg, VecKernelsTakeTheFusedSteps) {
+  for (std::uint32_t seed = 1; seed <= 4; ++seed) {
+    for (bool halpern : {true, false}) {
+      LpSolution out[2];
+      for (PdhgKernels kernels : {PdhgKernels::Fused, PdhgKernels::Vec}) {
+        SmallLp s = random_lp(seed, 6, 14, seed % 2 == 0 ? 4 : 0);
+        PdhgOptions options;
+        options.tolerance = 1e-14;
+        options.max_iterations = 240;
+        options.halpern = halpern;
+        options.restart = seed % 2 == 0 ? PdhgRestart::FixedPoint : PdhgRestart::Kkt;
+        options.kernels = kernels;
+        out[kernels == PdhgKernels::Vec] = solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols);
+      }
+      const std::string what = "seed " + std::to_string(seed) + (halpern ? " Halpern" : " plain");
+      EXPECT_EQ(out[0].iterations, out[1].iterations) << what;
+      EXPECT_NEAR(out[0].objective, out[1].objective, 1e-9 * (1 + std::fabs(out[0].objective))) << what;
+      EXPECT_NEAR(out[0].primal_residual, out[1].primal_residual, 1e-9) << what;
+      for (std::size_t j = 0; j < out[0].x.size(); ++j)
+        EXPECT_NEAR(out[0].x[j], out[1].x[j], 1e-9) << what << ", x" << j;
+    }
+  }
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  SmallLp s = random_lp(3, 6, 14, 0);
+  double clp_objective = 0;
+  if (rank == 0) clp_objective = solve_with_clp(s.lp).objective;
+  MPI_Bcast(&clp_objective, 1, MPI_DOUBLE, 0, PETSC_COMM_WORLD);
+  PdhgOptions options;
+  options.tolerance = 1e-9;
+  options.kernels = PdhgKernels::Vec;
+  const LpSolution vec = solve_with_pdhg(s.A, s.b, s.c, s.upper, options, s.lp.cols);
+  ASSERT_TRUE(vec.optimal) << vec.status;
+  EXPECT_NEAR(vec.objective, clp_objective, 1e-6 * (1 + std::fabs(clp_objective)));
+}
+
 // Every -lpnn_pdhg_* setting reaches PdhgOptions, and a value outside the list is refused.
 TEST(Pdhg, OptionsFromThePetscDatabase) {
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_scaling", "pc"));
@@ -292,6 +331,8 @@ TEST(Pdhg, OptionsFromThePetscDatabase) {
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_presolve", "0"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_step", "0.9"));
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_reflection", "0.5"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_aggregate", "0"));
+  LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_kernels", "vec"));
   PdhgOptions options;
   options.set_from_options();
   EXPECT_DOUBLE_EQ(options.step, 0.9);
@@ -302,13 +343,16 @@ TEST(Pdhg, OptionsFromThePetscDatabase) {
   EXPECT_FALSE(options.primal_weight);
   EXPECT_EQ(options.ruiz_passes, 3);
   EXPECT_FALSE(options.presolve);
+  EXPECT_FALSE(options.aggregate);
+  EXPECT_EQ(options.kernels, PdhgKernels::Vec);
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_restart", "fpr"));
   options.set_from_options();
   EXPECT_EQ(options.restart, PdhgRestart::FixedPoint);
   LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_pdhg_scaling", "diagonal"));
   EXPECT_THROW(options.set_from_options(), Error);
   for (const char* name : {"-lpnn_pdhg_scaling", "-lpnn_pdhg_restart", "-lpnn_pdhg_halpern", "-lpnn_pdhg_primal_weight",
-                           "-lpnn_pdhg_ruiz_passes", "-lpnn_pdhg_presolve", "-lpnn_pdhg_step", "-lpnn_pdhg_reflection"})
+                           "-lpnn_pdhg_ruiz_passes", "-lpnn_pdhg_presolve", "-lpnn_pdhg_step", "-lpnn_pdhg_reflection",
+                           "-lpnn_pdhg_aggregate", "-lpnn_pdhg_kernels"})
     LPNN_PETSC(PetscOptionsClearValue(nullptr, name));
 }
 

@@ -1,7 +1,8 @@
 // LP solvers for the face LP. Two real paths, each checked against the exhaustive grid-search oracle:
 //   Clp     exact primal/dual simplex with presolve, on the LP gathered to one rank;
 //   PDHG    restarted primal-dual hybrid gradient (PDLP, Applegate et al. 2021; reflected Halpern as in
-//           cuPDLPx) on PETSc's distributed Mat/Vec over the face LP, never gathering it: Ruiz and
+//           cuPDLPx) on PETSc's distributed Mat/Vec over the face LP, never gathering it: a presolve
+//           (dominated duplicate columns fixed at 0, doubleton equalities aggregated), Ruiz and
 //           Pock-Chambolle scaling, one global step 0.995/‖Ã‖_2, primal weight and adaptive restarts;
 //           primal/dual residuals and the duality gap of the unscaled LP are its stopping test.
 #pragma once
@@ -13,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "lpnn/solve/reduced_lp.hpp"
 #include "lpnn/solve/lp.hpp"
+#include "lpnn/solve/reduced_lp.hpp"
 #include "lpnn/util/petsc.hpp"
 
 namespace lpnn {
@@ -42,6 +43,10 @@ enum class PdhgScaling { RuizPockChambolle, PockChambolle, Ruiz, None };
 // Restart measure: Kkt, the ω-weighted KKT error; FixedPoint, ‖z − T(z)‖ in PDHG's metric (cuPDLPx).
 enum class PdhgRestart { Kkt, None, FixedPoint };
 
+// The vector work of a step: Fused, one pass over the local columns and one over the rows (host arrays);
+// Vec, PETSc Vec operations only (for device-resident Vec types; slower on the host).
+enum class PdhgKernels { Fused, Vec };
+
 struct PdhgOptions {
   double tolerance = 1e-6;  // relative residuals and gap, see LpSolution
   std::int64_t max_iterations = 200000;
@@ -56,12 +61,14 @@ struct PdhgOptions {
   bool aggregate = true;      // then substitute x_k = α x_j for doubleton rows a_j x_j + a_k x_k = 0
   double step = 0.995;        // η = step/‖Ã‖_2, in (0, 1)
   double reflection = 1.0;    // Halpern's γ in [0, 1]: z ← w((1 + γ)T(z) − γz) + (1 − w)z₀
+  PdhgKernels kernels = PdhgKernels::Fused;
 
   // PETSc's options database over these values (called after the command line's own flags, so that
   // the database wins as PETSc's *SetFromOptions do): -lpnn_pdhg_tolerance, -lpnn_pdhg_max_it,
   // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose, -lpnn_pdhg_scaling ruiz_pc|pc|ruiz|none,
   // -lpnn_pdhg_ruiz_passes, -lpnn_pdhg_restart kkt|none|fpr, -lpnn_pdhg_primal_weight 0|1,
-  // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1, -lpnn_pdhg_aggregate 0|1, -lpnn_pdhg_step, -lpnn_pdhg_reflection. Throws
+  // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1, -lpnn_pdhg_aggregate 0|1, -lpnn_pdhg_step,
+  // -lpnn_pdhg_reflection, -lpnn_pdhg_kernels fused|vec. Throws
   // lpnn::Error for a malformed value.
   void set_from_options();
 };
