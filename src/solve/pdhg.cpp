@@ -81,7 +81,7 @@ class Pdhg {
     omega_ = (b_scaled > 1e-10 && c_scaled > 1e-10) ? c_scaled / b_scaled : 1.0;
     for (OwnedVec* v : {&x_, &x0_, &xt_, &xa_, &v_, &aty_, &atyt_, &atya_, &x_sum_, &x_out_, &work_c_, &zero_})
       LPNN_PETSC(VecDuplicate(face.c, v->out()));
-    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &av_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_, &dy_})
+    for (OwnedVec* v : {&y_, &y0_, &yt_, &ya_, &av_, &axt_, &axa_, &y_sum_, &y_out_, &work_r_, &dy_, &ax_})
       LPNN_PETSC(VecDuplicate(face.b, v->out()));
   }
 
@@ -94,6 +94,7 @@ class Pdhg {
 
  private:
   double step(bool keep);
+  double adaptive_step(std::int64_t k);
   double fixed_point_residual(double dx2);
   Residuals evaluate(const Point& p);
   void average_into(const Point& out);
@@ -106,9 +107,11 @@ class Pdhg {
   OwnedMat at_;  // Ãᵀ
   OwnedVec row_scale_, col_scale_;
   OwnedVec x_, x0_, xt_, xa_, v_, aty_, atyt_, atya_, x_sum_, x_out_, work_c_, zero_;  // v_ = 2x⁺ − x
-  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_, dy_;           // av_ = Ãv
+  OwnedVec y_, y0_, yt_, ya_, av_, axt_, axa_, y_sum_, y_out_, work_r_, dy_, ax_;  // av_ = Ãv, ax_ = Ãx (adaptive)
   double b_norm_ = 0, c_norm_ = 0, eta_ = 1, omega_ = 1;
   std::int64_t since_restart_ = 0;  // steps since the last restart: Halpern's k and the average's count
+  double weight_sum_ = 0;           // the average's total weight (1 a step; η a step with adaptive steps)
+  std::int64_t rejected_ = 0;       // adaptive trials thrown away (each cost a step)
 };
 
 // One step from z = (x, y) with cached Ãᵀy: T(z) = (x⁺, y⁺), then z ← the Halpern mix w(2T(z) − z) +
@@ -132,7 +135,57 @@ double Pdhg::step(bool keep) {
     pdhg::dual_half_vec(sigma, move, dual, work_r_);
   LPNN_PETSC(MatMult(at_, y_, aty_));
   ++since_restart_;
+  weight_sum_ += 1.0;
   return dx2;
+}
+
+// PDLP's adaptive step (plain PDHG): the trial T_η(z) is accepted when η ≤ η̄ = ‖Δz‖²_ω / (2|ΔyᵀÃΔx|) with
+// ‖Δz‖²_ω = ω‖Δx‖² + ‖Δy‖²/ω, and either way the next trial takes η ← min((1 − (k+1)^−0.3)η̄, (1 + (k+1)^−0.6)η),
+// k the number of trials so far + 1. Ãx is carried along (Ãx⁺ = (Ã(2x⁺ − x) + Ãx)/2) for ÃΔx; the
+// average weights each step by its η. Vec operations throughout. Returns this rank's ‖Δx‖² of the
+// accepted step; rejected_ counts the trials thrown away (after 64 in a row the trial is taken: the
+// residuals, not the step rule, decide when to stop).
+double Pdhg::adaptive_step(std::int64_t accepted) {
+  for (int tries = 0;; ++tries) {
+    const double tau = eta_ / omega_, sigma = eta_ * omega_;
+    LPNN_PETSC(VecWAXPY(work_c_, -1.0, aty_, face_.c));
+    LPNN_PETSC(VecWAXPY(xt_, -tau, work_c_, x_));
+    LPNN_PETSC(VecPointwiseMax(xt_, xt_, zero_));
+    LPNN_PETSC(VecPointwiseMin(xt_, xt_, face_.upper));
+    LPNN_PETSC(VecAXPBYPCZ(v_, 2.0, -1.0, 0.0, xt_, x_));
+    LPNN_PETSC(MatMult(face_.A, v_, av_));
+    LPNN_PETSC(VecWAXPY(work_r_, -1.0, av_, face_.b));
+    LPNN_PETSC(VecWAXPY(yt_, sigma, work_r_, y_));
+    LPNN_PETSC(VecWAXPY(work_c_, -1.0, x_, xt_));   // Δx
+    LPNN_PETSC(VecWAXPY(dy_, -1.0, y_, yt_));       // Δy
+    LPNN_PETSC(VecWAXPY(work_r_, -1.0, ax_, av_));  // Ã(2x⁺ − x) − Ãx = 2ÃΔx
+    double dx = 0, dy = 0, cross2 = 0;
+    LPNN_PETSC(VecNorm(work_c_, NORM_2, &dx));
+    LPNN_PETSC(VecNorm(dy_, NORM_2, &dy));
+    LPNN_PETSC(VecDot(dy_, work_r_, &cross2));
+    const double k = static_cast<double>(accepted + rejected_ + 1);
+    const double limit = cross2 != 0.0 ? (omega_ * dx * dx + dy * dy / omega_) / std::fabs(cross2) : INFINITY;
+    const bool accept = eta_ <= limit || tries == 64;
+    const double step_taken = eta_;
+    eta_ = std::min((1.0 - std::pow(k + 1.0, -0.3)) * limit, (1.0 + std::pow(k + 1.0, -0.6)) * eta_);
+    if (!accept) {
+      ++rejected_;
+      continue;
+    }
+    LPNN_PETSC(VecAXPBY(ax_, 0.5, 0.5, av_));
+    LPNN_PETSC(VecCopy(xt_, x_));
+    LPNN_PETSC(VecCopy(yt_, y_));
+    LPNN_PETSC(MatMult(at_, y_, aty_));
+    LPNN_PETSC(VecAXPY(x_sum_, step_taken, x_));
+    LPNN_PETSC(VecAXPY(y_sum_, step_taken, y_));
+    weight_sum_ += step_taken;
+    ++since_restart_;
+    double local = 0;  // fixed_point_residual sums the ranks' shares
+    const PetscInt n = pdhg::local_size(work_c_);
+    pdhg::ReadArray d(work_c_);
+    for (PetscInt j = 0; j < n; ++j) local += d[j] * d[j];
+    return local;
+  }
 }
 
 // The fixed-point residual ‖z − T(z)‖_P of the step just taken, in PDHG's own metric
@@ -170,7 +223,7 @@ Residuals Pdhg::evaluate(const Point& p) {
 
 // The average of the iterates since the last restart, with its products.
 void Pdhg::average_into(const Point& out) {
-  const double w = 1.0 / static_cast<double>(std::max<std::int64_t>(since_restart_, 1));
+  const double w = weight_sum_ > 0 ? 1.0 / weight_sum_ : 1.0;
   LPNN_PETSC(VecAXPBY(out.x, w, 0.0, x_sum_));
   LPNN_PETSC(VecAXPBY(out.y, w, 0.0, y_sum_));
   LPNN_PETSC(MatMult(face_.A, out.x, out.ax));
@@ -184,6 +237,7 @@ void Pdhg::restart_at(const Point& p) {
     LPNN_PETSC(VecCopy(p.y, y_));
     LPNN_PETSC(VecCopy(p.aty, aty_));
   }
+  if (options_.adaptive_step) LPNN_PETSC(MatMult(face_.A, x_, ax_));
   if (options_.primal_weight) {
     double dx = 0, dy = 0;
     LPNN_PETSC(VecWAXPY(work_c_, -1.0, x0_, x_));
@@ -202,13 +256,14 @@ void Pdhg::start() {
   LPNN_PETSC(VecSet(x_sum_, 0.0));
   LPNN_PETSC(VecSet(y_sum_, 0.0));
   since_restart_ = 0;
+  weight_sum_ = 0;
 }
 
 LpSolution Pdhg::run() {
   int rank = 0;
   LPNN_MPI(MPI_Comm_rank(PetscObjectComm(reinterpret_cast<PetscObject>(face_.A.get())), &rank));
   const PetscLogEvent event = pdhg_event();
-  for (Vec v : {x_.get(), y_.get(), axt_.get(), aty_.get(), zero_.get()}) LPNN_PETSC(VecSet(v, 0.0));
+  for (Vec v : {x_.get(), y_.get(), axt_.get(), aty_.get(), zero_.get(), ax_.get()}) LPNN_PETSC(VecSet(v, 0.0));
   start();
   // Invariant: (x_out_, y_out_) is the iterate `reported` describes (x = y = 0 before any check).
   Residuals reported = evaluate({x_, y_, axt_, aty_});
@@ -223,7 +278,7 @@ LpSolution Pdhg::run() {
   while (iteration < options_.max_iterations) {
     LPNN_PETSC(PetscLogEventBegin(event, 0, 0, 0, 0));
     const bool check = (iteration + 1) % options_.check_every == 0 || iteration + 1 == options_.max_iterations;
-    const double dx2 = step(check);
+    const double dx2 = options_.adaptive_step ? adaptive_step(iteration) : step(check);
     LPNN_PETSC(PetscLogEventEnd(event, 0, 0, 0, 0));
     ++iteration;
     if (!check) continue;
@@ -276,7 +331,7 @@ LpSolution Pdhg::run() {
   LpSolution solution;
   solution.optimal = converged;
   solution.status = status;
-  solution.iterations = iteration;
+  solution.iterations = iteration + rejected_;
   solution.objective = reported.objective;
   solution.primal_residual = reported.primal;
   solution.dual_residual = reported.dual;
@@ -291,7 +346,7 @@ void PdhgOptions::set_from_options() {
   PetscInt it = static_cast<PetscInt>(max_iterations), every = static_cast<PetscInt>(check_every), passes = ruiz_passes;
   PetscBool v = verbose ? PETSC_TRUE : PETSC_FALSE, weight = primal_weight ? PETSC_TRUE : PETSC_FALSE,
             halp = halpern ? PETSC_TRUE : PETSC_FALSE, pre = presolve ? PETSC_TRUE : PETSC_FALSE,
-            agg = aggregate ? PETSC_TRUE : PETSC_FALSE;
+            agg = aggregate ? PETSC_TRUE : PETSC_FALSE, adaptive = adaptive_step ? PETSC_TRUE : PETSC_FALSE;
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_tolerance", &t, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_max_it", &it, nullptr));
   LPNN_PETSC(PetscOptionsGetInt(nullptr, "lpnn_", "-pdhg_check_every", &every, nullptr));
@@ -301,6 +356,7 @@ void PdhgOptions::set_from_options() {
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_halpern", &halp, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_presolve", &pre, nullptr));
   LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_aggregate", &agg, nullptr));
+  LPNN_PETSC(PetscOptionsGetBool(nullptr, "lpnn_", "-pdhg_adaptive_step", &adaptive, nullptr));
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_step", &step_factor, nullptr));
   LPNN_PETSC(PetscOptionsGetReal(nullptr, "lpnn_", "-pdhg_reflection", &gamma, nullptr));
   const char* scalings[] = {"ruiz_pc", "pc", "ruiz", "none"};
@@ -323,6 +379,7 @@ void PdhgOptions::set_from_options() {
   halpern = halp == PETSC_TRUE;
   presolve = pre == PETSC_TRUE;
   aggregate = agg == PETSC_TRUE;
+  adaptive_step = adaptive == PETSC_TRUE;
   scaling = static_cast<PdhgScaling>(scaling_index);
   restart = static_cast<PdhgRestart>(restart_index);
 }
@@ -332,6 +389,8 @@ LpSolution solve_with_pdhg(ReducedLp& face, const PdhgOptions& options, std::int
   if (options.check_every < 1) fail("the PDHG check interval must be at least 1");
   if (options.ruiz_passes < 0) fail("the number of Ruiz passes must not be negative");
   if (!(options.step > 0 && options.step < 1)) fail("the PDHG step factor must lie in (0, 1), got {}", options.step);
+  if (options.adaptive_step && options.halpern)
+    fail("PDLP's adaptive steps are for plain PDHG: with -lpnn_pdhg_adaptive_step 1 also give -lpnn_pdhg_halpern 0");
   if (!(options.reflection >= 0 && options.reflection <= 1))
     fail("the Halpern reflection must lie in [0, 1], got {}", options.reflection);
   const auto clock = std::chrono::steady_clock::now();  // the solve's seconds include presolve and scaling

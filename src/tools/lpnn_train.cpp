@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
         "-lpnn_pdhg_tolerance, -lpnn_pdhg_max_it, -lpnn_pdhg_check_every, -lpnn_pdhg_verbose (override the flags),\n"
         "-lpnn_pdhg_scaling ruiz_pc|pc|ruiz|none, -lpnn_pdhg_ruiz_passes N, -lpnn_pdhg_restart kkt|none|fpr,\n"
         "-lpnn_pdhg_primal_weight 0|1, -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1, -lpnn_pdhg_aggregate 0|1,\n"
-        "-lpnn_pdhg_step F, -lpnn_pdhg_reflection G, -lpnn_pdhg_kernels fused|vec (the solver's ingredients).");
+        "-lpnn_pdhg_step F, -lpnn_pdhg_reflection G, -lpnn_pdhg_kernels fused|vec, -lpnn_pdhg_adaptive_step 0|1\n"
+        "(the solver's ingredients).");
     lpnn::tool::parse_arguments(app, ac, av);
     options.method = method == "lp"     ? lpnn::TrainMethod::Lp
                      : method == "grid" ? lpnn::TrainMethod::GridSearch

@@ -19,7 +19,9 @@ Ingredients, cumulative (each a set of -lpnn_pdhg_* options after --petsc):
   +step      the step 0.995/||A|| instead of 0.95/||A||
   +aggregate doubleton equalities x_k = a*x_j aggregated (a bounds face's consistency rows), the default
 Variants of the default, one change each (1 rank): restarts on the fixed-point residual (cuPDLPx's
-measure) instead of the KKT error, Halpern's reflection 0.5 instead of 1, checks every 8 iterations.
+measure) instead of the KKT error, Halpern's reflection 0.5 instead of 1, checks every 8 iterations,
+PDLP's adaptive steps on plain PDHG (and plain PDHG with the fixed step beside it), the Vec-operation
+kernels.
 Each run is lpnn-train under /usr/bin/time -v (wall seconds and peak RSS of the largest process); the
 LP objective must agree with Clp's to the PDHG tolerance (1e-6 relative) or the row says so.
 """
@@ -60,6 +62,9 @@ VARIANTS = [
     ("default + fpr restarts", ["-lpnn_pdhg_restart", "fpr"]),
     ("default + reflection 0.5", ["-lpnn_pdhg_reflection", "0.5"]),
     ("default + checks every 8", ["-lpnn_pdhg_check_every", "8"]),
+    ("default, plain PDHG + adaptive steps", ["-lpnn_pdhg_halpern", "0", "-lpnn_pdhg_adaptive_step", "1"]),
+    ("default, plain PDHG", ["-lpnn_pdhg_halpern", "0"]),
+    ("default + Vec kernels", ["-lpnn_pdhg_kernels", "vec"]),
 ]
 
 FACES = {

@@ -62,13 +62,16 @@ struct PdhgOptions {
   double step = 0.995;        // η = step/‖Ã‖_2, in (0, 1)
   double reflection = 1.0;    // Halpern's γ in [0, 1]: z ← w((1 + γ)T(z) − γz) + (1 − w)z₀
   PdhgKernels kernels = PdhgKernels::Fused;
+  // PDLP's adaptive step (plain PDHG only, halpern = false): a trial step is accepted when η ≤
+  // ‖Δz‖²_ω/(2|ΔyᵀÃΔx|), else retried smaller; `iterations` then counts the rejected trials too.
+  bool adaptive_step = false;
 
   // PETSc's options database over these values (called after the command line's own flags, so that
   // the database wins as PETSc's *SetFromOptions do): -lpnn_pdhg_tolerance, -lpnn_pdhg_max_it,
   // -lpnn_pdhg_check_every, -lpnn_pdhg_verbose, -lpnn_pdhg_scaling ruiz_pc|pc|ruiz|none,
   // -lpnn_pdhg_ruiz_passes, -lpnn_pdhg_restart kkt|none|fpr, -lpnn_pdhg_primal_weight 0|1,
   // -lpnn_pdhg_halpern 0|1, -lpnn_pdhg_presolve 0|1, -lpnn_pdhg_aggregate 0|1, -lpnn_pdhg_step,
-  // -lpnn_pdhg_reflection, -lpnn_pdhg_kernels fused|vec. Throws
+  // -lpnn_pdhg_reflection, -lpnn_pdhg_kernels fused|vec, -lpnn_pdhg_adaptive_step 0|1. Throws
   // lpnn::Error for a malformed value.
   void set_from_options();
 };
