@@ -20,6 +20,7 @@
 #include <numeric>
 #include <vector>
 
+#include "lpnn/distribute/assembly.hpp"
 #include "lpnn/solve/reduced_lp.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
@@ -36,18 +37,18 @@ struct Presolved {
 
 namespace detail {
 
-// This rank's columns of A as rows of Aᵀ, copied flat (CSR), with a hash of each pattern.
+// This rank's columns of A as rows of Aᵀ (CSR with global, ascending indices, read from the matrix's own
+// storage), with a hash of each column's pattern and values.
 struct LocalColumns {
-  std::vector<std::size_t> start{0};
-  std::vector<PetscInt> index;
-  std::vector<PetscScalar> value;
+  CsrBlock<PetscInt> csr;
   std::vector<std::uint64_t> hash;
 
   bool same(std::size_t a, std::size_t b) const {
-    const std::size_t n = start[a + 1] - start[a];
-    return n == start[b + 1] - start[b] &&
-           std::equal(index.begin() + start[a], index.begin() + start[a + 1], index.begin() + start[b]) &&
-           std::equal(value.begin() + start[a], value.begin() + start[a + 1], value.begin() + start[b]);
+    const auto& p = csr.row_pointer;
+    const std::size_t n = static_cast<std::size_t>(p[a + 1] - p[a]);
+    return n == static_cast<std::size_t>(p[b + 1] - p[b]) &&
+           std::equal(csr.columns.begin() + p[a], csr.columns.begin() + p[a + 1], csr.columns.begin() + p[b]) &&
+           std::equal(csr.values.begin() + p[a], csr.values.begin() + p[a + 1], csr.values.begin() + p[b]);
   }
 };
 
@@ -60,22 +61,34 @@ inline LocalColumns local_columns(Mat at) {
   LocalColumns out;
   PetscInt first = 0, last = 0;
   LPNN_PETSC(MatGetOwnershipRange(at, &first, &last));
-  for (PetscInt r = first; r < last; ++r) {
+  PetscBool sequential = PETSC_FALSE;  // one rank: "aij" is SeqAIJ, whose own CSR is the answer
+  LPNN_PETSC(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(at), MATSEQAIJ, &sequential));
+  if (sequential) {
     PetscInt n = 0;
-    const PetscInt* cols = nullptr;
-    const PetscScalar* vals = nullptr;
-    LPNN_PETSC(MatGetRow(at, r, &n, &cols, &vals));
-    std::uint64_t h = static_cast<std::uint64_t>(n);
-    for (PetscInt k = 0; k < n; ++k) {
+    const PetscInt *ia = nullptr, *ja = nullptr;
+    PetscBool done = PETSC_FALSE;
+    const PetscScalar* a = nullptr;
+    LPNN_PETSC(MatGetRowIJ(at, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+    if (!done) fail("MatGetRowIJ could not expose the transposed face as CSR");
+    LPNN_PETSC(MatSeqAIJGetArrayRead(at, &a));
+    out.csr.row_pointer.assign(ia, ia + n + 1);
+    out.csr.columns.assign(ja, ja + ia[n]);
+    out.csr.values.assign(a, a + ia[n]);
+    LPNN_PETSC(MatSeqAIJRestoreArrayRead(at, &a));
+    LPNN_PETSC(MatRestoreRowIJ(at, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  } else {
+    extract_rows(at, first, last, out.csr);
+  }
+  const auto& p = out.csr.row_pointer;
+  out.hash.resize(static_cast<std::size_t>(last - first));
+  for (std::size_t r = 0; r < out.hash.size(); ++r) {
+    std::uint64_t h = static_cast<std::uint64_t>(p[r + 1] - p[r]);
+    for (PetscInt k = p[r]; k < p[r + 1]; ++k) {
       std::uint64_t bits = 0;
-      std::memcpy(&bits, &vals[k], sizeof bits);
-      h = mix(mix(h, static_cast<std::uint64_t>(cols[k])), bits);
+      std::memcpy(&bits, &out.csr.values[k], sizeof bits);
+      h = mix(mix(h, static_cast<std::uint64_t>(out.csr.columns[k])), bits);
     }
-    out.index.insert(out.index.end(), cols, cols + n);
-    out.value.insert(out.value.end(), vals, vals + n);
-    LPNN_PETSC(MatRestoreRow(at, r, &n, &cols, &vals));
-    out.start.push_back(out.index.size());
-    out.hash.push_back(h);
+    out.hash[r] = h;
   }
   return out;
 }
@@ -84,21 +97,27 @@ inline LocalColumns local_columns(Mat at) {
 inline std::vector<std::int64_t> dominated(const LocalColumns& cols, const PetscScalar* c, const PetscScalar* u) {
   const std::size_t n = cols.hash.size();
   std::vector<std::int64_t> by(n, -1);
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
   // Equal hashes together, cheapest first (ties: lowest index), so each run's first equal column is its keeper.
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (cols.hash[a] != cols.hash[b]) return cols.hash[a] < cols.hash[b];
-    return c[a] != c[b] ? c[a] < c[b] : a < b;
-  });
+  struct Key {
+    std::uint64_t hash;
+    double cost;
+    std::size_t index;
+    bool operator<(const Key& o) const {
+      if (hash != o.hash) return hash < o.hash;
+      return cost != o.cost ? cost < o.cost : index < o.index;
+    }
+  };
+  std::vector<Key> order(n);
+  for (std::size_t j = 0; j < n; ++j) order[j] = {cols.hash[j], c[j], j};
+  std::sort(order.begin(), order.end());
   for (std::size_t s = 0; s < n;) {
     std::size_t e = s + 1;
-    while (e < n && cols.hash[order[e]] == cols.hash[order[s]]) ++e;
-    for (std::size_t i = s; i < e; ++i) {
-      const std::size_t k = order[i];
+    while (e < n && order[e].hash == order[s].hash) ++e;
+    for (std::size_t i = s + 1; i < e; ++i) {
+      const std::size_t k = order[i].index;
       if (!std::isinf(u[k]) || !std::isfinite(c[k])) continue;
       for (std::size_t p = s; p < i; ++p) {
-        const std::size_t j = order[p];
+        const std::size_t j = order[p].index;
         if (by[j] < 0 && std::isinf(u[j]) && c[j] <= c[k] && cols.same(j, k)) {
           by[k] = static_cast<std::int64_t>(j);
           break;

@@ -62,9 +62,9 @@ VARIANTS = [
     ("default + fpr restarts", ["-lpnn_pdhg_restart", "fpr"]),
     ("default + reflection 0.5", ["-lpnn_pdhg_reflection", "0.5"]),
     ("default + checks every 8", ["-lpnn_pdhg_check_every", "8"]),
-    ("default, plain PDHG + adaptive steps", ["-lpnn_pdhg_halpern", "0", "-lpnn_pdhg_adaptive_step", "1"]),
-    ("default, plain PDHG", ["-lpnn_pdhg_halpern", "0"]),
-    ("default + Vec kernels", ["-lpnn_pdhg_kernels", "vec"]),
+    ("plain PDHG + adaptive steps", ["-lpnn_pdhg_halpern", "0", "-lpnn_pdhg_adaptive_step", "1"]),
+    ("plain PDHG", ["-lpnn_pdhg_halpern", "0"]),
+    ("Vec kernels", ["-lpnn_pdhg_kernels", "vec"]),
 ]
 
 FACES = {
