@@ -1,5 +1,6 @@
 #include "pdhg_aggregate.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -148,6 +149,95 @@ OwnedMat substitution(const ReducedLp& lp, const std::vector<Doubleton>& apply, 
   return P;
 }
 
+// P's one entry per row as two vectors over the old columns: t_j (as a double) and f_j.
+void one_entry_rows(Mat P, OwnedVec& target, OwnedVec& factor) {
+  LPNN_PETSC(MatCreateVecs(P, nullptr, target.out()));
+  LPNN_PETSC(VecDuplicate(target, factor.out()));
+  PetscInt first = 0, last = 0;
+  LPNN_PETSC(MatGetOwnershipRange(P, &first, &last));
+  PetscScalar *t = nullptr, *f = nullptr;
+  LPNN_PETSC(VecGetArray(target, &t));
+  LPNN_PETSC(VecGetArray(factor, &f));
+  for (PetscInt r = first; r < last; ++r) {
+    PetscInt n = 0;
+    const PetscInt* cols = nullptr;
+    const PetscScalar* vals = nullptr;
+    LPNN_PETSC(MatGetRow(P, r, &n, &cols, &vals));
+    t[r - first] = static_cast<double>(cols[0]);
+    f[r - first] = vals[0];
+    LPNN_PETSC(MatRestoreRow(P, r, &n, &cols, &vals));
+  }
+  LPNN_PETSC(VecRestoreArray(factor, &f));
+  LPNN_PETSC(VecRestoreArray(target, &t));
+}
+
+// A_R·P for this round's P, which has one entry per row (x_j = f_j·z_{t_j}): the kept rows' entries with
+// their columns renamed to t_j and scaled by f_j, entries meeting on one column summed. A general
+// MatMatMult's symbolic phase took seconds at 2 ranks on a bounds face; this is one pass. Collective.
+OwnedMat substituted(Mat A, const std::vector<PetscInt>& rows, Mat P) {
+  MPI_Comm comm = comm_of(reinterpret_cast<PetscObject>(A));
+  OwnedVec target, factor;  // t_j and f_j over the old columns
+  one_entry_rows(P, target, factor);
+  std::vector<PetscInt> start{0}, column;
+  std::vector<double> value;
+  for (PetscInt i : rows) {
+    PetscInt n = 0;
+    const PetscInt* cols = nullptr;
+    const PetscScalar* vals = nullptr;
+    LPNN_PETSC(MatGetRow(A, i, &n, &cols, &vals));
+    column.insert(column.end(), cols, cols + n);
+    value.insert(value.end(), vals, vals + n);
+    LPNN_PETSC(MatRestoreRow(A, i, &n, &cols, &vals));
+    start.push_back(static_cast<PetscInt>(column.size()));
+  }
+  std::vector<PetscInt> referenced = column;
+  std::sort(referenced.begin(), referenced.end());
+  referenced.erase(std::unique(referenced.begin(), referenced.end()), referenced.end());
+  const std::vector<double> t = values_at(target, referenced), f = values_at(factor, referenced);
+  PetscInt new_first = 0, new_last = 0;
+  LPNN_PETSC(MatGetOwnershipRangeColumn(P, &new_first, &new_last));
+  const std::size_t m = rows.size();
+  std::vector<PetscInt> new_start{0}, new_column, diagonal(m, 0), off(m, 0);
+  std::vector<double> new_value;
+  std::vector<std::pair<PetscInt, double>> entries;
+  for (std::size_t r = 0; r < m; ++r) {
+    entries.clear();
+    for (PetscInt k = start[r]; k < start[r + 1]; ++k) {
+      const std::size_t at = static_cast<std::size_t>(
+          std::lower_bound(referenced.begin(), referenced.end(), column[k]) - referenced.begin());
+      entries.emplace_back(static_cast<PetscInt>(t[at]), value[k] * f[at]);
+    }
+    std::sort(entries.begin(), entries.end());
+    for (std::size_t e = 0; e < entries.size(); ++e) {
+      if (e > 0 && entries[e].first == entries[e - 1].first) {
+        new_value.back() += entries[e].second;
+        continue;
+      }
+      new_column.push_back(entries[e].first);
+      new_value.push_back(entries[e].second);
+      ++(entries[e].first >= new_first && entries[e].first < new_last ? diagonal[r] : off[r]);
+    }
+    new_start.push_back(static_cast<PetscInt>(new_column.size()));
+  }
+  const PetscInt local_rows = static_cast<PetscInt>(m);
+  PetscInt row_offset = 0;
+  LPNN_MPI(MPI_Exscan(&local_rows, &row_offset, 1, MPIU_INT, MPI_SUM, comm));
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) row_offset = 0;
+  OwnedMat C;
+  LPNN_PETSC(MatCreateAIJ(comm, local_rows, new_last - new_first, PETSC_DETERMINE, PETSC_DETERMINE, 0, diagonal.data(),
+                          0, off.data(), C.out()));
+  for (std::size_t r = 0; r < m; ++r) {
+    const PetscInt row = row_offset + static_cast<PetscInt>(r), n = new_start[r + 1] - new_start[r];
+    LPNN_PETSC(
+        MatSetValues(C, 1, &row, n, new_column.data() + new_start[r], new_value.data() + new_start[r], INSERT_VALUES));
+  }
+  LPNN_PETSC(MatAssemblyBegin(C, MAT_FINAL_ASSEMBLY));
+  LPNN_PETSC(MatAssemblyEnd(C, MAT_FINAL_ASSEMBLY));
+  return C;
+}
+
 // One round on lp (replaced in place by the aggregated LP; weight likewise). Collective.
 Round aggregate_once(ReducedLp& lp, OwnedVec& weight) {
   MPI_Comm comm = comm_of(reinterpret_cast<PetscObject>(lp.A.get()));
@@ -156,12 +246,12 @@ Round aggregate_once(ReducedLp& lp, OwnedVec& weight) {
   const PetscInt mine = static_cast<PetscInt>(apply.size());
   LPNN_MPI(MPI_Allreduce(&mine, &round.eliminated, 1, MPIU_INT, MPI_SUM, comm));
   if (round.eliminated == 0) return round;
-  OwnedIS kept_columns, kept_rows, local_columns;
+  OwnedIS kept_columns, kept_rows;
   round.P = substitution(lp, apply, kept_columns);
   PetscInt first = 0, last = 0;
   LPNN_PETSC(MatGetOwnershipRange(lp.A, &first, &last));
+  std::vector<PetscInt> rows;
   {
-    std::vector<PetscInt> rows;
     std::size_t t = 0;  // `apply` ascends by row
     for (PetscInt i = first; i < last; ++i) {
       if (t < apply.size() && apply[t].row == i) {
@@ -173,16 +263,9 @@ Round aggregate_once(ReducedLp& lp, OwnedVec& weight) {
     LPNN_PETSC(
         ISCreateGeneral(comm, static_cast<PetscInt>(rows.size()), rows.data(), PETSC_COPY_VALUES, kept_rows.out()));
   }
-  PetscInt col_first = 0, col_last = 0;
-  LPNN_PETSC(MatGetOwnershipRangeColumn(lp.A, &col_first, &col_last));
-  LPNN_PETSC(ISCreateStride(comm, col_last - col_first, col_first, 1, local_columns.out()));
   ReducedLp next;
-  {
-    OwnedMat rows_left;
-    LPNN_PETSC(MatCreateSubMatrix(lp.A, kept_rows, local_columns, MAT_INITIAL_MATRIX, rows_left.out()));
-    lp.A.reset();
-    LPNN_PETSC(MatMatMult(rows_left, round.P, MAT_INITIAL_MATRIX, PETSC_DEFAULT, next.A.out()));
-  }
+  next.A = substituted(lp.A, rows, round.P);
+  lp.A.reset();
   LPNN_PETSC(MatCreateVecs(next.A, next.c.out(), next.b.out()));
   LPNN_PETSC(VecISCopy(lp.b, kept_rows, SCATTER_REVERSE, next.b));
   LPNN_PETSC(MatMultTranspose(round.P, lp.c, next.c));
