@@ -100,7 +100,7 @@ struct Round {
   PetscInt eliminated = 0;
 };
 
-// P for the eliminations `apply` (this rank's rows), and the kept columns' and rows' ISs.
+// P for the eliminations `apply` (this rank's rows), and the kept columns' IS.
 OwnedMat substitution(const ReducedLp& lp, const std::vector<Doubleton>& apply, OwnedIS& kept_columns) {
   MPI_Comm comm = comm_of(reinterpret_cast<PetscObject>(lp.c.get()));
   OwnedVec eliminated;  // 1 at every eliminated column
