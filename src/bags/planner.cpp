@@ -8,6 +8,7 @@
 
 #include "lpnn/arch/lipschitz.hpp"
 #include "lpnn/bags/block_layout.hpp"
+#include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/cost_template.hpp"
 #include "lpnn/bags/family_record.hpp"
 #include "lpnn/util/error.hpp"
@@ -68,10 +69,10 @@ double size_bound(const PolytopeLayout& l) {
          std::pow(static_cast<double>(l.grid.output), static_cast<double>(l.m));
 }
 
-// The grid --epsilon asks for, from the smaller of the two Lipschitz bounds; a grid too large for
+// The grid on which 2·L·h <= eps, from the smaller of the two Lipschitz bounds; a grid too large for
 // 64-bit arithmetic or the PetscInt in use is refused with what it would take and what would fit.
-GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest& request, const Plan& plan) {
-  const double eps = *request.epsilon;
+GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest& request, const Plan& plan,
+                                    double eps) {
   const bool numeric = plan.lipschitz_numeric <= plan.lipschitz_bmp;
   const double L = std::min(plan.lipschitz_numeric, plan.lipschitz_bmp);
   // The family planned on K (the star, the chain's sizes, or auto's choice) fits 64-bit sizes and the
@@ -88,13 +89,15 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
       return false;
     }
   };
+  const double rounding = *request.epsilon - eps;  // the chain's E, or 0
   if (!std::isfinite(L)) grid_for_epsilon(L, eps);  // throws: sign units are not Lipschitz
   const double needed = std::ceil(2.0 * L / eps) + 1.0;
   if (needed <= 9.0e18 && fits(grid_for_epsilon(L, eps))) return GridSpec::uniform(grid_for_epsilon(L, eps));
   const double N = static_cast<double>(arch.parameters()), V = N + arch.inputs() + arch.outputs();
   std::string message = fmt::format(
-      "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/ε with L = {:.6g}, the {} bound); ", eps,
-      needed, L, numeric ? "numeric" : "BMP");
+      "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/{} with L = {:.6g}, the {} bound); ",
+      *request.epsilon, needed, rounding > 0 ? fmt::format("(ε - E) = 2L/{:.6g}", eps) : std::string("ε"),
+      L, numeric ? "numeric" : "BMP");
   if (request.family == FamilyChoice::Star)
     message += fmt::format(
         "the polytope would have {:.3g} columns and {:.3g} nonzeros (K^N = {:.3g} parameter grid points), beyond "
@@ -118,9 +121,28 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
   if (K < 2)
     message += "; not even K = 2 fits: use fewer samples or a smaller network";
   else
-    message += fmt::format("; the largest grid that fits is K = {} (--grid {}), which gives ε = 2L/(K-1) = {:.6g}", K,
-                           K, 2.0 * L / static_cast<double>(K - 1));
+    message += fmt::format("; the largest grid that fits is K = {} (--grid {}), which gives ε = 2L/(K-1){} = {:.6g}",
+                           K, K, rounding > 0 ? " + E" : "", 2.0 * L / static_cast<double>(K - 1) + rounding);
   fail("{}", message);
+}
+
+// --epsilon for the family asked. The sum chain's rounded network adds its rounding error E
+// (chain_rounding_bound: it depends on the node grid, not on K) to 2·L·h, so a chain needs
+// 2·L·h <= ε - E; when E alone reaches ε no K helps and the chain is refused, naming the fix. Auto
+// plans both families on the chain's grid (the star meets ε there too, with room), or the star alone
+// on its own grid when the chain cannot meet ε. Returns the grid; `request` keeps the family to plan.
+GridSpec grid_for_epsilon_request(const Architecture& arch, BuildRequest& request, const Plan& plan) {
+  const double eps = *request.epsilon;
+  if (request.family == FamilyChoice::Star) return grid_for_epsilon_or_refuse(arch, request, plan, eps);
+  const std::int64_t node_grid = detail::planned_node_grid(arch, request);
+  const double E = chain_rounding_bound(arch, chain_options(GridSpec::uniform(2), node_grid));
+  if (E < eps) return grid_for_epsilon_or_refuse(arch, request, plan, eps - E);
+  if (request.family == FamilyChoice::Chain)
+    fail("--epsilon {}: the sum chain's node grid {} alone rounds the network by up to E = {:.6g} >= ε, whatever "
+         "the grid K; use a finer --node-grid (E falls about as 1/(K_v - 1)) or the star (--family star)",
+         eps, node_grid, E);
+  request.family = FamilyChoice::Star;
+  return grid_for_epsilon_or_refuse(arch, request, plan, eps);
 }
 
 // Why the build does not fit the machine it runs on (memory of the node for the ranks on it, space on
@@ -164,12 +186,13 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   plan.lipschitz_bmp = bmp_lipschitz_bound(arch) + regularizer_lipschitz_bound(arch);
   plan.lipschitz_numeric = numeric_lipschitz_bound(arch).bound + regularizer_lipschitz_bound(arch);
   GridSpec grid = request.grid;
+  BuildRequest planned = request;  // --epsilon with auto may leave the star alone
   // Both bounds are valid: the smaller gives the coarser grid.
   if (arch.binary())
     grid = binary_grid(request);
   else if (request.epsilon)
-    grid = grid_for_epsilon_or_refuse(arch, request, plan);
-  detail::plan_family(arch, request, grid, plan);
+    grid = grid_for_epsilon_request(arch, planned, plan);
+  detail::plan_family(arch, planned, grid, plan);
   const PolytopeLayout& l = plan.layout;
   plan.exact = arch.binary();
   plan.epsilon_bmp = guaranteed_epsilon(arch, plan.lipschitz_bmp, grid);

@@ -205,8 +205,10 @@ TEST(ChainPlan, EpsilonFitsTheFamilyPlanned) {
   BuildRequest r = chain_request(3, 2, 3, 1, FamilyChoice::Star);
   r.epsilon = std::min(coarse.lipschitz_bmp, coarse.lipschitz_numeric);  // K - 1 = 2L/ε = 2: K = 3
   EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "needs K = 3", "the largest grid that fits is K = 2");
+  // The chain meets ε with its rounding error E on top (EpsilonCountsTheChainsRoundingError).
   r.family = FamilyChoice::Chain;
   r.sample_block = false;
+  r.epsilon = coarse.chain_rounding_bound + 1.01 * *r.epsilon;
   const Plan plan = lpnn::make_plan(arch, r);
   EXPECT_EQ(plan.layout.grid.param, 3);
   EXPECT_FALSE(plan.layout.star());
@@ -229,4 +231,47 @@ TEST(ChainPlan, FaceEstimateIsTheUsedSamplesChain) {
   }
   // D' = 0 (no data yet) keeps every sample, as the face LP does.
   EXPECT_EQ(lpnn::face_lp_sizes(layout, 0, false).nnz, layout.nnz);
+}
+
+// --epsilon on a chain meets ε with the chain's own error: the smallest K with 2L/(K - 1) + E <= ε, E
+// the node grid's rounding error (which no K lowers). When E alone reaches ε the chain is refused, and
+// auto falls back to the star on the star's own grid. The expected K is found by counting up here.
+TEST(ChainPlan, EpsilonCountsTheChainsRoundingError) {
+  const lpnn::Architecture arch = lpnn::test::xor_net();
+  const Plan coarse = lpnn::make_plan(arch, chain_request(4, 2));
+  const double L = std::min(coarse.lipschitz_bmp, coarse.lipschitz_numeric);
+  const double E = lpnn::chain_rounding_bound(arch, lpnn::chain_options(GridSpec::uniform(2), 5));
+  ASSERT_GT(E, 0.0);
+  const auto smallest_K = [&](double eps, double error) {
+    std::int64_t K = 2;
+    while (2.0 * L / static_cast<double>(K - 1) + error > eps) ++K;
+    return K;
+  };
+  BuildRequest r = chain_request(4, 0);
+  r.sample_block = false;
+  r.epsilon = E + 2.0 * L / 4.5;  // between two grids: K - 1 = 5 meets it, 4 does not
+  const Plan chain = lpnn::make_plan(arch, r);
+  EXPECT_FALSE(chain.layout.star());
+  EXPECT_EQ(chain.layout.grid.param, smallest_K(*r.epsilon, E));
+  EXPECT_EQ(chain.layout.grid.param, 6);
+  EXPECT_LE(std::min(chain.epsilon_bmp, chain.epsilon_numeric) + chain.chain_rounding_bound, *r.epsilon);
+  EXPECT_DOUBLE_EQ(chain.chain_rounding_bound, E);
+  // Auto on the same ε plans both families on that grid.
+  r.family = FamilyChoice::Auto;
+  EXPECT_EQ(lpnn::make_plan(arch, r).layout.grid.param, 6);
+
+  r.epsilon = 0.9 * E;  // no grid makes the chain's error that small
+  r.family = FamilyChoice::Chain;
+  EXPECT_MESSAGE_HAS(error_of([&] { lpnn::make_plan(arch, r); }), "--epsilon", "node grid 5 alone", "--node-grid",
+                     "--family star");
+  r.family = FamilyChoice::Auto;
+  const Plan star = lpnn::make_plan(arch, r);
+  EXPECT_TRUE(star.layout.star());
+  EXPECT_EQ(star.layout.grid.param, smallest_K(*r.epsilon, 0.0));
+  // A finer node grid lowers E below ε and the chain is planned again.
+  r.family = FamilyChoice::Chain;
+  r.node_grid = 65;
+  const Plan fine = lpnn::make_plan(arch, r);
+  EXPECT_LT(fine.chain_rounding_bound, *r.epsilon);
+  EXPECT_EQ(fine.layout.grid.param, smallest_K(*r.epsilon, fine.chain_rounding_bound));
 }
