@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config git
   openmpi-bin libopenmpi-dev
   petsc64-dev libhdf5-openmpi-dev hdf5-tools
-  coinor-libclp-dev zlib1g-dev
+  coinor-libclp-dev zlib1g-dev libisal-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libeigen3-dev
   googletest libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-scipy python3-numpy python3-petsc4py-64-real python3-sklearn

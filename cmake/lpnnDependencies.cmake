@@ -1,7 +1,8 @@
-# The libraries lpnn's public target carries, as imported targets lpnn::PETSc, lpnn::HDF5, lpnn::Clp and
-# lpnn::ZLIB. One file for both sides: the build includes it from the top-level CMakeLists.txt, and the
-# installed lpnnConfig.cmake includes its installed copy, so a consumer links exactly what lpnn was built
-# against (a different PETSc, or one with another PetscInt width, would not be ABI-compatible).
+# The libraries lpnn's public target carries, as imported targets lpnn::PETSc, lpnn::HDF5, lpnn::Clp,
+# lpnn::ZLIB and lpnn::ISAL. One file for both sides: the build includes it from the top-level
+# CMakeLists.txt, and the installed lpnnConfig.cmake includes its installed copy, so a consumer links
+# exactly what lpnn was built against (a different PETSc, or one with another PetscInt width, would not
+# be ABI-compatible).
 #
 # PETSc, in this order:
 #   1. LPNN_PETSC_PKGCONFIG_DIR + LPNN_PETSC_MODULE already set (the installed config sets both to the
@@ -44,6 +45,7 @@ set(ENV{PKG_CONFIG_PATH} "${_lpnn_saved_pkg_path}")
 pkg_check_modules(LPNN_HDF5 REQUIRED hdf5-openmpi)
 pkg_check_modules(LPNN_CLP REQUIRED clp)
 pkg_check_modules(LPNN_ZLIB REQUIRED zlib)
+pkg_check_modules(LPNN_ISAL REQUIRED libisal)  # ISA-L: deflate and CRC-32 (hdf5/fast_deflate.hpp)
 
 # The PetscInt width from petscconf.h: lpnn's index arithmetic and the file's int64 datasets depend on it.
 find_file(LPNN_PETSCCONF_H petscconf.h PATHS ${LPNN_PETSC_INCLUDE_DIRS} NO_DEFAULT_PATH NO_CACHE)
@@ -89,3 +91,4 @@ _lpnn_imported(lpnn::PETSc LPNN_PETSC)
 _lpnn_imported(lpnn::HDF5 LPNN_HDF5)
 _lpnn_imported(lpnn::Clp LPNN_CLP)
 _lpnn_imported(lpnn::ZLIB LPNN_ZLIB)
+_lpnn_imported(lpnn::ISAL LPNN_ISAL)

@@ -1,5 +1,6 @@
 #include "lpnn/hdf5/checksum.hpp"
 
+#include <isa-l/crc.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -14,16 +15,10 @@
 
 namespace lpnn {
 
+// The CRC-32 of zlib's crc32 (IEEE, reflected), computed by ISA-L with carry-less multiplication: about
+// 10x zlib's speed, which matters when the CRC of every written byte runs beside the write.
 std::uint32_t crc32_of(const void* data, std::int64_t bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const auto* p = static_cast<const Bytef*>(data);
-  while (bytes > 0) {  // zlib takes uInt lengths
-    const uInt n = static_cast<uInt>(std::min<std::int64_t>(bytes, 1 << 30));
-    crc = crc32(crc, p, n);
-    p += n;
-    bytes -= n;
-  }
-  return static_cast<std::uint32_t>(crc);
+  return bytes > 0 ? crc32_gzip_refl(0, static_cast<const unsigned char*>(data), static_cast<std::uint64_t>(bytes)) : 0;
 }
 
 std::uint32_t combine_pieces(MPI_Comm comm, const std::vector<CrcPiece>& mine, std::int64_t total) {

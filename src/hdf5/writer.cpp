@@ -18,11 +18,6 @@ namespace lpnn {
 
 namespace {
 
-// Deflate level of /lp/c and /template/cost in compressed files (at least the requested level). They
-// hold a handful of distinct costs (9 on XOR, K = 3): shuffled, level 3 stores them 1.5x smaller than
-// level 1 at the same speed (about 175 MB/s); level 6 would be 2.3x smaller but 2.5x slower.
-constexpr int kCostDeflateLevel = 3;
-
 // An upper bound of the file size the writer produces: datasets, the padding of the 1 MiB alignment of
 // large datasets, and metadata (object headers, attributes with the spec).
 std::int64_t file_bytes_bound(const PolytopeMetadata& meta, bool compressed, const FamilyRecord& family) {
@@ -102,9 +97,7 @@ h5::Handle PolytopeWriter::dataset_creation(const std::string& dataset) const {
   const hsize_t dims = static_cast<hsize_t>(chunk);
   h5::check(H5Pset_chunk(dcpl, 1, &dims), "H5Pset_chunk");
   h5::check(H5Pset_shuffle(dcpl), "H5Pset_shuffle");
-  const bool costs = dataset == "/lp/c" || dataset == "/template/cost";
-  const int level = costs ? std::max(storage_.deflate_level, kCostDeflateLevel) : storage_.deflate_level;
-  h5::check(H5Pset_deflate(dcpl, static_cast<unsigned>(level)), "H5Pset_deflate");
+  h5::check(H5Pset_deflate(dcpl, static_cast<unsigned>(storage_.deflate_level)), "H5Pset_deflate");
   return dcpl;
 }
 

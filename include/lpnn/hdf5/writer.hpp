@@ -15,6 +15,7 @@
 #include "lpnn/bags/family_record.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/hdf5/fast_deflate.hpp"
 #include "lpnn/hdf5/format.hpp"
 #include "lpnn/hdf5/handles.hpp"
 
@@ -102,6 +103,7 @@ class PolytopeWriter {
   PolytopeLayout layout_;
   FamilyRecord family_;  // version 2 only (empty for the star)
   StorageOptions storage_;
+  h5::FastDeflate fast_deflate_;  // HDF5's deflate runs ISA-L for this writer's chunks (fast_deflate.hpp)
   h5::Handle file_;
   h5::Handle transfer_;  // MPI-IO transfer property list: collective for chunked files, else independent
   bool committed_ = false, resumable_ = false;

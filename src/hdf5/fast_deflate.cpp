@@ -1,0 +1,93 @@
+#include "lpnn/hdf5/fast_deflate.hpp"
+
+#include <isa-l/igzip_lib.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace lpnn::h5 {
+
+namespace {
+
+thread_local int fast_scopes = 0;
+std::atomic<std::int64_t> isal_chunks{0};
+
+// ISA-L's working buffer for `level` (1-3) at its default size, kept per thread between chunks.
+std::vector<std::uint8_t>& level_buffer(int level) {
+  static thread_local std::vector<std::uint8_t> buffers[ISAL_DEF_MAX_LEVEL + 1];
+  static constexpr std::size_t sizes[] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT, ISAL_DEF_LVL2_DEFAULT,
+                                          ISAL_DEF_LVL3_DEFAULT};
+  std::vector<std::uint8_t>& b = buffers[level];
+  if (b.size() != sizes[level]) b.resize(sizes[level]);
+  return b;
+}
+
+// One zlib stream of source[0, n) by ISA-L; Z_BUF_ERROR when it does not fit dest (compress2's contract).
+int isal_compress(Bytef* dest, uLongf* dest_len, const Bytef* source, uLong n, int level) {
+  // Zeroed first: the init leaves fields it does not use itself (hist_bits, the window) as they were.
+  isal_zstream stream{};
+  isal_deflate_stateless_init(&stream);
+  std::vector<std::uint8_t>& buffer = level_buffer(level);
+  stream.level = static_cast<std::uint32_t>(level);
+  stream.level_buf = buffer.data();
+  stream.level_buf_size = static_cast<std::uint32_t>(buffer.size());
+  stream.gzip_flag = IGZIP_ZLIB;
+  stream.next_in = const_cast<Bytef*>(source);  // ISA-L's field is not const; it only reads
+  stream.avail_in = static_cast<std::uint32_t>(n);
+  stream.next_out = dest;
+  stream.avail_out = static_cast<std::uint32_t>(std::min<uLongf>(*dest_len, std::numeric_limits<std::uint32_t>::max()));
+  stream.end_of_stream = 1;
+  stream.flush = NO_FLUSH;
+  if (isal_deflate_stateless(&stream) != COMP_OK) return Z_BUF_ERROR;
+  *dest_len = stream.total_out;
+  isal_chunks.fetch_add(1, std::memory_order_relaxed);
+  return Z_OK;
+}
+
+// zlib's deflate on the whole input, fed in pieces of at most uInt's range (what compress2 does).
+int zlib_compress(Bytef* dest, uLongf* dest_len, const Bytef* source, uLong n, int level) {
+  z_stream stream{};
+  int status = deflateInit(&stream, level);
+  if (status != Z_OK) return status;
+  constexpr uLong kPiece = std::numeric_limits<uInt>::max();
+  uLong out_left = *dest_len, in_left = n;
+  stream.next_out = dest;
+  stream.next_in = const_cast<Bytef*>(source);  // zlib's field is not const either
+  do {
+    if (stream.avail_out == 0) {
+      stream.avail_out = static_cast<uInt>(std::min(out_left, kPiece));
+      out_left -= stream.avail_out;
+    }
+    if (stream.avail_in == 0) {
+      stream.avail_in = static_cast<uInt>(std::min(in_left, kPiece));
+      in_left -= stream.avail_in;
+    }
+    status = deflate(&stream, in_left > 0 ? Z_NO_FLUSH : Z_FINISH);
+  } while (status == Z_OK);
+  *dest_len = stream.total_out;
+  deflateEnd(&stream);
+  return status == Z_STREAM_END ? Z_OK : status;
+}
+
+}  // namespace
+
+FastDeflate::FastDeflate() { ++fast_scopes; }
+FastDeflate::~FastDeflate() { --fast_scopes; }
+
+std::int64_t fast_deflate_chunks() { return isal_chunks.load(std::memory_order_relaxed); }
+
+}  // namespace lpnn::h5
+
+// zlib's compress2, as libhdf5's deflate filter calls it (fast_deflate.hpp). Same contract: Z_OK with
+// *destLen the stream's size, Z_BUF_ERROR when dest is too small, Z_STREAM_ERROR for a bad level.
+extern "C" __attribute__((visibility("default"))) int compress2(Bytef* dest, uLongf* destLen, const Bytef* source,
+                                                                  uLong sourceLen, int level) {
+  const bool isal = lpnn::h5::fast_scopes > 0 && level >= 1 && level <= ISAL_DEF_MAX_LEVEL &&
+                    sourceLen <= std::numeric_limits<std::uint32_t>::max();
+  return isal ? lpnn::h5::isal_compress(dest, destLen, source, sourceLen, level)
+              : lpnn::h5::zlib_compress(dest, destLen, source, sourceLen, level);
+}
