@@ -20,21 +20,6 @@ struct Doubleton {
   double alpha;
 };
 
-// The values of the distributed `v` at the global `indices` (any owner), on this rank. Collective.
-std::vector<double> values_at(Vec v, const std::vector<PetscInt>& indices) {
-  std::vector<double> out(indices.size());
-  OwnedIS from;
-  LPNN_PETSC(ISCreateGeneral(PETSC_COMM_SELF, static_cast<PetscInt>(indices.size()), indices.data(), PETSC_COPY_VALUES,
-                             from.out()));
-  OwnedVec local;
-  LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(out.size()), out.data(), local.out()));
-  PetscOwner<VecScatter, VecScatterDestroy> scatter;
-  LPNN_PETSC(VecScatterCreate(v, from, local, nullptr, scatter.out()));
-  LPNN_PETSC(VecScatterBegin(scatter, v, local, INSERT_VALUES, SCATTER_FORWARD));
-  LPNN_PETSC(VecScatterEnd(scatter, v, local, INSERT_VALUES, SCATTER_FORWARD));
-  return out;
-}
-
 // This rank's rows of the form a_ij x_j + a_ik x_k = 0 with a_ij·a_ik < 0, whose larger column k has
 // no upper bound.
 std::vector<Doubleton> local_doubletons(const ReducedLp& lp) {
