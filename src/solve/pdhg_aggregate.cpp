@@ -112,11 +112,7 @@ Substitution substitution(const ReducedLp& lp, const std::vector<Doubleton>& app
     LPNN_PETSC(VecRestoreArrayRead(eliminated, &e));
   }
   const PetscInt local_kept = static_cast<PetscInt>(kept.size());
-  PetscInt offset = 0;
-  LPNN_MPI(MPI_Exscan(&local_kept, &offset, 1, MPIU_INT, MPI_SUM, comm));
-  int rank = 0;
-  LPNN_MPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) offset = 0;
+  const PetscInt offset = static_cast<PetscInt>(exclusive_prefix_sum(comm, local_kept));
   OwnedVec new_index;  // per kept column: its index in the aggregated LP
   LPNN_PETSC(VecDuplicate(lp.c, new_index.out()));
   LPNN_PETSC(VecSet(new_index, -1.0));
@@ -199,11 +195,7 @@ OwnedMat substituted(Mat A, const std::vector<PetscInt>& rows, const Substitutio
     new_start.push_back(static_cast<PetscInt>(new_column.size()));
   }
   const PetscInt local_rows = static_cast<PetscInt>(m);
-  PetscInt row_offset = 0;
-  LPNN_MPI(MPI_Exscan(&local_rows, &row_offset, 1, MPIU_INT, MPI_SUM, comm));
-  int rank = 0;
-  LPNN_MPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) row_offset = 0;
+  const PetscInt row_offset = static_cast<PetscInt>(exclusive_prefix_sum(comm, local_rows));
   OwnedMat C;
   LPNN_PETSC(MatCreateAIJ(comm, local_rows, new_last - new_first, PETSC_DETERMINE, PETSC_DETERMINE, 0, diagonal.data(),
                           0, off.data(), C.out()));
