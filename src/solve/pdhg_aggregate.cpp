@@ -20,21 +20,6 @@ struct Doubleton {
   double alpha;
 };
 
-// The values of the distributed `v` at the global `indices` (any owner), on this rank. Collective.
-std::vector<double> values_at(Vec v, const std::vector<PetscInt>& indices) {
-  std::vector<double> out(indices.size());
-  OwnedIS from;
-  LPNN_PETSC(ISCreateGeneral(PETSC_COMM_SELF, static_cast<PetscInt>(indices.size()), indices.data(), PETSC_COPY_VALUES,
-                             from.out()));
-  OwnedVec local;
-  LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(out.size()), out.data(), local.out()));
-  PetscOwner<VecScatter, VecScatterDestroy> scatter;
-  LPNN_PETSC(VecScatterCreate(v, from, local, nullptr, scatter.out()));
-  LPNN_PETSC(VecScatterBegin(scatter, v, local, INSERT_VALUES, SCATTER_FORWARD));
-  LPNN_PETSC(VecScatterEnd(scatter, v, local, INSERT_VALUES, SCATTER_FORWARD));
-  return out;
-}
-
 // This rank's rows of the form a_ij x_j + a_ik x_k = 0 with a_ij·a_ik < 0, whose larger column k has
 // no upper bound.
 std::vector<Doubleton> local_doubletons(const ReducedLp& lp) {
@@ -100,8 +85,15 @@ struct Round {
   PetscInt eliminated = 0;
 };
 
-// P for the eliminations `apply` (this rank's rows), and the kept columns' IS.
-OwnedMat substitution(const ReducedLp& lp, const std::vector<Doubleton>& apply, OwnedIS& kept_columns) {
+// x = P z for one round, and P's one entry per row (x_j = f_j·z_{t_j}) as two vectors over the old
+// columns: t_j (as a double) and f_j.
+struct Substitution {
+  OwnedMat P;
+  OwnedVec target, factor;
+};
+
+// The substitution for the eliminations `apply` (this rank's rows), and the kept columns' IS.
+Substitution substitution(const ReducedLp& lp, const std::vector<Doubleton>& apply, OwnedIS& kept_columns) {
   MPI_Comm comm = comm_of(reinterpret_cast<PetscObject>(lp.c.get()));
   OwnedVec eliminated;  // 1 at every eliminated column
   LPNN_PETSC(VecDuplicate(lp.c, eliminated.out()));
@@ -120,11 +112,7 @@ OwnedMat substitution(const ReducedLp& lp, const std::vector<Doubleton>& apply, 
     LPNN_PETSC(VecRestoreArrayRead(eliminated, &e));
   }
   const PetscInt local_kept = static_cast<PetscInt>(kept.size());
-  PetscInt offset = 0;
-  LPNN_MPI(MPI_Exscan(&local_kept, &offset, 1, MPIU_INT, MPI_SUM, comm));
-  int rank = 0;
-  LPNN_MPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) offset = 0;
+  const PetscInt offset = static_cast<PetscInt>(exclusive_prefix_sum(comm, local_kept));
   OwnedVec new_index;  // per kept column: its index in the aggregated LP
   LPNN_PETSC(VecDuplicate(lp.c, new_index.out()));
   LPNN_PETSC(VecSet(new_index, -1.0));
@@ -136,48 +124,35 @@ OwnedMat substitution(const ReducedLp& lp, const std::vector<Doubleton>& apply, 
   for (const Doubleton& d : apply) targets.push_back(d.j);
   const std::vector<double> target_index = values_at(new_index, targets);
 
-  OwnedMat P;
-  LPNN_PETSC(
-      MatCreateAIJ(comm, last - first, local_kept, PETSC_DETERMINE, PETSC_DETERMINE, 1, nullptr, 1, nullptr, P.out()));
-  LPNN_PETSC(MatSetOption(P, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
-  for (PetscInt t = 0; t < local_kept; ++t) LPNN_PETSC(MatSetValue(P, kept[t], offset + t, 1.0, INSERT_VALUES));
+  Substitution out;
+  LPNN_PETSC(MatCreateAIJ(comm, last - first, local_kept, PETSC_DETERMINE, PETSC_DETERMINE, 1, nullptr, 1, nullptr,
+                          out.P.out()));
+  LPNN_PETSC(MatSetOption(out.P, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
+  LPNN_PETSC(VecDuplicate(lp.c, out.target.out()));
+  LPNN_PETSC(VecDuplicate(lp.c, out.factor.out()));
+  auto entry = [&](PetscInt row, double target, double factor) {  // x_row = factor·z_target
+    LPNN_PETSC(MatSetValue(out.P, row, static_cast<PetscInt>(target), factor, INSERT_VALUES));
+    LPNN_PETSC(VecSetValue(out.target, row, target, INSERT_VALUES));
+    LPNN_PETSC(VecSetValue(out.factor, row, factor, INSERT_VALUES));
+  };
+  for (PetscInt t = 0; t < local_kept; ++t) entry(kept[t], static_cast<double>(offset + t), 1.0);
   for (std::size_t t = 0; t < apply.size(); ++t)  // x_k = α x_j; k may be another rank's column
-    LPNN_PETSC(MatSetValue(P, apply[t].k, static_cast<PetscInt>(target_index[t]), apply[t].alpha, INSERT_VALUES));
-  LPNN_PETSC(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
-  LPNN_PETSC(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
-  LPNN_PETSC(ISCreateGeneral(comm, local_kept, kept.data(), PETSC_COPY_VALUES, kept_columns.out()));
-  return P;
-}
-
-// P's one entry per row as two vectors over the old columns: t_j (as a double) and f_j.
-void one_entry_rows(Mat P, OwnedVec& target, OwnedVec& factor) {
-  LPNN_PETSC(MatCreateVecs(P, nullptr, target.out()));
-  LPNN_PETSC(VecDuplicate(target, factor.out()));
-  PetscInt first = 0, last = 0;
-  LPNN_PETSC(MatGetOwnershipRange(P, &first, &last));
-  PetscScalar *t = nullptr, *f = nullptr;
-  LPNN_PETSC(VecGetArray(target, &t));
-  LPNN_PETSC(VecGetArray(factor, &f));
-  for (PetscInt r = first; r < last; ++r) {
-    PetscInt n = 0;
-    const PetscInt* cols = nullptr;
-    const PetscScalar* vals = nullptr;
-    LPNN_PETSC(MatGetRow(P, r, &n, &cols, &vals));
-    t[r - first] = static_cast<double>(cols[0]);
-    f[r - first] = vals[0];
-    LPNN_PETSC(MatRestoreRow(P, r, &n, &cols, &vals));
+    entry(apply[t].k, target_index[t], apply[t].alpha);
+  LPNN_PETSC(MatAssemblyBegin(out.P, MAT_FINAL_ASSEMBLY));
+  LPNN_PETSC(MatAssemblyEnd(out.P, MAT_FINAL_ASSEMBLY));
+  for (Vec v : {out.target.get(), out.factor.get()}) {
+    LPNN_PETSC(VecAssemblyBegin(v));
+    LPNN_PETSC(VecAssemblyEnd(v));
   }
-  LPNN_PETSC(VecRestoreArray(factor, &f));
-  LPNN_PETSC(VecRestoreArray(target, &t));
+  LPNN_PETSC(ISCreateGeneral(comm, local_kept, kept.data(), PETSC_COPY_VALUES, kept_columns.out()));
+  return out;
 }
 
 // A_R·P for this round's P, which has one entry per row (x_j = f_j·z_{t_j}): the kept rows' entries with
 // their columns renamed to t_j and scaled by f_j, entries meeting on one column summed. A general
 // MatMatMult's symbolic phase took seconds at 2 ranks on a bounds face; this is one pass. Collective.
-OwnedMat substituted(Mat A, const std::vector<PetscInt>& rows, Mat P) {
+OwnedMat substituted(Mat A, const std::vector<PetscInt>& rows, const Substitution& s) {
   MPI_Comm comm = comm_of(reinterpret_cast<PetscObject>(A));
-  OwnedVec target, factor;  // t_j and f_j over the old columns
-  one_entry_rows(P, target, factor);
   std::vector<PetscInt> start{0}, column;
   std::vector<double> value;
   for (PetscInt i : rows) {
@@ -193,9 +168,9 @@ OwnedMat substituted(Mat A, const std::vector<PetscInt>& rows, Mat P) {
   std::vector<PetscInt> referenced = column;
   std::sort(referenced.begin(), referenced.end());
   referenced.erase(std::unique(referenced.begin(), referenced.end()), referenced.end());
-  const std::vector<double> t = values_at(target, referenced), f = values_at(factor, referenced);
+  const std::vector<double> t = values_at(s.target, referenced), f = values_at(s.factor, referenced);
   PetscInt new_first = 0, new_last = 0;
-  LPNN_PETSC(MatGetOwnershipRangeColumn(P, &new_first, &new_last));
+  LPNN_PETSC(MatGetOwnershipRangeColumn(s.P, &new_first, &new_last));
   const std::size_t m = rows.size();
   std::vector<PetscInt> new_start{0}, new_column, diagonal(m, 0), off(m, 0);
   std::vector<double> new_value;
@@ -220,11 +195,7 @@ OwnedMat substituted(Mat A, const std::vector<PetscInt>& rows, Mat P) {
     new_start.push_back(static_cast<PetscInt>(new_column.size()));
   }
   const PetscInt local_rows = static_cast<PetscInt>(m);
-  PetscInt row_offset = 0;
-  LPNN_MPI(MPI_Exscan(&local_rows, &row_offset, 1, MPIU_INT, MPI_SUM, comm));
-  int rank = 0;
-  LPNN_MPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) row_offset = 0;
+  const PetscInt row_offset = static_cast<PetscInt>(exclusive_prefix_sum(comm, local_rows));
   OwnedMat C;
   LPNN_PETSC(MatCreateAIJ(comm, local_rows, new_last - new_first, PETSC_DETERMINE, PETSC_DETERMINE, 0, diagonal.data(),
                           0, off.data(), C.out()));
@@ -247,7 +218,7 @@ Round aggregate_once(ReducedLp& lp, OwnedVec& weight) {
   LPNN_MPI(MPI_Allreduce(&mine, &round.eliminated, 1, MPIU_INT, MPI_SUM, comm));
   if (round.eliminated == 0) return round;
   OwnedIS kept_columns, kept_rows;
-  round.P = substitution(lp, apply, kept_columns);
+  Substitution s = substitution(lp, apply, kept_columns);
   PetscInt first = 0, last = 0;
   LPNN_PETSC(MatGetOwnershipRange(lp.A, &first, &last));
   std::vector<PetscInt> rows;
@@ -264,7 +235,8 @@ Round aggregate_once(ReducedLp& lp, OwnedVec& weight) {
         ISCreateGeneral(comm, static_cast<PetscInt>(rows.size()), rows.data(), PETSC_COPY_VALUES, kept_rows.out()));
   }
   ReducedLp next;
-  next.A = substituted(lp.A, rows, round.P);
+  next.A = substituted(lp.A, rows, s);
+  round.P = std::move(s.P);
   lp.A.reset();
   LPNN_PETSC(MatCreateVecs(next.A, next.c.out(), next.b.out()));
   LPNN_PETSC(VecISCopy(lp.b, kept_rows, SCATTER_REVERSE, next.b));

@@ -61,24 +61,7 @@ inline LocalColumns local_columns(Mat at) {
   LocalColumns out;
   PetscInt first = 0, last = 0;
   LPNN_PETSC(MatGetOwnershipRange(at, &first, &last));
-  PetscBool sequential = PETSC_FALSE;  // one rank: "aij" is SeqAIJ, whose own CSR is the answer
-  LPNN_PETSC(PetscObjectTypeCompare(reinterpret_cast<PetscObject>(at), MATSEQAIJ, &sequential));
-  if (sequential) {
-    PetscInt n = 0;
-    const PetscInt *ia = nullptr, *ja = nullptr;
-    PetscBool done = PETSC_FALSE;
-    const PetscScalar* a = nullptr;
-    LPNN_PETSC(MatGetRowIJ(at, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-    if (!done) fail("MatGetRowIJ could not expose the transposed face as CSR");
-    LPNN_PETSC(MatSeqAIJGetArrayRead(at, &a));
-    out.csr.row_pointer.assign(ia, ia + n + 1);
-    out.csr.columns.assign(ja, ja + ia[n]);
-    out.csr.values.assign(a, a + ia[n]);
-    LPNN_PETSC(MatSeqAIJRestoreArrayRead(at, &a));
-    LPNN_PETSC(MatRestoreRowIJ(at, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-  } else {
-    extract_rows(at, first, last, out.csr);
-  }
+  extract_rows(at, first, last, out.csr);
   const auto& p = out.csr.row_pointer;
   out.hash.resize(static_cast<std::size_t>(last - first));
   for (std::size_t r = 0; r < out.hash.size(); ++r) {

@@ -95,16 +95,9 @@ std::vector<double> ReducedLp::leading_columns(Vec x, std::int64_t keep) const {
   LPNN_PETSC(VecCreateMPI(comm, full_local_cols, full_cols, full.out()));
   LPNN_PETSC(VecSet(full, 0.0));
   LPNN_PETSC(VecISCopy(full, columns, SCATTER_FORWARD, x));
-  std::vector<double> out(static_cast<std::size_t>(keep));
-  OwnedIS from;
-  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, static_cast<PetscInt>(keep), 0, 1, from.out()));
-  OwnedVec local;
-  LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, static_cast<PetscInt>(keep), out.data(), local.out()));
-  PetscOwner<VecScatter, VecScatterDestroy> scatter;
-  LPNN_PETSC(VecScatterCreate(full, from, local, nullptr, scatter.out()));
-  LPNN_PETSC(VecScatterBegin(scatter, full, local, INSERT_VALUES, SCATTER_FORWARD));
-  LPNN_PETSC(VecScatterEnd(scatter, full, local, INSERT_VALUES, SCATTER_FORWARD));
-  return out;
+  OwnedIS leading;
+  LPNN_PETSC(ISCreateStride(PETSC_COMM_SELF, static_cast<PetscInt>(keep), 0, 1, leading.out()));
+  return values_at(full, leading);
 }
 
 LinearProgram ReducedLp::gathered_to_root() const {

@@ -19,6 +19,14 @@ void mpi_check(int code, const char* call, const char* file, int line) {
   fail("MPI error in {} ({}:{}): {}", call, file, line, std::string(text, static_cast<std::size_t>(length)));
 }
 
+std::int64_t exclusive_prefix_sum(MPI_Comm comm, std::int64_t value) {
+  std::int64_t sum = 0;
+  LPNN_MPI(MPI_Exscan(&value, &sum, 1, MPI_INT64_T, MPI_SUM, comm));
+  int rank = 0;
+  LPNN_MPI(MPI_Comm_rank(comm, &rank));
+  return rank == 0 ? 0 : sum;  // MPI_Exscan leaves rank 0's result undefined
+}
+
 void broadcast_string(MPI_Comm comm, std::string& text, int root) {
   int length = checked_int(static_cast<std::int64_t>(text.size()), "the length of a broadcast string");
   LPNN_MPI(MPI_Bcast(&length, 1, MPI_INT, root, comm));

@@ -13,6 +13,26 @@ void petsc_check(PetscErrorCode code, const char* call, const char* file, int li
        specific ? ": " : "", specific ? specific : "");
 }
 
+std::vector<double> values_at(Vec v, IS indices) {
+  PetscInt n = 0;
+  LPNN_PETSC(ISGetLocalSize(indices, &n));
+  std::vector<double> out(static_cast<std::size_t>(n));
+  OwnedVec local;  // over `out` itself: the scatter writes the answer in place
+  LPNN_PETSC(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, out.data(), local.out()));
+  PetscOwner<VecScatter, VecScatterDestroy> scatter;
+  LPNN_PETSC(VecScatterCreate(v, indices, local, nullptr, scatter.out()));
+  LPNN_PETSC(VecScatterBegin(scatter, v, local, INSERT_VALUES, SCATTER_FORWARD));
+  LPNN_PETSC(VecScatterEnd(scatter, v, local, INSERT_VALUES, SCATTER_FORWARD));
+  return out;
+}
+
+std::vector<double> values_at(Vec v, const std::vector<PetscInt>& indices) {
+  OwnedIS from;
+  LPNN_PETSC(ISCreateGeneral(PETSC_COMM_SELF, static_cast<PetscInt>(indices.size()), indices.data(), PETSC_COPY_VALUES,
+                             from.out()));
+  return values_at(v, from);
+}
+
 PetscSession::PetscSession(int* argc, char*** argv, const char* help) {
   const PetscErrorCode code = PetscInitialize(argc, argv, nullptr, help);
   if (code) throw Error("PetscInitialize failed");

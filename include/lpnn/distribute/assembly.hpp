@@ -23,7 +23,8 @@ struct AssembledMatrix {
 void assemble_in_place(MPI_Comm comm, const PolytopeLayout& layout, AssembledMatrix& assembled);
 
 // Rows [begin, end) of A (owned by this rank, global numbering) as one CSR block with global columns,
-// read from the matrix's own storage: what the file is written from in assembled mode.
+// read from the matrix's own storage: what the file is written from in assembled mode. A is MATMPIAIJ
+// or MATSEQAIJ.
 void extract_rows(Mat A, std::int64_t begin, std::int64_t end, CsrBlock<PetscInt>& out);
 
 }  // namespace lpnn

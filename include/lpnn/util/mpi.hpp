@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <string>
 
 namespace lpnn {
@@ -21,6 +22,9 @@ void mpi_check(int code, const char* call, const char* file, int line);
 // whose peers do not reach this agreement within agreement_deadline_seconds() (they are stuck in a
 // collective it left) aborts the job with that message instead of waiting.
 void throw_if_any_failed(MPI_Comm comm, const std::string& error, const std::string& what);
+// Collective: the sum of `value` over the ranks below this one (0 on rank 0), e.g. where a rank's part
+// of a distributed numbering starts.
+std::int64_t exclusive_prefix_sum(MPI_Comm comm, std::int64_t value);
 // Collective: `root`'s `text` on every rank.
 void broadcast_string(MPI_Comm comm, std::string& text, int root = 0);
 // Collective: throws rank 0's `error` (ignored elsewhere; empty: no error) on every rank, as "rank 0

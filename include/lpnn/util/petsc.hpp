@@ -1,5 +1,5 @@
 // RAII owners for PETSc objects and the one check that turns a PETSc error into lpnn::Error at the
-// C++ boundary (like PetscCallThrow), carrying PETSc's own message.
+// C++ boundary (like PetscCallThrow), carrying PETSc's own message; and entries of a Vec fetched by index.
 #pragma once
 
 #include <petscmat.h>
@@ -7,6 +7,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace lpnn {
 
@@ -52,6 +53,11 @@ using OwnedMat = PetscOwner<Mat, MatDestroy>;
 using OwnedVec = PetscOwner<Vec, VecDestroy>;
 using OwnedIS = PetscOwner<IS, ISDestroy>;
 using OwnedViewer = PetscOwner<PetscViewer, PetscViewerDestroy>;
+
+// The entries of the distributed `v` at the global `indices` (on PETSC_COMM_SELF, any owner), on this
+// rank, in the order of `indices`. Collective on v.
+std::vector<double> values_at(Vec v, IS indices);
+std::vector<double> values_at(Vec v, const std::vector<PetscInt>& indices);
 
 // PetscInitialize/PetscFinalize for tool mains and test mains. Errors go to lpnn::Error, not to
 // PETSc's traceback handler, which can hang a failing collective.
