@@ -14,6 +14,7 @@
 #include "lpnn/distribute/start.hpp"
 #include "lpnn/distribute/write_steps.hpp"
 #include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/hdf5/fast_deflate.hpp"
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/hdf5/writer.hpp"
 #include "lpnn/util/error.hpp"
@@ -160,6 +161,8 @@ class PolytopeBuild {
       rethrow_kept(writer, e);
     }
     report_.total_seconds = seconds_since(start);
+    const std::int64_t isal_chunks = h5::fast_deflate_chunks() - isal_chunks_at_start_;
+    LPNN_MPI(MPI_Allreduce(&isal_chunks, &report_.isal_chunks, 1, MPI_INT64_T, MPI_SUM, comm_));
     report_.hdf5_write_seconds = writer.seconds().hdf5_write;
     report_.checksum_seconds = writer.seconds().checksum;
     report_.sync_seconds = writer.seconds().sync;
@@ -340,6 +343,7 @@ class PolytopeBuild {
   int rank_ = 0, ranks_ = 1;
   LocalPart part_;
   std::int64_t chunk_rows_ = 1, chunk_columns_ = 1;
+  const std::int64_t isal_chunks_at_start_ = h5::fast_deflate_chunks();
   bool compressed_ = false;  // the file's storage (a resumed build's is the unfinished file's)
   Stages stages_;
   std::vector<double> cost_;

@@ -8,8 +8,9 @@ In one run, for each D:
             runs alternating none, deflate, none, ...; lpnn's own phase summary (--json) kept as well
   matload   lpnn-info with minus without --no-load (MatLoad of /A from the page cache), 1 and 2 ranks,
             alternating none, deflate
-  python    lpnn-build (1 rank, none) against scipy_build.py writing the same CSR datasets with h5py,
-            with and without an fsync (lpnn-build syncs), alternating
+  python    lpnn-build (1 rank: none, deflate, deflate --streaming) against scipy_build.py writing the
+            same CSR datasets uncompressed with h5py, with and without an fsync (lpnn-build syncs),
+            alternating
 Every figure is min / median / max over the runs; ratios are of medians. Results: storage.md and
 storage_raw.json in --out, with the commands and the machine (lscpu, free -g, load average).
 
@@ -72,9 +73,10 @@ class Bench:
     def launcher(self, ranks):
         return [self.args.mpiexec, "-n", str(ranks), "--oversubscribe"]
 
-    def build_cmd(self, D, out, storage, ranks):
+    def build_cmd(self, D, out, storage, ranks, streaming=False):
         return self.launcher(ranks) + [self.tool("lpnn-build"), "--arch", XOR, "--grid", "3", "--samples", str(D),
-                                       "-o", out, "--force", "--json", "--compression", storage]
+                                       "-o", out, "--force", "--json", "--compression", storage] + \
+            (["--streaming"] if streaming else [])
 
     def alternate(self, commands):
         """Runs the named commands in turn, repeats times: {name: (spread of wall seconds, last stdout)}."""
@@ -118,8 +120,10 @@ class Bench:
         # lpnn-build against the numpy + h5py builder, the same CSR datasets (uncompressed, 1 rank).
         py = os.path.join(work, f"xor-D{D}-python.h5")
         scipy_build = [sys.executable, os.path.join(HERE, "scipy_build.py"), XOR, "3", str(D), py]
-        cmds = {"lpnn-build": self.build_cmd(D, files["none"], "none", 1), "python fsync": scipy_build + ["--fsync"],
-                "python": scipy_build}
+        cmds = {"lpnn-build": self.build_cmd(D, files["none"], "none", 1),
+                "lpnn-build deflate": self.build_cmd(D, files["deflate"], "deflate", 1),
+                "lpnn-build deflate streaming": self.build_cmd(D, files["deflate"], "deflate", 1, streaming=True),
+                "python fsync": scipy_build + ["--fsync"], "python": scipy_build}
         self.raw["commands"][f"python D={D}"] = {k: shown(v) for k, v in cmds.items()}
         out = self.alternate(cmds)
         res["python"] = {k: {"wall": w, "stages": json.loads(o)} for k, (w, o) in out.items()}
@@ -170,13 +174,18 @@ def report(raw, args):
                          f"{m['deflate']['matload_median']:.2f} |")
         p = res["python"]
         base = p["lpnn-build"]["wall"]["median"]
-        lines += ["", "| builder (1 process, uncompressed) | wall s | ratio to lpnn-build | write stage s |",
-                  "|---|---|---|---|",
-                  f"| lpnn-build | {fmt(p['lpnn-build']['wall'])} | 1 | "
-                  f"{p['lpnn-build']['stages']['seconds']['write']:.2f} |"]
+        py_fsync, py = p["python fsync"]["wall"]["median"], p["python"]["wall"]["median"]
+        lines += ["", "| builder (1 process) | wall s | ratio to lpnn-build none | write stage s | "
+                  "speedup over numpy + h5py with / without fsync |", "|---|---|---|---|---|"]
+        for k, label in (("lpnn-build", "lpnn-build, none"), ("lpnn-build deflate", "lpnn-build, deflate"),
+                         ("lpnn-build deflate streaming", "lpnn-build, deflate, --streaming")):
+            w = p[k]["wall"]["median"]
+            lines.append(f"| {label} | {fmt(p[k]['wall'])} | {w / base:.2f} | "
+                         f"{p[k]['stages']['seconds']['write']:.2f} | {py_fsync / w:.2f} / {py / w:.2f} |")
         for k in ("python fsync", "python"):
-            lines.append(f"| numpy + h5py ({'with' if 'fsync' in k else 'no'} fsync) | {fmt(p[k]['wall'])} | "
-                         f"{p[k]['wall']['median'] / base:.2f} | {p[k]['stages']['seconds']['write']:.2f} |")
+            lines.append(f"| numpy + h5py, uncompressed ({'with' if 'fsync' in k else 'no'} fsync) | "
+                         f"{fmt(p[k]['wall'])} | {p[k]['wall']['median'] / base:.2f} | "
+                         f"{p[k]['stages']['seconds']['write']:.2f} | |")
         lines.append("")
     return "\n".join(lines)
 

@@ -39,6 +39,7 @@ struct BuildReport {
   std::int64_t resumed_samples = 0;  // samples a resumed build found on disk
   bool resumed = false, already_complete = false;
   std::string storage = "none";  // as written (a resumed build keeps its file's)
+  std::int64_t isal_chunks = 0;  // chunks deflated by ISA-L, all ranks (hdf5/fast_deflate.hpp)
   nlohmann::json to_json() const;
   std::string to_text() const;
 };
