@@ -89,15 +89,15 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
       return false;
     }
   };
-  const double rounding = *request.epsilon - eps;  // the chain's E, or 0
+  const double rounding = *request.epsilon - eps;   // the chain's E, or 0
   if (!std::isfinite(L)) grid_for_epsilon(L, eps);  // throws: sign units are not Lipschitz
   const double needed = std::ceil(2.0 * L / eps) + 1.0;
   if (needed <= 9.0e18 && fits(grid_for_epsilon(L, eps))) return GridSpec::uniform(grid_for_epsilon(L, eps));
   const double N = static_cast<double>(arch.parameters()), V = N + arch.inputs() + arch.outputs();
   std::string message = fmt::format(
       "--epsilon {} needs K = {:.6g} grid points per coordinate (K - 1 >= 2L/{} with L = {:.6g}, the {} bound); ",
-      *request.epsilon, needed, rounding > 0 ? fmt::format("(ε - E) = 2L/{:.6g}", eps) : std::string("ε"),
-      L, numeric ? "numeric" : "BMP");
+      *request.epsilon, needed, rounding > 0 ? fmt::format("(ε - E) = 2L/{:.6g}", eps) : std::string("ε"), L,
+      numeric ? "numeric" : "BMP");
   if (request.family == FamilyChoice::Star)
     message += fmt::format(
         "the polytope would have {:.3g} columns and {:.3g} nonzeros (K^N = {:.3g} parameter grid points), beyond "
@@ -121,8 +121,8 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
   if (K < 2)
     message += "; not even K = 2 fits: use fewer samples or a smaller network";
   else
-    message += fmt::format("; the largest grid that fits is K = {} (--grid {}), which gives ε = 2L/(K-1){} = {:.6g}",
-                           K, K, rounding > 0 ? " + E" : "", 2.0 * L / static_cast<double>(K - 1) + rounding);
+    message += fmt::format("; the largest grid that fits is K = {} (--grid {}), which gives ε = 2L/(K-1){} = {:.6g}", K,
+                           K, rounding > 0 ? " + E" : "", 2.0 * L / static_cast<double>(K - 1) + rounding);
   fail("{}", message);
 }
 
@@ -138,9 +138,10 @@ GridSpec grid_for_epsilon_request(const Architecture& arch, BuildRequest& reques
   const double E = chain_rounding_bound(arch, chain_options(GridSpec::uniform(2), node_grid));
   if (E < eps) return grid_for_epsilon_or_refuse(arch, request, plan, eps - E);
   if (request.family == FamilyChoice::Chain)
-    fail("--epsilon {}: the sum chain's node grid {} alone rounds the network by up to E = {:.6g} >= ε, whatever "
-         "the grid K; use a finer --node-grid (E falls about as 1/(K_v - 1)) or the star (--family star)",
-         eps, node_grid, E);
+    fail(
+        "--epsilon {}: the sum chain's node grid {} alone rounds the network by up to E = {:.6g} >= ε, whatever "
+        "the grid K; use a finer --node-grid (E falls about as 1/(K_v - 1)) or the star (--family star)",
+        eps, node_grid, E);
   request.family = FamilyChoice::Star;
   return grid_for_epsilon_or_refuse(arch, request, plan, eps);
 }

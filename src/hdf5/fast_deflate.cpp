@@ -85,7 +85,7 @@ std::int64_t fast_deflate_chunks() { return isal_chunks.load(std::memory_order_r
 // zlib's compress2, as libhdf5's deflate filter calls it (fast_deflate.hpp). Same contract: Z_OK with
 // *destLen the stream's size, Z_BUF_ERROR when dest is too small, Z_STREAM_ERROR for a bad level.
 extern "C" __attribute__((visibility("default"))) int compress2(Bytef* dest, uLongf* destLen, const Bytef* source,
-                                                                  uLong sourceLen, int level) {
+                                                                uLong sourceLen, int level) {
   const bool isal = lpnn::h5::fast_scopes > 0 && level >= 1 && level <= ISAL_DEF_MAX_LEVEL &&
                     sourceLen <= std::numeric_limits<std::uint32_t>::max();
   return isal ? lpnn::h5::isal_compress(dest, destLen, source, sourceLen, level)

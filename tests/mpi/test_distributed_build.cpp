@@ -256,8 +256,8 @@ TEST(DistributedBuild, CompressedFileLoadsEqualToTheUncompressedOne) {
     const lpnn::Plan plan = plan_of(arch, c, world_size());
     const std::string plain = dir.file("none.h5"), packed = dir.file("deflate.h5");
     EXPECT_EQ(build(MPI_COMM_WORLD, arch, plan, plain, false, int64_t{1} << 24, true).isal_chunks, 0);
-    const lpnn::BuildReport report =
-        build(MPI_COMM_WORLD, arch, plan, packed, false, int64_t{1} << 24, true, lpnn::StorageOptions::parse("deflate"));
+    const lpnn::BuildReport report = build(MPI_COMM_WORLD, arch, plan, packed, false, int64_t{1} << 24, true,
+                                           lpnn::StorageOptions::parse("deflate"));
     if (world_rank() == 0) {
       lpnn::h5::quiet_errors();
       lpnn::h5::Handle file(H5Fopen(packed.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + packed);

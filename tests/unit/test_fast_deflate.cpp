@@ -57,8 +57,8 @@ Bytes round_trip(const Bytes& in, int level, int& status) {
 }
 
 std::vector<Bytes> inputs() {
-  return {column_like(1 << 20, 1), column_like(3, 2), Bytes(5000000, 7), random_bytes(1 << 16, 3), Bytes(1, 42),
-          Bytes{}};
+  return {column_like(1 << 20, 1),  column_like(3, 2), Bytes(5000000, 7),
+          random_bytes(1 << 16, 3), Bytes(1, 42),      Bytes{}};
 }
 
 TEST(FastDeflate, EveryStreamInflatesWithZlib) {
