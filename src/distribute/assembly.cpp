@@ -17,19 +17,13 @@ namespace {
 
 // MATSEQAIJ (one rank): the whole matrix is one CSR whose column indices are already global.
 void sequential_rows(Mat A, PetscInt first, PetscInt last, CsrBlock<PetscInt>& out) {
-  PetscInt n = 0;
-  const PetscInt *ia = nullptr, *ja = nullptr;
-  PetscBool done = PETSC_FALSE;
-  LPNN_PETSC(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-  if (!done) fail("MatGetRowIJ could not expose the matrix as CSR");
-  const PetscScalar* a = nullptr;
-  LPNN_PETSC(MatSeqAIJGetArrayRead(A, &a));
+  const SeqAijCsr csr(A);
+  const PetscInt *ia = csr.row_start(), *ja = csr.columns();
+  const PetscScalar* a = csr.values();
   out.row_pointer.resize(static_cast<std::size_t>(last - first + 1));
   for (PetscInt r = first; r <= last; ++r) out.row_pointer[r - first] = ia[r] - ia[first];
   out.columns.assign(ja + ia[first], ja + ia[last]);
   out.values.assign(a + ia[first], a + ia[last]);
-  LPNN_PETSC(MatSeqAIJRestoreArrayRead(A, &a));
-  LPNN_PETSC(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
 }
 
 // MATMPIAIJ keeps a rank's rows as two SeqAIJ blocks: owned columns (local indices) and the others

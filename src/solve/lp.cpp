@@ -63,23 +63,13 @@ struct SubMatrices {
 
 // Rank 0's gathered block as CSR (local: no communication).
 void copy_csr(Mat part, PetscInt rows, PetscInt cols, LinearProgram& lp) {
-  PetscInt n = 0;
-  const PetscInt *ia = nullptr, *ja = nullptr;
-  PetscBool done = PETSC_FALSE;
-  LPNN_PETSC(MatGetRowIJ(part, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-  if (!done) fail("MatGetRowIJ could not expose the gathered matrix as CSR");
-  const PetscScalar* values = nullptr;
-  const PetscErrorCode code = MatSeqAIJGetArrayRead(part, &values);
-  if (code == 0) {
-    lp.rows = rows;
-    lp.cols = cols;
-    lp.row_start.assign(ia, ia + n + 1);
-    lp.column.assign(ja, ja + ia[n]);
-    lp.value.assign(values, values + ia[n]);
-    LPNN_PETSC(MatSeqAIJRestoreArrayRead(part, &values));
-  }
-  LPNN_PETSC(MatRestoreRowIJ(part, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-  LPNN_PETSC(code);
+  const SeqAijCsr csr(part);
+  const PetscInt n = csr.rows(), *ia = csr.row_start();
+  lp.rows = rows;
+  lp.cols = cols;
+  lp.row_start.assign(ia, ia + n + 1);
+  lp.column.assign(csr.columns(), csr.columns() + ia[n]);
+  lp.value.assign(csr.values(), csr.values() + ia[n]);
 }
 
 // Restricts rank 0's gathered vectors to the columns not fixed at 0 and records which they are.

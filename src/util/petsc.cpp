@@ -13,6 +13,23 @@ void petsc_check(PetscErrorCode code, const char* call, const char* file, int li
        specific ? ": " : "", specific ? specific : "");
 }
 
+SeqAijCsr::SeqAijCsr(Mat A) : A_(A) {
+  PetscBool done = PETSC_FALSE;
+  LPNN_PETSC(MatGetRowIJ(A_, 0, PETSC_FALSE, PETSC_FALSE, &rows_, &ia_, &ja_, &done));
+  if (!done) fail("MatGetRowIJ could not expose the matrix as CSR");
+  const PetscErrorCode code = MatSeqAIJGetArrayRead(A_, &values_);
+  if (code != 0) {
+    (void)MatRestoreRowIJ(A_, 0, PETSC_FALSE, PETSC_FALSE, &rows_, &ia_, &ja_, &done);
+    LPNN_PETSC(code);
+  }
+}
+
+SeqAijCsr::~SeqAijCsr() {
+  PetscBool done = PETSC_FALSE;
+  (void)MatSeqAIJRestoreArrayRead(A_, &values_);
+  (void)MatRestoreRowIJ(A_, 0, PETSC_FALSE, PETSC_FALSE, &rows_, &ia_, &ja_, &done);
+}
+
 std::vector<double> values_at(Vec v, IS indices) {
   PetscInt n = 0;
   LPNN_PETSC(ISGetLocalSize(indices, &n));

@@ -59,6 +59,26 @@ using OwnedViewer = PetscOwner<PetscViewer, PetscViewerDestroy>;
 std::vector<double> values_at(Vec v, IS indices);
 std::vector<double> values_at(Vec v, const std::vector<PetscInt>& indices);
 
+// A MATSEQAIJ's CSR arrays, read-only, while this object lives: MatGetRowIJ and MatSeqAIJGetArrayRead,
+// both given back in the destructor, also when an error unwinds past them.
+class SeqAijCsr {
+ public:
+  explicit SeqAijCsr(Mat A);  // throws lpnn::Error if the matrix is not exposed as CSR
+  ~SeqAijCsr();
+  SeqAijCsr(const SeqAijCsr&) = delete;
+  SeqAijCsr& operator=(const SeqAijCsr&) = delete;
+  PetscInt rows() const { return rows_; }
+  const PetscInt* row_start() const { return ia_; }  // rows() + 1 offsets into columns() and values()
+  const PetscInt* columns() const { return ja_; }
+  const PetscScalar* values() const { return values_; }
+
+ private:
+  Mat A_;
+  PetscInt rows_ = 0;
+  const PetscInt *ia_ = nullptr, *ja_ = nullptr;
+  const PetscScalar* values_ = nullptr;
+};
+
 // PetscInitialize/PetscFinalize for tool mains and test mains. Errors go to lpnn::Error, not to
 // PETSc's traceback handler, which can hang a failing collective.
 class PetscSession {
