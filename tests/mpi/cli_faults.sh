@@ -108,7 +108,10 @@ done
 if ldd "$BUILD" 2>/dev/null | grep -q libasan; then
   echo "skip ulimit -v: $BUILD is built with AddressSanitizer"
 else
-  real=(--arch xor.json --samples 32 --grid 3 -o big.h5)
+  # 128 samples: at 4 ranks the last one's rows alone (32 samples, 34.6 M nonzeros, two 277 MB arrays)
+  # exceed the limit. With 32 samples (8 per rank) they came within a few MB of it, and some runs got
+  # through generation to fail later, elsewhere.
+  real=(--arch xor.json --samples 128 --grid 3 -o big.h5)
   start=$SECONDS
   if [ "$P" = 1 ]; then
     timeout -s KILL 30 "$MPIEXEC" -n 1 bash -c 'ulimit -v 400000; exec "$@"' sh "$BUILD" "${real[@]}" > real.log 2>&1
