@@ -220,11 +220,19 @@ clean_equal() { # a clean one-rank build of the same polytope equals the resumed
 check "the resumed polytope equals a clean build (h5diff)" clean_equal
 
 # Races in Open MPI's session directory show up as these lines, even in jobs that succeed.
+# The requeued job's log also holds the attempt Slurm killed, whose mpirun may print them while it
+# is torn down; only the attempt that completed (from its last "restart N" banner on) must be clean.
+last_attempt() { awk '/^build\.sbatch: job .* restart [0-9]+$/ { n = NR } { line[NR] = $0 }
+    END { for (i = (n ? n : 1); i <= NR; i++) print line[i] }' "$1"; }
 no_runtime_errors() {
-    local f bad=0
+    local f errors bad=0
     for f in lpnn-build-"$BUILD".out lpnn-train-"$TRAIN".out lpnn-over-"$OVER".out lpnn-requeue-"$REQ".out \
         $(scontrol -o show job "$SWEEP" 2>/dev/null | grep -o 'StdOut=[^ ]*' | cut -d= -f2); do
-        if grep -HE 'PMIX ERROR|ORTE_ERROR_LOG' "$f"; then bad=1; fi
+        errors=$(last_attempt "$f" | grep -E 'PMIX ERROR|ORTE_ERROR_LOG')
+        if [[ -n $errors ]]; then
+            sed "s|^|$f:|" <<<"$errors"
+            bad=1
+        fi
     done
     [[ $bad -eq 0 ]]
 }
