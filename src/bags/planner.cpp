@@ -71,8 +71,9 @@ double size_bound(const PolytopeLayout& l) {
 
 // The grid on which 2·L·h <= eps, from the smaller of the two Lipschitz bounds; a grid too large for
 // 64-bit arithmetic or the PetscInt in use is refused with what it would take and what would fit.
-GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest& request, const Plan& plan,
-                                    double eps) {
+// `rounding` is the sum chain's E (0 for the star): the user's ε is eps + rounding.
+GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest& request, const Plan& plan, double eps,
+                                    double rounding = 0.0) {
   const bool numeric = plan.lipschitz_numeric <= plan.lipschitz_bmp;
   const double L = std::min(plan.lipschitz_numeric, plan.lipschitz_bmp);
   // The family planned on K (the star, the chain's sizes, or auto's choice) fits 64-bit sizes and the
@@ -89,7 +90,6 @@ GridSpec grid_for_epsilon_or_refuse(const Architecture& arch, const BuildRequest
       return false;
     }
   };
-  const double rounding = *request.epsilon - eps;   // the chain's E, or 0
   if (!std::isfinite(L)) grid_for_epsilon(L, eps);  // throws: sign units are not Lipschitz
   const double needed = std::ceil(2.0 * L / eps) + 1.0;
   if (needed <= 9.0e18 && fits(grid_for_epsilon(L, eps))) return GridSpec::uniform(grid_for_epsilon(L, eps));
@@ -136,7 +136,7 @@ GridSpec grid_for_epsilon_request(const Architecture& arch, BuildRequest& reques
   if (request.family == FamilyChoice::Star) return grid_for_epsilon_or_refuse(arch, request, plan, eps);
   const std::int64_t node_grid = detail::planned_node_grid(arch, request);
   const double E = chain_rounding_bound(arch, chain_options(GridSpec::uniform(2), node_grid));
-  if (E < eps) return grid_for_epsilon_or_refuse(arch, request, plan, eps - E);
+  if (E < eps) return grid_for_epsilon_or_refuse(arch, request, plan, eps - E, E);
   if (request.family == FamilyChoice::Chain)
     fail(
         "--epsilon {}: the sum chain's node grid {} alone rounds the network by up to E = {:.6g} >= ε, whatever "

@@ -1,5 +1,6 @@
 #include "lpnn/hdf5/fast_deflate.hpp"
 
+#include <dlfcn.h>
 #include <isa-l/igzip_lib.h>
 #include <zlib.h>
 
@@ -48,29 +49,11 @@ int isal_compress(Bytef* dest, uLongf* dest_len, const Bytef* source, uLong n, i
   return Z_OK;
 }
 
-// zlib's deflate on the whole input, fed in pieces of at most uInt's range (what compress2 does).
+// zlib's own compress2: the next definition after this program's (libz's), looked up once.
 int zlib_compress(Bytef* dest, uLongf* dest_len, const Bytef* source, uLong n, int level) {
-  z_stream stream{};
-  int status = deflateInit(&stream, level);
-  if (status != Z_OK) return status;
-  constexpr uLong kPiece = std::numeric_limits<uInt>::max();
-  uLong out_left = *dest_len, in_left = n;
-  stream.next_out = dest;
-  stream.next_in = const_cast<Bytef*>(source);  // zlib's field is not const either
-  do {
-    if (stream.avail_out == 0) {
-      stream.avail_out = static_cast<uInt>(std::min(out_left, kPiece));
-      out_left -= stream.avail_out;
-    }
-    if (stream.avail_in == 0) {
-      stream.avail_in = static_cast<uInt>(std::min(in_left, kPiece));
-      in_left -= stream.avail_in;
-    }
-    status = deflate(&stream, in_left > 0 ? Z_NO_FLUSH : Z_FINISH);
-  } while (status == Z_OK);
-  *dest_len = stream.total_out;
-  deflateEnd(&stream);
-  return status == Z_STREAM_END ? Z_OK : status;
+  using Compress2 = int (*)(Bytef*, uLongf*, const Bytef*, uLong, int);
+  static const auto zlib_compress2 = reinterpret_cast<Compress2>(dlsym(RTLD_NEXT, "compress2"));
+  return zlib_compress2 ? zlib_compress2(dest, dest_len, source, n, level) : Z_STREAM_ERROR;
 }
 
 }  // namespace
