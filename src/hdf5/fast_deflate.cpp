@@ -14,7 +14,7 @@ namespace lpnn::h5 {
 
 namespace {
 
-thread_local int fast_scopes = 0;
+thread_local int fast_scopes = 0, zlib_scopes = 0;
 std::atomic<std::int64_t> isal_chunks{0};
 
 // ISA-L's working buffer for `level` (1-3) at its default size, kept per thread between chunks.
@@ -60,6 +60,8 @@ int zlib_compress(Bytef* dest, uLongf* dest_len, const Bytef* source, uLong n, i
 
 FastDeflate::FastDeflate() { ++fast_scopes; }
 FastDeflate::~FastDeflate() { --fast_scopes; }
+ZlibDeflate::ZlibDeflate() { ++zlib_scopes; }
+ZlibDeflate::~ZlibDeflate() { --zlib_scopes; }
 
 std::int64_t fast_deflate_chunks() { return isal_chunks.load(std::memory_order_relaxed); }
 
@@ -69,8 +71,8 @@ std::int64_t fast_deflate_chunks() { return isal_chunks.load(std::memory_order_r
 // *destLen the stream's size, Z_BUF_ERROR when dest is too small, Z_STREAM_ERROR for a bad level.
 extern "C" __attribute__((visibility("default"))) int compress2(Bytef* dest, uLongf* destLen, const Bytef* source,
                                                                 uLong sourceLen, int level) {
-  const bool isal = lpnn::h5::fast_scopes > 0 && level >= 1 && level <= ISAL_DEF_MAX_LEVEL &&
-                    sourceLen <= std::numeric_limits<std::uint32_t>::max();
+  const bool isal = lpnn::h5::fast_scopes > 0 && lpnn::h5::zlib_scopes == 0 && level >= 1 &&
+                    level <= ISAL_DEF_MAX_LEVEL && sourceLen <= std::numeric_limits<std::uint32_t>::max();
   return isal ? lpnn::h5::isal_compress(dest, destLen, source, sourceLen, level)
               : lpnn::h5::zlib_compress(dest, destLen, source, sourceLen, level);
 }

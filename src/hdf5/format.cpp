@@ -52,6 +52,10 @@ std::int64_t chunk_elements(const PolytopeLayout& layout, const std::string& dat
   return 0;
 }
 
+bool shuffled(const PolytopeLayout& layout, const std::string& dataset) {
+  return dataset != "/lp/c" || (layout.D & (layout.D - 1)) == 0;
+}
+
 void write_polytope_attributes(hid_t file, const PolytopeMetadata& meta) {
   h5::write_attribute(file, "format", std::string(kPolytopeFormat));
   h5::write_attribute(file, "format_version", polytope_format_version(meta.layout));

@@ -2,7 +2,7 @@
 // each against zlib as the independent oracle: every stream compress2 returns inflates with zlib's
 // uncompress to its input; HDF5's own deflate filter reaches ISA-L inside a FastDeflate scope (counted)
 // and zlib outside one, and the chunks it stores inflate with zlib to the shuffled data; crc32_of
-// equals zlib's crc32 on every length.
+// equals zlib's crc32 on every length; inside a ZlibDeflate scope the stream is zlib's, byte for byte.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <zlib.h>
@@ -82,6 +82,46 @@ TEST(FastDeflate, OutsideAScopeItIsZlib) {
   const Bytes in = column_like(1 << 18, 5);
   EXPECT_EQ(round_trip(in, 1, status), in);
   EXPECT_EQ(lpnn::h5::fast_deflate_chunks(), before);
+}
+
+// zlib's deflate through its stream API, the way zlib's compress2 runs it: the oracle of the zlib path.
+Bytes zlib_deflate(const Bytes& in, int level) {
+  z_stream stream{};
+  EXPECT_EQ(deflateInit(&stream, level), Z_OK);
+  Bytes out(deflateBound(&stream, static_cast<uLong>(in.size())));
+  stream.next_in = const_cast<Bytef*>(in.data());
+  stream.avail_in = static_cast<uInt>(in.size());
+  stream.next_out = out.data();
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+// Inside a ZlibDeflate scope compress2 is zlib's own even within a FastDeflate scope, at every level:
+// the stream is byte for byte zlib's, and ISA-L counts nothing.
+TEST(FastDeflate, ZlibScopeIsZlibsDeflateByteForByte) {
+  const lpnn::h5::FastDeflate fast;
+  const Bytes in = column_like(1 << 18, 11);
+  for (int level : {1, 3, 6}) {
+    std::optional<lpnn::h5::ZlibDeflate> zlib;
+    zlib.emplace();
+    const std::int64_t before = lpnn::h5::fast_deflate_chunks();
+    uLongf size = compressBound(static_cast<uLong>(in.size()));
+    Bytes z(size);
+    ASSERT_EQ(compress2(z.data(), &size, in.data(), static_cast<uLong>(in.size()), level), Z_OK);
+    z.resize(size);
+    EXPECT_EQ(z, zlib_deflate(in, level)) << "level " << level;
+    EXPECT_EQ(lpnn::h5::fast_deflate_chunks(), before) << "level " << level;
+    // Not vacuous: once the scope ends, levels 1-3 are ISA-L's again, whose stream is not zlib's.
+    zlib.reset();
+    size = compressBound(static_cast<uLong>(in.size()));
+    z.assign(size, 0);
+    ASSERT_EQ(compress2(z.data(), &size, in.data(), static_cast<uLong>(in.size()), level), Z_OK);
+    z.resize(size);
+    EXPECT_EQ(z != zlib_deflate(in, level), level <= 3) << "level " << level;
+  }
 }
 
 // compress2's contract for a destination too small: Z_BUF_ERROR, on both paths.

@@ -37,7 +37,8 @@
 // chunk the ledger vouches for is ever rewritten, and HDF5 never frees (and reuses) space a flushed
 // chunk index still points to. /lp/c and /template/cost, which follow from the template alone, take
 // 1 Mi-entry chunks and are written once all samples are on disk (a compressed partial's ledger covers
-// /A and /lp/b). Checksums cover the logical bytes whatever the storage. Root attribute `storage`.
+// /A and /lp/b); /lp/c skips shuffle unless D is a power of two (shuffled(), below). Checksums cover
+// the logical bytes whatever the storage. Root attribute `storage`.
 //
 // A file is complete only when it carries complete = 1; the writer works under a temporary name and
 // renames after every rank has finished, so a crashed build never leaves a file that looks complete.
@@ -83,7 +84,7 @@ struct DatasetSpec {
 };
 
 // How the bulk datasets are stored: deflate_level 0 = contiguous, uncompressed; 1..9 = chunked,
-// shuffle + deflate at that level.
+// shuffle + deflate at that level (unshuffled /lp/c: zlib at level 3 or more, writer.cpp).
 struct StorageOptions {
   int deflate_level = 0;
   bool compressed() const { return deflate_level > 0; }
@@ -95,6 +96,13 @@ struct StorageOptions {
 // The chunk length (elements) of `dataset` in a compressed file; 0 for datasets stored contiguously
 // (the grids): one sample's share for the per-sample datasets, 1 Mi entries for /lp/c and the template.
 std::int64_t chunk_elements(const PolytopeLayout& layout, const std::string& dataset);
+
+// Whether a chunked `dataset` goes through the shuffle filter before deflate. Shuffle puts the bytes
+// of equal significance together: column indices that climb by one and values of ±1 become long runs.
+// Not /lp/c unless D is a power of two: c = template/D holds a few distinct costs whose 8 bytes all
+// vary for other D, and deflate then finds each value whole (unshuffled, 2.6x smaller on XOR at
+// D = 100); for D = 2^k the costs keep the template's short mantissas, which shuffle stores best.
+bool shuffled(const PolytopeLayout& layout, const std::string& dataset);
 
 // Every dataset of a complete polytope file, in the order they are created.
 std::vector<DatasetSpec> polytope_datasets(const PolytopeLayout& layout);

@@ -60,8 +60,9 @@ template <typename T>
 hid_t native_type();
 
 // Opens (or creates, truncating) `path` for parallel I/O through MPI-IO on `comm`. Collective.
-// `format_v110`: create with HDF5 1.10's file format, whose fixed-array chunk index is written in place
-// (no B-tree splits that move the entries of chunks already on disk); readers need HDF5 >= 1.10.
-Handle open_parallel(MPI_Comm comm, const std::string& path, bool create, bool format_v110 = false);
+// `chunked` (a compressed file): create with HDF5 1.10's file format, whose fixed-array chunk index is
+// written in place (no B-tree splits that move the entries of chunks already on disk; readers need
+// HDF5 >= 1.10), and pack chunks without the 1 MiB alignment of contiguous datasets.
+Handle open_parallel(MPI_Comm comm, const std::string& path, bool create, bool chunked = false);
 
 }  // namespace lpnn::h5
