@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -14,8 +15,22 @@ namespace lpnn::h5 {
 
 namespace {
 
-thread_local int fast_scopes = 0, zlib_scopes = 0;
-std::atomic<std::int64_t> isal_chunks{0};
+thread_local int fast_scopes = 0, zlib_scopes = 0, repeat_scopes = 0;
+std::atomic<std::int64_t> isal_chunks{0}, repeats{0};
+
+// The last input compress2 deflated in a RepeatedChunks scope, how, and its stream. Kept when the
+// scope ends (one chunk's bytes), so the next scope's first chunk may repeat it too.
+struct LastChunk {
+  std::vector<Bytef> input, stream;
+  int level = -1;
+  bool isal = false;
+};
+thread_local LastChunk last_chunk;
+
+bool repeats_last(const Bytef* source, uLong n, int level, bool isal) {
+  return repeat_scopes > 0 && last_chunk.level == level && last_chunk.isal == isal && last_chunk.input.size() == n &&
+         std::memcmp(last_chunk.input.data(), source, n) == 0;
+}
 
 // ISA-L's working buffer for `level` (1-3) at its default size, kept per thread between chunks.
 std::vector<std::uint8_t>& level_buffer(int level) {
@@ -62,6 +77,10 @@ FastDeflate::FastDeflate() { ++fast_scopes; }
 FastDeflate::~FastDeflate() { --fast_scopes; }
 ZlibDeflate::ZlibDeflate() { ++zlib_scopes; }
 ZlibDeflate::~ZlibDeflate() { --zlib_scopes; }
+RepeatedChunks::RepeatedChunks() { ++repeat_scopes; }
+RepeatedChunks::~RepeatedChunks() { --repeat_scopes; }
+
+std::int64_t repeated_chunks() { return repeats.load(std::memory_order_relaxed); }
 
 std::int64_t fast_deflate_chunks() { return isal_chunks.load(std::memory_order_relaxed); }
 
@@ -73,6 +92,21 @@ extern "C" __attribute__((visibility("default"))) int compress2(Bytef* dest, uLo
                                                                 uLong sourceLen, int level) {
   const bool isal = lpnn::h5::fast_scopes > 0 && lpnn::h5::zlib_scopes == 0 && level >= 1 &&
                     level <= ISAL_DEF_MAX_LEVEL && sourceLen <= std::numeric_limits<std::uint32_t>::max();
-  return isal ? lpnn::h5::isal_compress(dest, destLen, source, sourceLen, level)
-              : lpnn::h5::zlib_compress(dest, destLen, source, sourceLen, level);
+  using lpnn::h5::last_chunk;
+  if (lpnn::h5::repeats_last(source, sourceLen, level, isal)) {
+    if (*destLen < last_chunk.stream.size()) return Z_BUF_ERROR;
+    std::memcpy(dest, last_chunk.stream.data(), last_chunk.stream.size());
+    *destLen = static_cast<uLongf>(last_chunk.stream.size());
+    lpnn::h5::repeats.fetch_add(1, std::memory_order_relaxed);
+    return Z_OK;
+  }
+  const int status = isal ? lpnn::h5::isal_compress(dest, destLen, source, sourceLen, level)
+                          : lpnn::h5::zlib_compress(dest, destLen, source, sourceLen, level);
+  if (lpnn::h5::repeat_scopes > 0 && status == Z_OK) {
+    last_chunk.input.assign(source, source + sourceLen);
+    last_chunk.stream.assign(dest, dest + *destLen);
+    last_chunk.level = level;
+    last_chunk.isal = isal;
+  }
+  return status;
 }

@@ -47,7 +47,12 @@ std::int64_t chunk_elements(const PolytopeLayout& layout, const std::string& dat
   constexpr std::int64_t target = std::int64_t{1} << 20;  // 8 MiB of 8-byte elements
   if (dataset == "/A/ir" || dataset == "/A/data") return layout.nnz_per_sample();
   if (dataset == "/A/jc" || dataset == "/lp/b") return layout.rows_per_sample();
-  if (dataset == "/lp/c") return std::max<std::int64_t>(1, std::min(layout.cols, target));
+  if (dataset == "/lp/c") {
+    // Past the X columns c repeats with period B (a sample's columns), so chunks of whole periods hold
+    // the same bytes from the second on, and the writer deflates them once (h5::RepeatedChunks).
+    const std::int64_t periodic = layout.B <= target ? layout.B * (target / layout.B) : target;
+    return std::max<std::int64_t>(1, std::min(layout.cols, periodic));
+  }
   if (dataset == "/template/cost") return std::max<std::int64_t>(1, std::min(layout.B, target));
   return 0;
 }

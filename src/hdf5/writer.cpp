@@ -320,6 +320,8 @@ void PolytopeWriter::write_rhs(std::int64_t first_row, std::span<const double> v
 void PolytopeWriter::write_objective(std::int64_t first_column, std::span<const double> values, Emit emit) {
   std::optional<h5::ZlibDeflate> zlib;  // unshuffled costs: zlib's lazy matching (dataset_creation)
   if (storage_.compressed() && !shuffled(layout_, "/lp/c")) zlib.emplace();
+  std::optional<h5::RepeatedChunks> repeated;  // whole periods of c per chunk (chunk_elements)
+  if (storage_.compressed()) repeated.emplace();
   write_slab("/lp/c", H5T_NATIVE_DOUBLE, first_column, static_cast<std::int64_t>(values.size()), values.data(), 8,
              emit);
 }

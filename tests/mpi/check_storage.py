@@ -7,6 +7,8 @@ D = 33 (not) under `mpiexec -n RANKS`. For each file:
   - the whole file takes at most 0.3 bytes per nonzero of A (uncompressed it is about 20);
   - the file is its datasets' stored chunks plus a little metadata: no padding between chunks (a 1 MiB
     alignment of chunks once took 43% of such a file);
+  - /lp/c's chunks are whole periods B, and its full chunks after the first store one stream (deflated
+    once);
   - /lp/c is stored the smaller way for its D: shuffled at the requested level when D is a power of two,
     unshuffled at zlib's level 3 otherwise; one full chunk of it, as stored, is no larger than zlib's
     level 1 on its bytes either way (10% slack), computed here from the values read back;
@@ -65,6 +67,14 @@ def problems_of(path, samples):
 
         template = f["template/cost"][:]
         M, B = int(f.attrs["parameter_grid_points"]), int(f.attrs["bag_size"])
+        # Chunks of whole periods B (c repeats with period B past the X columns): every full chunk after
+        # the first holds the same costs, and lpnn-build deflates them once, so they store one stream.
+        if chunk % B != 0:
+            problems.append(f"/lp/c's chunks of {chunk} entries are not whole periods of B = {B}")
+        full = [k for k in range(1, c.id.get_num_chunks()) if (k + 1) * chunk <= c.shape[0]]
+        streams = {c.id.read_direct_chunk((k * chunk,))[1] for k in full}
+        if len(full) < 2 or len(streams) != 1:
+            problems.append(f"/lp/c's {len(full)} full chunks after the first store {len(streams)} different streams")
         whole = c[:]
         if not np.all(whole[:M] == 0.0):
             problems.append("/lp/c is not zero on the X columns")

@@ -2,7 +2,8 @@
 // each against zlib as the independent oracle: every stream compress2 returns inflates with zlib's
 // uncompress to its input; HDF5's own deflate filter reaches ISA-L inside a FastDeflate scope (counted)
 // and zlib outside one, and the chunks it stores inflate with zlib to the shuffled data; crc32_of
-// equals zlib's crc32 on every length; inside a ZlibDeflate scope the stream is zlib's, byte for byte.
+// equals zlib's crc32 on every length; inside a ZlibDeflate scope the stream is zlib's, byte for byte;
+// inside a RepeatedChunks scope a repeated chunk is deflated once.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <zlib.h>
@@ -122,6 +123,48 @@ TEST(FastDeflate, ZlibScopeIsZlibsDeflateByteForByte) {
     z.resize(size);
     EXPECT_EQ(z != zlib_deflate(in, level), level <= 3) << "level " << level;
   }
+}
+
+// compress2 into a buffer of compressBound's size: the stream.
+Bytes deflated(const Bytes& in, int level) {
+  uLongf size = compressBound(static_cast<uLong>(in.size()));
+  Bytes z(size);
+  EXPECT_EQ(compress2(z.data(), &size, in.data(), static_cast<uLong>(in.size()), level), Z_OK);
+  z.resize(size);
+  return z;
+}
+
+// Inside a RepeatedChunks scope a chunk equal to the last one gets the last stream back without being
+// deflated again; a chunk that differs in its last byte, or another level, is deflated afresh, and
+// every stream inflates with zlib to its own input.
+TEST(FastDeflate, RepeatedChunksAreDeflatedOnce) {
+  const lpnn::h5::FastDeflate fast;
+  const Bytes chunk = column_like(1 << 18, 13);
+  Bytes other = chunk;
+  other.back() ^= 1;
+  const auto inflates_to = [](const Bytes& z, const Bytes& in) {
+    uLongf size = static_cast<uLongf>(in.size());
+    Bytes back(in.size());
+    return uncompress(back.data(), &size, z.data(), static_cast<uLong>(z.size())) == Z_OK && back == in;
+  };
+  std::optional<lpnn::h5::RepeatedChunks> scope;
+  scope.emplace();
+  const std::int64_t isal = lpnn::h5::fast_deflate_chunks(), repeats = lpnn::h5::repeated_chunks();
+  const Bytes first = deflated(chunk, 1);
+  EXPECT_EQ(deflated(chunk, 1), first);
+  EXPECT_EQ(deflated(chunk, 1), first);
+  EXPECT_EQ(lpnn::h5::repeated_chunks() - repeats, 2);
+  EXPECT_EQ(lpnn::h5::fast_deflate_chunks() - isal, 1);
+  EXPECT_TRUE(inflates_to(deflated(other, 1), other));  // differs in one byte: deflated afresh
+  EXPECT_TRUE(inflates_to(deflated(other, 2), other));  // another level: deflated afresh
+  EXPECT_EQ(lpnn::h5::repeated_chunks() - repeats, 2);
+  EXPECT_EQ(lpnn::h5::fast_deflate_chunks() - isal, 3);
+  EXPECT_TRUE(inflates_to(first, chunk));
+  // Outside the scope nothing is answered from the last stream.
+  scope.reset();
+  EXPECT_TRUE(inflates_to(deflated(other, 2), other));
+  EXPECT_EQ(lpnn::h5::repeated_chunks() - repeats, 2);
+  EXPECT_EQ(lpnn::h5::fast_deflate_chunks() - isal, 4);
 }
 
 // compress2's contract for a destination too small: Z_BUF_ERROR, on both paths.

@@ -40,7 +40,21 @@ class ZlibDeflate {
   ZlibDeflate& operator=(const ZlibDeflate&) = delete;
 };
 
+// While one exists on this thread, compress2 keeps the last input it deflates and the stream: a call on
+// the same bytes, at the same level and by the same deflate, returns a copy of that stream without
+// deflating again (the costs' chunks, which repeat from sample to sample). The copy is compared byte
+// for byte, so a different chunk is never answered from it. One chunk is kept per thread.
+class RepeatedChunks {
+ public:
+  RepeatedChunks();
+  ~RepeatedChunks();
+  RepeatedChunks(const RepeatedChunks&) = delete;
+  RepeatedChunks& operator=(const RepeatedChunks&) = delete;
+};
+
 // Chunks compressed by ISA-L in this process so far.
 std::int64_t fast_deflate_chunks();
+// Chunks answered from a RepeatedChunks scope's last stream so far.
+std::int64_t repeated_chunks();
 
 }  // namespace lpnn::h5

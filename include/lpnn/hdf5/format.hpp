@@ -36,7 +36,7 @@
 // number of rows and nonzeros), so write steps of whole samples write every chunk once, whole: no
 // chunk the ledger vouches for is ever rewritten, and HDF5 never frees (and reuses) space a flushed
 // chunk index still points to. /lp/c and /template/cost, which follow from the template alone, take
-// 1 Mi-entry chunks and are written once all samples are on disk (a compressed partial's ledger covers
+// chunks of up to 1 Mi entries and are written once all samples are on disk (a compressed partial's ledger covers
 // /A and /lp/b); /lp/c skips shuffle unless D is a power of two (shuffled(), below). Checksums cover
 // the logical bytes whatever the storage. Root attribute `storage`.
 //
@@ -94,7 +94,8 @@ struct StorageOptions {
 };
 
 // The chunk length (elements) of `dataset` in a compressed file; 0 for datasets stored contiguously
-// (the grids): one sample's share for the per-sample datasets, 1 Mi entries for /lp/c and the template.
+// (the grids): one sample's share for the per-sample datasets, up to 1 Mi entries for /lp/c (whole
+// multiples of a sample's columns B, when B <= 1 Mi) and the template.
 std::int64_t chunk_elements(const PolytopeLayout& layout, const std::string& dataset);
 
 // Whether a chunked `dataset` goes through the shuffle filter before deflate. Shuffle puts the bytes
