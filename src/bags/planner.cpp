@@ -215,7 +215,7 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
   const double chunk = 16.0 * static_cast<double>(std::min(plan.max_local_nonzeros, request.chunk_nonzeros));
   // Every rank keeps the full template (B doubles) and its share of b. The objective is never held
   // whole: it is computed and written step by step, at most max(2^16, chunk) entries at a time, and in
-  // compressed files at the end, 4 HDF5 chunks of 2^20 entries at a time.
+  // compressed files at the end, 4 HDF5 chunks of at most 2^20 entries at a time.
   const double step_columns = static_cast<double>(std::max<std::int64_t>(1 << 16, request.chunk_nonzeros));
   const double objective_buffer = std::min(static_cast<double>(local_samples * l.B + l.M),
                                            request.compressed ? std::max(step_columns, 4.0 * (1 << 20)) : step_columns);
