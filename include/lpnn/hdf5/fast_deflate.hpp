@@ -4,12 +4,12 @@
 // defines compress2 itself, and the dynamic linker binds libhdf5's call to the executable's definition
 // before libz's (ELF symbol interposition; HDF5 does not let a program replace a predefined filter).
 // Inside a FastDeflate scope, levels 1-3 are compressed by ISA-L's deflate at the same level; outside
-// one, and for levels 0 and 4-9, by zlib's own compress2 (the next definition, dlsym(RTLD_NEXT)). Either way a chunk
-// is a zlib stream (RFC 1950) under filter id 1 with the level HDF5 records, so h5py, PETSc's MatLoad
-// and any other reader inflate it with zlib and no plugin. Only the writing speed changes: on XOR
-// K = 3's shuffled 8.7 MB chunks ISA-L's level 1 deflates column indices at 5.2 GB/s and values at
-// 7.6 GB/s on one core, zlib's level 1 at 0.44 and 0.59 GB/s; ISA-L's streams are also smaller
-// (59 KB and 12 KB against 80 KB and 40 KB).
+// one, and for levels 0 and 4-9, by zlib's own compress2 (the next definition, dlsym(RTLD_NEXT)).
+// Either way a chunk is a zlib stream (RFC 1950) under filter id 1 with the level HDF5 records, so
+// h5py, PETSc's MatLoad and any other reader inflate it with zlib and no plugin. Only the writing
+// speed changes: on XOR K = 3's shuffled 8.7 MB chunks ISA-L's level 1 deflates column indices at
+// 5.2 GB/s and values at 7.6 GB/s on one core, zlib's level 1 at 0.44 and 0.59 GB/s; ISA-L's streams
+// are also smaller (59 KB and 12 KB against 80 KB and 40 KB).
 //
 // Where the binding cannot happen (lpnn linked into a shared library that loads after libz), HDF5
 // calls zlib: the files are the same kind, only slower to write. fast_deflate_chunks() counts the

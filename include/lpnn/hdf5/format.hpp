@@ -36,9 +36,9 @@
 // number of rows and nonzeros), so write steps of whole samples write every chunk once, whole: no
 // chunk the ledger vouches for is ever rewritten, and HDF5 never frees (and reuses) space a flushed
 // chunk index still points to. /lp/c and /template/cost, which follow from the template alone, take
-// chunks of up to 1 Mi entries and are written once all samples are on disk (a compressed partial's ledger covers
-// /A and /lp/b); /lp/c skips shuffle unless D is a power of two (shuffled(), below). Checksums cover
-// the logical bytes whatever the storage. Root attribute `storage`.
+// chunks of up to 1 Mi entries and are written once all samples are on disk (a compressed partial's
+// ledger covers /A and /lp/b); /lp/c skips shuffle unless D is a power of two (shuffled(), below).
+// Checksums cover the logical bytes whatever the storage. Root attribute `storage`.
 //
 // A file is complete only when it carries complete = 1; the writer works under a temporary name and
 // renames after every rank has finished, so a crashed build never leaves a file that looks complete.
