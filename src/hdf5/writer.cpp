@@ -6,6 +6,7 @@
 #include <exception>
 #include <future>
 #include <optional>
+#include <system_error>
 
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/util/error.hpp"
@@ -37,6 +38,21 @@ std::int64_t file_bytes_bound(const PolytopeMetadata& meta, bool compressed, con
   // checks the free space for its uncompressed bytes first (the build's space guard).
   if (compressed) return metadata + ledger + (1 << 20);
   return checked_add(polytope_file_bytes(meta.layout), padding + metadata + ledger, "the file size");
+}
+
+// The CRC-32 of the bytes a write is given, on a second thread when one can be started. A process that
+// cannot start one (address space at its ulimit -v, threads at their ulimit -u) still builds: the
+// checksum is then taken when the caller asks for it, after the write.
+std::future<std::uint32_t> checksum_beside(const void* data, std::int64_t bytes, double& seconds) {
+  const auto checksum = [data, bytes, &seconds] {
+    WallTimer timer(seconds);
+    return bytes > 0 ? crc32_of(data, bytes) : 0u;
+  };
+  try {
+    return std::async(std::launch::async, checksum);
+  } catch (const std::system_error&) {
+    return std::async(std::launch::deferred, checksum);
+  }
 }
 
 }  // namespace
@@ -265,10 +281,7 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
     // The CRC-32 runs on a second thread beside the write (both only read the buffer; the thread calls
     // neither MPI nor PETSc nor HDF5): the checksum costs no extra pass over the data in wall time.
     double crc_seconds = 0.0;
-    std::future<std::uint32_t> crc = std::async(std::launch::async, [&] {
-      WallTimer timer(crc_seconds);
-      return count > 0 ? crc32_of(data, bytes) : 0u;
-    });
+    std::future<std::uint32_t> crc = checksum_beside(data, bytes, crc_seconds);
     bool written = false;
     {
       EventScope event(log_event("lpnnH5Dwrite"), seconds_.hdf5_write);
