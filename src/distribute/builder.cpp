@@ -252,9 +252,12 @@ class PolytopeBuild {
     const auto prepare = [&] {
       block_.row_begin = 0;
       block_.row_pointer.assign(1, 0);
-      block_.columns.clear();
-      block_.values.clear();
-      if (s.row_end > s.row_begin && !direct) {
+      // Generation and extraction resize the arrays to the step and write every entry: not clearing
+      // them first keeps a reused capacity from being zero-filled again at every step.
+      if (s.row_end <= s.row_begin || direct) {
+        block_.columns.clear();
+        block_.values.clear();
+      } else {
         if (report_.streaming) {
           StageScope scope(stages_.generate, report_.generate_seconds);
           generate_layout_rows(layout_, s.row_begin, s.row_end, block_);

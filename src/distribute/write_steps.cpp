@@ -53,9 +53,13 @@ void objective_entries(const Architecture& arch, const PolytopeLayout& layout, c
       else
         compute_regularizer_costs(arch, layout, column, std::span<double>(out).subspan(k, stop - column));
       column = stop;
-    } else {
-      out[k] = cost[(column - layout.M) % layout.B] * weight;
-      ++column;
+    } else {  // a run of one sample's costs, up to the end of its period B (one division per run)
+      const std::int64_t offset = (column - layout.M) % layout.B;
+      const std::int64_t run = std::min(end - column, layout.B - offset);
+      const double* from = cost.data() + offset;
+      double* to = out.data() + k;
+      for (std::int64_t i = 0; i < run; ++i) to[i] = from[i] * weight;
+      column += run;
     }
   }
 }
