@@ -105,6 +105,10 @@ void PolytopeWriter::close_agreed() {
   file_.close();
 }
 
+bool PolytopeWriter::zlib_deflated(const std::string& dataset) const {
+  return storage_.compressed() && !shuffled(layout_, dataset);
+}
+
 h5::Handle PolytopeWriter::dataset_creation(const std::string& dataset) const {
   h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
   const std::int64_t chunk = storage_.compressed() ? chunk_elements(layout_, dataset) : 0;
@@ -115,10 +119,9 @@ h5::Handle PolytopeWriter::dataset_creation(const std::string& dataset) const {
   }
   const hsize_t dims = static_cast<hsize_t>(chunk);
   h5::check(H5Pset_chunk(dcpl, 1, &dims), "H5Pset_chunk");
-  const bool shuffle = shuffled(layout_, dataset);
-  if (shuffle) h5::check(H5Pset_shuffle(dcpl), "H5Pset_shuffle");
-  // Unshuffled costs: zlib (write_objective) at kUnshuffledDeflateLevel or the level asked, if higher.
-  const int level = shuffle ? storage_.deflate_level : std::max(storage_.deflate_level, kUnshuffledDeflateLevel);
+  const bool zlib = zlib_deflated(dataset);
+  if (!zlib) h5::check(H5Pset_shuffle(dcpl), "H5Pset_shuffle");
+  const int level = zlib ? std::max(storage_.deflate_level, kUnshuffledDeflateLevel) : storage_.deflate_level;
   h5::check(H5Pset_deflate(dcpl, static_cast<unsigned>(level)), "H5Pset_deflate");
   return dcpl;
 }
@@ -331,8 +334,8 @@ void PolytopeWriter::write_rhs(std::int64_t first_row, std::span<const double> v
   write_slab("/lp/b", H5T_NATIVE_DOUBLE, first_row, static_cast<std::int64_t>(values.size()), values.data(), 8, emit);
 }
 void PolytopeWriter::write_objective(std::int64_t first_column, std::span<const double> values, Emit emit) {
-  std::optional<h5::ZlibDeflate> zlib;  // unshuffled costs: zlib's lazy matching (dataset_creation)
-  if (storage_.compressed() && !shuffled(layout_, "/lp/c")) zlib.emplace();
+  std::optional<h5::ZlibDeflate> zlib;  // unshuffled costs: zlib's lazy matching
+  if (zlib_deflated("/lp/c")) zlib.emplace();
   std::optional<h5::RepeatedChunks> repeated;  // whole periods of c per chunk (chunk_elements)
   if (storage_.compressed()) repeated.emplace();
   write_slab("/lp/c", H5T_NATIVE_DOUBLE, first_column, static_cast<std::int64_t>(values.size()), values.data(), 8,

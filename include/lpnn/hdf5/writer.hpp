@@ -89,6 +89,8 @@ class PolytopeWriter {
   void write_grids();
   void create_family();  // version 2: /family's datasets with their checksums, written whole
   h5::Handle dataset_creation(const std::string& dataset) const;  // layout, chunks and filters
+  // Unshuffled chunks (format.hpp's shuffled()) are deflated by zlib, at level 3 at least.
+  bool zlib_deflated(const std::string& dataset) const;
   void write_provenance(const nlohmann::json& provenance);
   void close_agreed();  // collective: closes the file if every rank has it open, else gives it up
   void write_slab(const char* dataset, hid_t memory_type, std::int64_t offset, std::int64_t count, const void* data,
