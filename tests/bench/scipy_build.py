@@ -3,9 +3,11 @@
 numpy + scipy.sparse (vectorized: one sample's CSR pattern, broadcast over the D samples), written with
 h5py to lpnn's layout (README "Polytope file"). Prints one JSON object with the stage times.
 With --fsync the file is synced to disk before the write stage ends (lpnn-build syncs its file: compare
-like with like).
+like with like). With --deflate the bulk datasets are chunked as lpnn-build chunks them (one sample's
+nonzeros, one sample's rows, whole periods of the costs) and stored with h5py's shuffle + gzip level 1,
+the way a Python user compresses with HDF5's built-in filters.
 
-  scipy_build.py SPEC.json K D OUT.h5 [--fsync]
+  scipy_build.py SPEC.json K D OUT.h5 [--fsync] [--deflate]
 """
 
 import json
@@ -20,7 +22,7 @@ import scipy.sparse as sp
 from bmp_numpy import cost_template, grid, load_spec, regularizer_costs, sizes
 
 
-def main(spec_path, K, D, out, fsync=False):
+def main(spec_path, K, D, out, fsync=False, deflate=False):
     K, D = int(K), int(D)
     t0 = time.perf_counter()
     spec = load_spec(spec_path)
@@ -63,15 +65,25 @@ def main(spec_path, K, D, out, fsync=False):
 
     # Stage "write": h5py, contiguous datasets, lpnn's layout.
     g = grid(K)
+    period = B * max(1, (1 << 20) // B) if B <= (1 << 20) else 1 << 20
+    chunks = {"jc": 1 + M, "ir": per, "data": per, "lp/b": 1 + M, "lp/c": min(cols, period),
+              "template/cost": min(B, 1 << 20)}
+
+    def stored(group, name, array):
+        if not deflate:
+            return group.create_dataset(name, data=array)
+        return group.create_dataset(name, data=array, chunks=(chunks[name],), shuffle=True, compression="gzip",
+                                    compression_opts=1)
+
     with h5py.File(out, "w") as f:
         a = f.create_group("A")
         a.attrs["MATLAB_sparse"] = np.int64(cols)
-        a.create_dataset("jc", data=jc)
-        a.create_dataset("ir", data=ir)
-        a.create_dataset("data", data=data)
-        f.create_dataset("lp/b", data=b)
-        f.create_dataset("lp/c", data=c)
-        f.create_dataset("template/cost", data=cost)
+        stored(a, "jc", jc)
+        stored(a, "ir", ir)
+        stored(a, "data", data)
+        stored(f, "lp/b", b)
+        stored(f, "lp/c", c)
+        stored(f, "template/cost", cost)
         for name in ("param", "input", "output"):
             f.create_dataset(f"grids/{name}", data=g)
         attrs = dict(format="lpnn-polytope", format_version=1, spec=json.dumps(spec), samples=D, grid_param=K,
@@ -92,7 +104,8 @@ def main(spec_path, K, D, out, fsync=False):
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--fsync"]
+    flags = ("--fsync", "--deflate")
+    args = [a for a in sys.argv[1:] if a not in flags]
     if len(args) != 4:
         sys.exit(__doc__)
-    main(*args, fsync="--fsync" in sys.argv[1:])
+    main(*args, fsync="--fsync" in sys.argv[1:], deflate="--deflate" in sys.argv[1:])

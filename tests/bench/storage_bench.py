@@ -9,8 +9,8 @@ In one run, for each D:
   matload   lpnn-info with minus without --no-load (MatLoad of /A from the page cache), 1 and 2 ranks,
             alternating none, deflate
   python    lpnn-build (1 rank: none, deflate, deflate --streaming) against scipy_build.py writing the
-            same CSR datasets uncompressed with h5py, with and without an fsync (lpnn-build syncs),
-            alternating
+            same CSR datasets with h5py: uncompressed with and without an fsync (lpnn-build syncs), and
+            with h5py's shuffle + gzip level 1 in lpnn's chunks (--deflate, with an fsync); alternating
 Every figure is min / median / max over the runs; ratios are of medians. Results: storage.md and
 storage_raw.json in --out, with the commands and the machine (lscpu, free -g, load average).
 
@@ -123,7 +123,8 @@ class Bench:
         cmds = {"lpnn-build": self.build_cmd(D, files["none"], "none", 1),
                 "lpnn-build deflate": self.build_cmd(D, files["deflate"], "deflate", 1),
                 "lpnn-build deflate streaming": self.build_cmd(D, files["deflate"], "deflate", 1, streaming=True),
-                "python fsync": scipy_build + ["--fsync"], "python": scipy_build}
+                "python fsync": scipy_build + ["--fsync"], "python": scipy_build,
+                "python deflate": scipy_build + ["--fsync", "--deflate"]}
         self.raw["commands"][f"python D={D}"] = {k: shown(v) for k, v in cmds.items()}
         out = self.alternate(cmds)
         res["python"] = {k: {"wall": w, "stages": json.loads(o)} for k, (w, o) in out.items()}
@@ -175,17 +176,20 @@ def report(raw, args):
         p = res["python"]
         base = p["lpnn-build"]["wall"]["median"]
         py_fsync, py = p["python fsync"]["wall"]["median"], p["python"]["wall"]["median"]
+        py_deflate = p["python deflate"]["wall"]["median"]
         lines += ["", "| builder (1 process) | wall s | ratio to lpnn-build none | write stage s | "
-                  "speedup over numpy + h5py with / without fsync |", "|---|---|---|---|---|"]
+                  "speedup over numpy + h5py uncompressed, with / without fsync | speedup over numpy + h5py "
+                  "deflate |", "|---|---|---|---|---|---|"]
         for k, label in (("lpnn-build", "lpnn-build, none"), ("lpnn-build deflate", "lpnn-build, deflate"),
                          ("lpnn-build deflate streaming", "lpnn-build, deflate, --streaming")):
             w = p[k]["wall"]["median"]
             lines.append(f"| {label} | {fmt(p[k]['wall'])} | {w / base:.2f} | "
-                         f"{p[k]['stages']['seconds']['write']:.2f} | {py_fsync / w:.2f} / {py / w:.2f} |")
-        for k in ("python fsync", "python"):
-            lines.append(f"| numpy + h5py, uncompressed ({'with' if 'fsync' in k else 'no'} fsync) | "
-                         f"{fmt(p[k]['wall'])} | {p[k]['wall']['median'] / base:.2f} | "
-                         f"{p[k]['stages']['seconds']['write']:.2f} | |")
+                         f"{p[k]['stages']['seconds']['write']:.2f} | {py_fsync / w:.2f} / {py / w:.2f} | " +
+                         (f"{py_deflate / w:.2f} |" if "deflate" in k else "|"))
+        for k, label in (("python fsync", "uncompressed (with fsync)"), ("python", "uncompressed (no fsync)"),
+                         ("python deflate", "shuffle + gzip level 1, lpnn's chunks (with fsync)")):
+            lines.append(f"| numpy + h5py, {label} | {fmt(p[k]['wall'])} | {p[k]['wall']['median'] / base:.2f} | "
+                         f"{p[k]['stages']['seconds']['write']:.2f} | | |")
         lines.append("")
     return "\n".join(lines)
 
