@@ -13,7 +13,6 @@ scale.md and scale_raw.json in --out.
   /usr/bin/python3 tests/bench/scale_bench.py --bin build/bin --out tests/bench/results \\
       [--samples 2000] [--repeats 2] [--work DIR] [--mpiexec mpirun]
 """
-import argparse
 import json
 import os
 import re
@@ -23,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from storage_bench import ENV, XOR, shown, spread
+from storage_bench import ENV, XOR, arguments, shown, spread
 
 
 def meminfo_bytes(key):
@@ -96,14 +95,7 @@ def report(raw):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bin", required=True, help="directory with lpnn-build")
-    parser.add_argument("--out", required=True, help="directory for scale.md and scale_raw.json")
-    parser.add_argument("--samples", default="2000")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--mpiexec", default="mpirun")
-    parser.add_argument("--work", default=None, help="scratch directory (the disk under test)")
-    args = parser.parse_args()
+    args = arguments(__doc__, "lpnn-build", "scale.md and scale_raw.json", "2000", 2)
     work = tempfile.mkdtemp(prefix="scale-bench-", dir=args.work)
     raw = {"command": "/usr/bin/python3 tests/bench/scale_bench.py " + " ".join(sys.argv[1:]), "commands": {},
            "results": {},

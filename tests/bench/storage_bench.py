@@ -164,7 +164,7 @@ def report(raw, args):
             lines.append(f"| lpnn-build, {ranks} rank(s), wall s | {fmt(b['none']['wall'])} | "
                          f"{fmt(b['deflate']['wall'])} (x{ratio:.2f}) |")
             phases = {s: b[s]["lpnn"]["seconds"] for s in ("none", "deflate")}
-            lines.append(f"| ... its phases (last run): generate + assemble / write / H5Dwrite / sync / CRC-32 | " +
+            lines.append("| ... its phases (last run): generate + assemble / write / H5Dwrite / sync / CRC-32 | " +
                          " | ".join(f"{p['generate'] + p['assemble']:.2f} / {p['write']:.2f} / {p['hdf5_write']:.2f}"
                                     f" / {p['sync']:.2f} / {p['checksum']:.2f}" for p in phases.values()) + " |")
         for ranks in (1, 2):
@@ -194,15 +194,20 @@ def report(raw, args):
     return "\n".join(lines)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bin", required=True, help="directory with lpnn-build and lpnn-info")
-    parser.add_argument("--out", required=True, help="directory for storage.md and storage_raw.json")
-    parser.add_argument("--samples", default="32,64")
-    parser.add_argument("--repeats", type=int, default=3)
+def arguments(doc, tools, outputs, samples, repeats):
+    """The options every storage benchmark takes (this one and scale_bench.py), parsed."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin", required=True, help=f"directory with {tools}")
+    parser.add_argument("--out", required=True, help=f"directory for {outputs}")
+    parser.add_argument("--samples", default=samples)
+    parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--mpiexec", default="mpirun")
     parser.add_argument("--work", default=None, help="scratch directory (the disk under test)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main():
+    args = arguments(__doc__, "lpnn-build and lpnn-info", "storage.md and storage_raw.json", "32,64", 3)
     bench = Bench(args)
     bench.raw["machine"] = bench.machine()
     work = tempfile.mkdtemp(prefix="storage-bench-", dir=args.work)
