@@ -163,6 +163,8 @@ class PolytopeBuild {
     report_.total_seconds = seconds_since(start);
     const std::int64_t isal_chunks = h5::fast_deflate_chunks() - isal_chunks_at_start_;
     LPNN_MPI(MPI_Allreduce(&isal_chunks, &report_.isal_chunks, 1, MPI_INT64_T, MPI_SUM, comm_));
+    const std::int64_t direct_chunks = writer.direct_chunks();
+    LPNN_MPI(MPI_Allreduce(&direct_chunks, &report_.direct_chunks, 1, MPI_INT64_T, MPI_SUM, comm_));
     report_.hdf5_write_seconds = writer.seconds().hdf5_write;
     report_.checksum_seconds = writer.seconds().checksum;
     report_.sync_seconds = writer.seconds().sync;

@@ -17,6 +17,7 @@ nlohmann::json BuildReport::to_json() const {
       {"mode", streaming ? "streaming" : "assembled"},
       {"storage", storage},
       {"isal_chunks", isal_chunks},
+      {"direct_chunks", direct_chunks},
       {"resumed", resumed},
       {"resumed_samples", resumed_samples},
       {"already_complete", already_complete},
@@ -43,10 +44,12 @@ std::string BuildReport::to_text() const {
   if (already_complete)
     return fmt::format("the {} x {} polytope, {} nonzeros, is already complete: nothing to resume\n", layout.rows,
                        layout.cols, layout.nnz);
-  std::string s =
-      fmt::format("built {} x {} {}polytope, {} nonzeros, on {} rank(s), {} mode, storage {}{}\n", layout.rows,
-                  layout.cols, layout.star() ? "" : "chain ", layout.nnz, ranks, streaming ? "streaming" : "assembled",
-                  storage, storage == "none" ? "" : fmt::format(" ({} chunks deflated by ISA-L)", isal_chunks));
+  std::string s = fmt::format(
+      "built {} x {} {}polytope, {} nonzeros, on {} rank(s), {} mode, storage {}{}\n", layout.rows, layout.cols,
+      layout.star() ? "" : "chain ", layout.nnz, ranks, streaming ? "streaming" : "assembled", storage,
+      storage == "none"
+          ? ""
+          : fmt::format(" ({} chunks deflated by ISA-L, {} filtered by lpnn)", isal_chunks, direct_chunks));
   s += fmt::format("  template {:.3f} s, generate {:.3f} s, assemble {:.3f} s, write {:.3f} s, total {:.3f} s\n",
                    template_seconds, generate_seconds, assemble_seconds, write_seconds, total_seconds);
   s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} (uncompressed) written at {:.1f} MB/s\n",

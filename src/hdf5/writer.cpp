@@ -1,5 +1,7 @@
 #include "lpnn/hdf5/writer.hpp"
 
+#include <petscsys.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -55,6 +57,15 @@ std::future<std::uint32_t> checksum_beside(const void* data, std::int64_t bytes,
   }
 }
 
+// A boolean from PETSc's options database, or `fallback` when it is not set (or PETSc is not running).
+bool option_or(const char* name, bool fallback) {
+  PetscBool initialized = PETSC_FALSE, value = fallback ? PETSC_TRUE : PETSC_FALSE, set = PETSC_FALSE;
+  if (PetscInitialized(&initialized) != 0 || !initialized) return fallback;
+  if (PetscOptionsGetBool(nullptr, nullptr, name, &value, &set) != 0)
+    fail("{}: expected true or false (or 1 or 0)", name);
+  return set ? value == PETSC_TRUE : fallback;
+}
+
 }  // namespace
 
 h5::Handle PolytopeWriter::transfer_property(const StorageOptions& storage) {
@@ -73,6 +84,7 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout), storage_(storage) {
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
+  direct_chunks_ = option_or("-lpnn_direct_chunks", true);
   if (mode == WriterMode::Resume) {
     open_for_resume(meta);
     write_grids();
@@ -288,7 +300,13 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
     bool written = false;
     {
       EventScope event(log_event("lpnnH5Dwrite"), seconds_.hdf5_write);
-      written = H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) >= 0;
+      // Whole chunks skip HDF5's filter pipeline; the same decision on every rank (a collective path).
+      if (direct_chunks_ && storage_.compressed()) {
+        const h5::ChunkPipeline pipeline = h5::chunk_pipeline(set, memory_type);
+        written = pipeline.applicable && chunk_writer_.write(comm_, set, pipeline, offset, count, data);
+      }
+      if (!written)
+        written = H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) >= 0;
     }
     record(crc.get());
     seconds_.checksum += crc_seconds;

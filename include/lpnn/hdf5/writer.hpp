@@ -15,6 +15,7 @@
 #include "lpnn/bags/family_record.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/hdf5/chunk_writer.hpp"
 #include "lpnn/hdf5/fast_deflate.hpp"
 #include "lpnn/hdf5/format.hpp"
 #include "lpnn/hdf5/handles.hpp"
@@ -74,6 +75,8 @@ class PolytopeWriter {
   // Closes the file, then rank 0 renames it into place. provenance: string/number attributes.
   void commit(const nlohmann::json& provenance);
   std::int64_t bytes_written() const { return bytes_written_; }  // by this rank
+  // Chunks this rank filtered itself and HDF5 stored as they were (chunk_writer.hpp).
+  std::int64_t direct_chunks() const { return chunk_writer_.chunks_written(); }
   // Where this rank's write time went: H5Dwrite calls, CRC-32 of the written bytes, syncs to disk.
   struct Seconds {
     double hdf5_write = 0, checksum = 0, sync = 0;
@@ -106,6 +109,8 @@ class PolytopeWriter {
   FamilyRecord family_;  // version 2 only (empty for the star)
   StorageOptions storage_;
   h5::FastDeflate fast_deflate_;  // HDF5's deflate runs ISA-L for this writer's chunks (fast_deflate.hpp)
+  h5::ChunkWriter chunk_writer_;  // whole chunks filtered by lpnn (chunk_writer.hpp)
+  bool direct_chunks_ = true;     // -lpnn_direct_chunks: false sends every chunk through HDF5's filters
   h5::Handle file_;
   h5::Handle transfer_;  // MPI-IO transfer property list: collective for chunked files, else independent
   bool committed_ = false, resumable_ = false;

@@ -1,0 +1,65 @@
+// Whole chunks of a compressed dataset, filtered by lpnn and stored by HDF5 as they are (H5Dwrite_chunk).
+//
+// A chunked dataset's filter pipeline, shuffle then deflate, is HDF5's to run in H5Dwrite. Parallel
+// HDF5 1.10 runs it with a byte-at-a-time shuffle and two copies of every chunk (the collective filtered
+// path gathers the rank's bytes, then scatters them into the chunk), and it will not let a program
+// replace a predefined filter (H5Zregister refuses filter ids 1 and 2). Here lpnn applies the same
+// pipeline itself: the shuffle of HDF5's filter (byte k of every element, for k = 0 .. size-1, then any
+// trailing bytes unchanged), 8 elements at a time for 8-byte elements, then compress2 (ISA-L inside a
+// FastDeflate scope, fast_deflate.hpp). HDF5 records the stream with filter mask 0 (every filter
+// applied), so a reader cannot tell the chunk from one HDF5 filtered: h5py and MatLoad read it with
+// HDF5's own inflate and unshuffle.
+//
+// Parallel HDF5 1.10 changes a dataset's chunk index collectively: every rank must make the same
+// H5Dwrite_chunk calls, in the same order, with the same bytes (ranks writing different chunks hang).
+// So each rank filters its own chunks, the compressed streams (about 1% of the data on lpnn's
+// polytopes) are gathered on every rank, and every rank writes every chunk, the same bytes to the same
+// place. The file holds each chunk once; the ranks together write the compressed bytes P times.
+#pragma once
+
+#include <hdf5.h>
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace lpnn::h5 {
+
+// HDF5's shuffle filter on `bytes` bytes of `element_size`-byte elements, into out (not overlapping in):
+// out holds byte 0 of every element, then byte 1 of every element, ..., then the bytes%element_size
+// bytes past the last whole element. Fewer than 2 elements, or 1-byte elements: a copy.
+void shuffle_bytes(const std::uint8_t* in, std::size_t bytes, std::size_t element_size, std::uint8_t* out);
+// The inverse (HDF5's unshuffle): unshuffle_bytes(shuffle_bytes(x)) == x.
+void unshuffle_bytes(const std::uint8_t* in, std::size_t bytes, std::size_t element_size, std::uint8_t* out);
+
+// What lpnn can apply itself of a dataset's creation properties: a 1-D chunked dataset whose pipeline
+// is deflate alone or shuffle then deflate, and whose file type is the memory type given.
+struct ChunkPipeline {
+  bool applicable = false;
+  std::int64_t chunk = 0;   // elements per chunk
+  std::int64_t size = 0;    // elements in the dataset
+  std::size_t element = 0;  // bytes per element
+  bool shuffle = false;
+  int level = 0;  // deflate level
+};
+ChunkPipeline chunk_pipeline(hid_t dataset, hid_t memory_type);
+
+// Writes the elements [offset, offset + count) of each rank as whole chunks, filtered as `pipeline`
+// says. Collective over comm. Returns false on every rank, having written nothing, when some rank's
+// range is not whole chunks (a chunk's start, and a whole number of chunks or the dataset's end) or
+// the streams would not fit one MPI_Allgatherv: the caller then writes with H5Dwrite. Throws
+// lpnn::Error when HDF5 refuses a chunk. The buffers are kept for the next call (no fresh pages).
+class ChunkWriter {
+ public:
+  bool write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count,
+             const void* data);
+  std::int64_t chunks_written() const { return chunks_written_; }  // by this rank's own filtering
+
+ private:
+  std::vector<std::uint8_t> padded_, shuffled_, stream_, streams_, all_streams_;
+  std::vector<std::int64_t> starts_, all_starts_;  // per chunk: first element, stream bytes
+  std::int64_t chunks_written_ = 0;
+};
+
+}  // namespace lpnn::h5

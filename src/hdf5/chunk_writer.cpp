@@ -1,0 +1,192 @@
+#include "lpnn/hdf5/chunk_writer.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "lpnn/hdf5/handles.hpp"
+#include "lpnn/util/error.hpp"
+#include "lpnn/util/mpi.hpp"
+
+namespace lpnn::h5 {
+
+namespace {
+
+// 16 elements of 8 bytes are 128 bytes, 8 SSE registers. A byte's place in them is 7 bits: element-major
+// e3 e2 e1 | e0 b2 b1 b0 (register | lane; e the element, b the byte), plane-major b2 b1 b0 | e3 e2 e1 e0.
+// One round of interleaving the bytes of registers k and k + 4 (k = 0..3, low halves into register
+// 2k, high into 2k + 1) rotates those 7 bits left by one: 4 rounds shuffle, 3 unshuffle.
+#if defined(__SSE2__)
+inline void interleave_rounds(__m128i r[8], int rounds) {
+  for (int round = 0; round < rounds; ++round) {
+    __m128i next[8];
+    for (int k = 0; k < 4; ++k) {
+      next[2 * k] = _mm_unpacklo_epi8(r[k], r[k + 4]);
+      next[2 * k + 1] = _mm_unpackhi_epi8(r[k], r[k + 4]);
+    }
+    for (int k = 0; k < 8; ++k) r[k] = next[k];
+  }
+}
+#endif
+
+// Element e's byte k <-> plane k's byte e, for all `elements`; `to_planes` picks the way.
+void shuffle_elements(const std::uint8_t* in, std::uint8_t* out, std::size_t elements, std::size_t size,
+                      bool to_planes) {
+  std::size_t e = 0;
+#if defined(__SSE2__)
+  if (size == 8) {
+    for (; e + 16 <= elements; e += 16) {
+      __m128i r[8];
+      for (int k = 0; k < 8; ++k)
+        r[k] =
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(to_planes ? in + e * 8 + 16 * k : in + k * elements + e));
+      interleave_rounds(r, to_planes ? 4 : 3);
+      for (int k = 0; k < 8; ++k)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(to_planes ? out + k * elements + e : out + e * 8 + 16 * k), r[k]);
+    }
+  }
+#endif
+  for (; e < elements; ++e)
+    for (std::size_t k = 0; k < size; ++k) {
+      if (to_planes)
+        out[k * elements + e] = in[e * size + k];
+      else
+        out[e * size + k] = in[k * elements + e];
+    }
+}
+
+void shuffle_or_unshuffle(const std::uint8_t* in, std::size_t bytes, std::size_t size, std::uint8_t* out,
+                          bool to_planes) {
+  const std::size_t elements = size > 0 ? bytes / size : 0;
+  if (size <= 1 || elements <= 1) {
+    std::memcpy(out, in, bytes);
+    return;
+  }
+  shuffle_elements(in, out, elements, size, to_planes);
+  const std::size_t whole = elements * size;
+  std::memcpy(out + whole, in + whole, bytes - whole);  // HDF5 leaves the trailing bytes where they are
+}
+
+}  // namespace
+
+void shuffle_bytes(const std::uint8_t* in, std::size_t bytes, std::size_t element_size, std::uint8_t* out) {
+  shuffle_or_unshuffle(in, bytes, element_size, out, true);
+}
+
+void unshuffle_bytes(const std::uint8_t* in, std::size_t bytes, std::size_t element_size, std::uint8_t* out) {
+  shuffle_or_unshuffle(in, bytes, element_size, out, false);
+}
+
+ChunkPipeline chunk_pipeline(hid_t dataset, hid_t memory_type) {
+  ChunkPipeline p;
+  Handle dcpl(H5Dget_create_plist(dataset), H5Pclose, "H5Dget_create_plist");
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED) return p;
+  hsize_t chunk = 0;
+  if (H5Pget_chunk(dcpl, 1, &chunk) != 1) return p;
+  const int filters = H5Pget_nfilters(dcpl);
+  if (filters < 1 || filters > 2) return p;
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, values[8] = {}, config = 0;
+    std::size_t count = 8;
+    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &count, values, 0, nullptr, &config);
+    if (i == 0 && filters == 2 && id == H5Z_FILTER_SHUFFLE) {
+      p.shuffle = true;
+    } else if (i == filters - 1 && id == H5Z_FILTER_DEFLATE && count >= 1) {
+      p.level = static_cast<int>(values[0]);
+    } else {
+      return p;
+    }
+  }
+  Handle type(H5Dget_type(dataset), H5Tclose, "H5Dget_type");
+  if (H5Tequal(type, memory_type) <= 0) return p;
+  p.element = H5Tget_size(type);
+  const std::vector<std::int64_t> dims = extent(dataset, 1, "a chunked dataset");
+  p.chunk = static_cast<std::int64_t>(chunk);
+  p.size = dims[0];
+  p.applicable = p.element > 0 && p.chunk > 0;
+  return p;
+}
+
+bool ChunkWriter::write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& p, std::int64_t offset, std::int64_t count,
+                        const void* data) {
+  const bool whole = count == 0 || (offset % p.chunk == 0 && (count % p.chunk == 0 || offset + count == p.size));
+  int mine = whole ? 1 : 0, all = 0;
+  LPNN_MPI(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, comm));
+  if (all == 0) return false;
+
+  // 1. This rank's chunks, filtered: a partial last chunk is padded with zeros (the fill value) to the
+  // chunk's size, as HDF5 stores an edge chunk.
+  const std::size_t chunk_bytes = static_cast<std::size_t>(p.chunk) * p.element;
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
+  starts_.clear();
+  streams_.clear();
+  for (std::int64_t first = 0; first < count; first += p.chunk) {
+    const std::size_t n = static_cast<std::size_t>(std::min(p.chunk, count - first)) * p.element;
+    const std::uint8_t* in = bytes + static_cast<std::size_t>(first) * p.element;
+    if (n < chunk_bytes) {
+      padded_.assign(chunk_bytes, 0);
+      std::memcpy(padded_.data(), in, n);
+      in = padded_.data();
+    }
+    if (p.shuffle) {
+      if (shuffled_.size() < chunk_bytes) shuffled_.resize(chunk_bytes);
+      shuffle_bytes(in, chunk_bytes, p.element, shuffled_.data());
+      in = shuffled_.data();
+    }
+    uLongf size = compressBound(static_cast<uLong>(chunk_bytes));
+    if (stream_.size() < size) stream_.resize(size);
+    if (compress2(stream_.data(), &size, in, static_cast<uLong>(chunk_bytes), p.level) != Z_OK)
+      fail("deflating a chunk of {} bytes failed", chunk_bytes);
+    streams_.insert(streams_.end(), stream_.data(), stream_.data() + size);
+    starts_.push_back(offset + first);
+    starts_.push_back(static_cast<std::int64_t>(size));
+  }
+  chunks_written_ += static_cast<std::int64_t>(starts_.size() / 2);
+
+  // 2. Every rank's streams on every rank.
+  int ranks = 0;
+  LPNN_MPI(MPI_Comm_size(comm, &ranks));
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(static_cast<std::size_t>(ranks));
+  const int my_entries = static_cast<int>(starts_.size());
+  LPNN_MPI(MPI_Allgather(&my_entries, 1, MPI_INT, counts.data(), 1, MPI_INT, comm));
+  std::int64_t entries = 0;
+  for (int r = 0; r < ranks; ++r) {
+    displs[r] = static_cast<int>(entries);
+    entries += counts[r];
+  }
+  all_starts_.resize(static_cast<std::size_t>(entries));
+  LPNN_MPI(MPI_Allgatherv(starts_.data(), my_entries, MPI_INT64_T, all_starts_.data(), counts.data(), displs.data(),
+                          MPI_INT64_T, comm));
+  std::vector<int> byte_counts(static_cast<std::size_t>(ranks)), byte_displs(static_cast<std::size_t>(ranks));
+  std::int64_t total = 0;
+  for (int r = 0; r < ranks; ++r) {
+    std::int64_t rank_bytes = 0;
+    for (int i = displs[r]; i < displs[r] + counts[r]; i += 2) rank_bytes += all_starts_[i + 1];
+    if (total + rank_bytes > INT_MAX) return false;  // every rank sees the same sizes: all return here
+    byte_displs[r] = static_cast<int>(total);
+    byte_counts[r] = static_cast<int>(rank_bytes);
+    total += rank_bytes;
+  }
+  all_streams_.resize(static_cast<std::size_t>(total));
+  LPNN_MPI(MPI_Allgatherv(streams_.data(), static_cast<int>(streams_.size()), MPI_BYTE, all_streams_.data(),
+                          byte_counts.data(), byte_displs.data(), MPI_BYTE, comm));
+
+  // 3. The same calls on every rank, in rank order.
+  std::size_t at = 0;
+  for (std::int64_t i = 0; i < entries; i += 2) {
+    const hsize_t start = static_cast<hsize_t>(all_starts_[i]);
+    const std::size_t size = static_cast<std::size_t>(all_starts_[i + 1]);
+    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &start, size, all_streams_.data() + at) < 0)
+      fail("writing the chunk at element {} ({} bytes) failed (disk full or file-size limit?)", start, size);
+    at += size;
+  }
+  return true;
+}
+
+}  // namespace lpnn::h5
