@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <exception>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -115,20 +116,45 @@ ChunkPipeline chunk_pipeline(hid_t dataset, hid_t memory_type) {
 
 bool ChunkWriter::write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& p, std::int64_t offset, std::int64_t count,
                         const void* data) {
+  // Filtering is rank-local; whether every rank's range was whole chunks and every rank could filter it
+  // is agreed before any collective, so that no rank waits in one that another never reaches.
   const bool whole = count == 0 || (offset % p.chunk == 0 && (count % p.chunk == 0 || offset + count == p.size));
-  int mine = whole ? 1 : 0, all = 0;
-  LPNN_MPI(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, comm));
-  if (all == 0) return false;
+  std::exception_ptr error;
+  if (whole) {
+    try {
+      filter(p, offset, count, static_cast<const std::uint8_t*>(data));
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  int flags[2] = {whole ? 1 : 0, error ? 0 : 1};
+  LPNN_MPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MIN, comm));
+  if (flags[0] == 0) return false;
+  if (error) std::rethrow_exception(error);
+  if (flags[1] == 0) fail("another rank could not filter its chunks");
+  if (!gather(comm)) return false;
+  // The same calls on every rank, in rank order.
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < all_starts_.size(); i += 2) {
+    const hsize_t start = static_cast<hsize_t>(all_starts_[i]);
+    const std::size_t size = static_cast<std::size_t>(all_starts_[i + 1]);
+    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &start, size, all_streams_.data() + at) < 0)
+      fail("writing the chunk at element {} ({} bytes) failed (disk full or file-size limit?)", start, size);
+    at += size;
+  }
+  chunks_written_ += static_cast<std::int64_t>(starts_.size() / 2);
+  return true;
+}
 
-  // 1. This rank's chunks, filtered: a partial last chunk is padded with zeros (the fill value) to the
-  // chunk's size, as HDF5 stores an edge chunk.
+void ChunkWriter::filter(const ChunkPipeline& p, std::int64_t offset, std::int64_t count, const std::uint8_t* data) {
+  // A partial last chunk is padded with zeros (the fill value) to the chunk's size, as HDF5 stores an
+  // edge chunk.
   const std::size_t chunk_bytes = static_cast<std::size_t>(p.chunk) * p.element;
-  const auto* bytes = static_cast<const std::uint8_t*>(data);
   starts_.clear();
   streams_.clear();
   for (std::int64_t first = 0; first < count; first += p.chunk) {
     const std::size_t n = static_cast<std::size_t>(std::min(p.chunk, count - first)) * p.element;
-    const std::uint8_t* in = bytes + static_cast<std::size_t>(first) * p.element;
+    const std::uint8_t* in = data + static_cast<std::size_t>(first) * p.element;
     if (n < chunk_bytes) {
       padded_.assign(chunk_bytes, 0);
       std::memcpy(padded_.data(), in, n);
@@ -147,9 +173,9 @@ bool ChunkWriter::write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& p, st
     starts_.push_back(offset + first);
     starts_.push_back(static_cast<std::int64_t>(size));
   }
-  chunks_written_ += static_cast<std::int64_t>(starts_.size() / 2);
+}
 
-  // 2. Every rank's streams on every rank.
+bool ChunkWriter::gather(MPI_Comm comm) {
   int ranks = 0;
   LPNN_MPI(MPI_Comm_size(comm, &ranks));
   std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(static_cast<std::size_t>(ranks));
@@ -176,16 +202,6 @@ bool ChunkWriter::write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& p, st
   all_streams_.resize(static_cast<std::size_t>(total));
   LPNN_MPI(MPI_Allgatherv(streams_.data(), static_cast<int>(streams_.size()), MPI_BYTE, all_streams_.data(),
                           byte_counts.data(), byte_displs.data(), MPI_BYTE, comm));
-
-  // 3. The same calls on every rank, in rank order.
-  std::size_t at = 0;
-  for (std::int64_t i = 0; i < entries; i += 2) {
-    const hsize_t start = static_cast<hsize_t>(all_starts_[i]);
-    const std::size_t size = static_cast<std::size_t>(all_starts_[i + 1]);
-    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &start, size, all_streams_.data() + at) < 0)
-      fail("writing the chunk at element {} ({} bytes) failed (disk full or file-size limit?)", start, size);
-    at += size;
-  }
   return true;
 }
 

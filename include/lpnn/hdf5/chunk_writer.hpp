@@ -48,8 +48,9 @@ ChunkPipeline chunk_pipeline(hid_t dataset, hid_t memory_type);
 // Writes the elements [offset, offset + count) of each rank as whole chunks, filtered as `pipeline`
 // says. Collective over comm. Returns false on every rank, having written nothing, when some rank's
 // range is not whole chunks (a chunk's start, and a whole number of chunks or the dataset's end) or
-// the streams would not fit one MPI_Allgatherv: the caller then writes with H5Dwrite. Throws
-// lpnn::Error when HDF5 refuses a chunk. The buffers are kept for the next call (no fresh pages).
+// the streams would not fit one MPI_Allgatherv: the caller then writes with H5Dwrite. Throws on every
+// rank when one rank cannot filter its chunks (agreed before any other collective), and lpnn::Error on
+// a rank whose chunk HDF5 refuses. The buffers are kept for the next call (no fresh pages).
 class ChunkWriter {
  public:
   bool write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count,
@@ -57,6 +58,12 @@ class ChunkWriter {
   std::int64_t chunks_written() const { return chunks_written_; }  // by this rank's own filtering
 
  private:
+  // This rank's chunks filtered into streams_, their first elements and sizes into starts_.
+  void filter(const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count, const std::uint8_t* data);
+  // Every rank's starts_ and streams_ into all_starts_ and all_streams_, in rank order; false on every
+  // rank when the streams exceed one MPI_Allgatherv's int counts.
+  bool gather(MPI_Comm comm);
+
   std::vector<std::uint8_t> padded_, shuffled_, stream_, streams_, all_streams_;
   std::vector<std::int64_t> starts_, all_starts_;  // per chunk: first element, stream bytes
   std::int64_t chunks_written_ = 0;
