@@ -64,6 +64,7 @@ void shuffle_elements(const std::uint8_t* in, std::uint8_t* out, std::size_t ele
 
 void shuffle_or_unshuffle(const std::uint8_t* in, std::size_t bytes, std::size_t size, std::uint8_t* out,
                           bool to_planes) {
+  if (bytes == 0) return;  // (an empty buffer's pointers may be null: memcpy must not see them)
   const std::size_t elements = size > 0 ? bytes / size : 0;
   if (size <= 1 || elements <= 1) {
     std::memcpy(out, in, bytes);
