@@ -13,12 +13,17 @@ std::vector<WriteStep> plan_write_steps(const PolytopeLayout& layout, const std:
   chunk_rows = std::max<std::int64_t>(1, chunk_rows);
   chunk_columns = std::max<std::int64_t>(1, chunk_columns);
   std::vector<WriteStep> steps;
-  if (with_x_columns)
+  // The X columns [0, M) precede sample 0's: a rank that writes both takes them in its first steps,
+  // beside its first rows, so that its first step is not one of columns alone while the other ranks'
+  // first steps generate rows (a lockstep round with one rank idle). Otherwise, steps of their own.
+  const bool x_with_rows = with_x_columns && !samples.empty() && samples.front().first == 0;
+  if (with_x_columns && !x_with_rows)
     for (std::int64_t c = 0; c < layout.M; c += chunk_columns)
       steps.push_back({0, 0, c, std::min(c + chunk_columns, layout.M), {}});
   const std::int64_t per_sample = layout.rows_per_sample();
   for (const SampleInterval& interval : samples) {
     std::int64_t row = interval.first * per_sample, column = layout.lambda_column(interval.first, 0);
+    if (x_with_rows && interval.first == 0) column = 0;
     std::int64_t completed = interval.first;
     const std::int64_t row_end = interval.end * per_sample, column_end = layout.lambda_column(interval.end, 0);
     while (row < row_end || column < column_end) {
@@ -30,7 +35,7 @@ std::vector<WriteStep> plan_write_steps(const PolytopeLayout& layout, const std:
       const std::int64_t rows_complete = row / per_sample;
       step.column_begin = column;
       step.column_end = column = std::min(column + chunk_columns, layout.lambda_column(rows_complete, 0));
-      const std::int64_t now_complete = (column - layout.M) / layout.B;
+      const std::int64_t now_complete = column > layout.M ? (column - layout.M) / layout.B : interval.first;
       step.completes = {completed, now_complete};
       completed = now_complete;
       steps.push_back(step);

@@ -21,8 +21,9 @@ struct WriteStep {
 };
 
 // Steps covering exactly the rows and λ columns of `samples` (plus the X columns [0, M) first when
-// `with_x_columns`), at most `chunk_rows` rows and `chunk_columns` columns per step. A sample
-// completes in the step that writes its last objective entry, which comes after its last row.
+// `with_x_columns`: beside the first rows when the samples begin with sample 0, in steps of their own
+// otherwise), at most `chunk_rows` rows and `chunk_columns` columns per step. A sample completes in
+// the step that writes its last objective entry, which comes after its last row.
 std::vector<WriteStep> plan_write_steps(const PolytopeLayout& layout, const std::vector<SampleInterval>& samples,
                                         bool with_x_columns, std::int64_t chunk_rows, std::int64_t chunk_columns);
 
