@@ -165,6 +165,8 @@ class PolytopeBuild {
     LPNN_MPI(MPI_Allreduce(&isal_chunks, &report_.isal_chunks, 1, MPI_INT64_T, MPI_SUM, comm_));
     const std::int64_t direct_chunks = writer.direct_chunks();
     LPNN_MPI(MPI_Allreduce(&direct_chunks, &report_.direct_chunks, 1, MPI_INT64_T, MPI_SUM, comm_));
+    const std::int64_t filter_threads = writer.filter_threads();
+    LPNN_MPI(MPI_Allreduce(&filter_threads, &report_.filter_threads, 1, MPI_INT64_T, MPI_MAX, comm_));
     report_.hdf5_write_seconds = writer.seconds().hdf5_write;
     report_.checksum_seconds = writer.seconds().checksum;
     report_.sync_seconds = writer.seconds().sync;

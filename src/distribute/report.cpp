@@ -18,6 +18,7 @@ nlohmann::json BuildReport::to_json() const {
       {"storage", storage},
       {"isal_chunks", isal_chunks},
       {"direct_chunks", direct_chunks},
+      {"filter_threads", filter_threads},
       {"resumed", resumed},
       {"resumed_samples", resumed_samples},
       {"already_complete", already_complete},
@@ -47,9 +48,9 @@ std::string BuildReport::to_text() const {
   std::string s = fmt::format(
       "built {} x {} {}polytope, {} nonzeros, on {} rank(s), {} mode, storage {}{}\n", layout.rows, layout.cols,
       layout.star() ? "" : "chain ", layout.nnz, ranks, streaming ? "streaming" : "assembled", storage,
-      storage == "none"
-          ? ""
-          : fmt::format(" ({} chunks deflated by ISA-L, {} filtered by lpnn)", isal_chunks, direct_chunks));
+      storage == "none" ? ""
+                        : fmt::format(" ({} chunks deflated by ISA-L, {} filtered by lpnn on {} thread(s) per rank)",
+                                      isal_chunks, direct_chunks, filter_threads));
   s += fmt::format("  template {:.3f} s, generate {:.3f} s, assemble {:.3f} s, write {:.3f} s, total {:.3f} s\n",
                    template_seconds, generate_seconds, assemble_seconds, write_seconds, total_seconds);
   s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} (uncompressed) written at {:.1f} MB/s\n",

@@ -6,11 +6,13 @@
 #include <climits>
 #include <cstring>
 #include <exception>
+#include <optional>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include "lpnn/hdf5/fast_deflate.hpp"
 #include "lpnn/hdf5/handles.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/mpi.hpp"
@@ -147,32 +149,67 @@ bool ChunkWriter::write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& p, st
   return true;
 }
 
+void ChunkWriter::set_threads(int threads) {
+  if (threads == this->threads()) return;
+  workers_.reset();
+  if (threads > 1) workers_ = std::make_unique<Workers>(threads);
+}
+
 void ChunkWriter::filter(const ChunkPipeline& p, std::int64_t offset, std::int64_t count, const std::uint8_t* data) {
+  const std::int64_t chunks = (count + p.chunk - 1) / p.chunk;
+  const int parts = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(threads(), chunks)));
+  if (parts_.size() < static_cast<std::size_t>(parts)) parts_.resize(static_cast<std::size_t>(parts));
+  const auto share = [&](int t) {
+    filter_chunks(p, offset, count, data, chunks * t / parts, chunks * (t + 1) / parts, parts_[t]);
+  };
+  if (parts == 1) {
+    share(0);
+  } else {
+    const DeflateScopes scopes = open_scopes();  // the workers deflate as this thread would
+    workers_->run([&](int t) {
+      if (t >= parts) return;
+      std::optional<SameScopes> same;
+      if (t > 0) same.emplace(scopes);
+      share(t);
+    });
+  }
+  starts_.clear();
+  streams_.clear();
+  for (int t = 0; t < parts; ++t) {
+    starts_.insert(starts_.end(), parts_[t].starts.begin(), parts_[t].starts.end());
+    streams_.insert(streams_.end(), parts_[t].streams.begin(), parts_[t].streams.end());
+  }
+}
+
+void ChunkWriter::filter_chunks(const ChunkPipeline& p, std::int64_t offset, std::int64_t count,
+                                const std::uint8_t* data, std::int64_t first_chunk, std::int64_t end_chunk,
+                                Part& part) {
   // A partial last chunk is padded with zeros (the fill value) to the chunk's size, as HDF5 stores an
   // edge chunk.
   const std::size_t chunk_bytes = static_cast<std::size_t>(p.chunk) * p.element;
-  starts_.clear();
-  streams_.clear();
-  for (std::int64_t first = 0; first < count; first += p.chunk) {
+  part.starts.clear();
+  part.streams.clear();
+  for (std::int64_t c = first_chunk; c < end_chunk; ++c) {
+    const std::int64_t first = c * p.chunk;
     const std::size_t n = static_cast<std::size_t>(std::min(p.chunk, count - first)) * p.element;
     const std::uint8_t* in = data + static_cast<std::size_t>(first) * p.element;
     if (n < chunk_bytes) {
-      padded_.assign(chunk_bytes, 0);
-      std::memcpy(padded_.data(), in, n);
-      in = padded_.data();
+      part.padded.assign(chunk_bytes, 0);
+      std::memcpy(part.padded.data(), in, n);
+      in = part.padded.data();
     }
     if (p.shuffle) {
-      if (shuffled_.size() < chunk_bytes) shuffled_.resize(chunk_bytes);
-      shuffle_bytes(in, chunk_bytes, p.element, shuffled_.data());
-      in = shuffled_.data();
+      if (part.shuffled.size() < chunk_bytes) part.shuffled.resize(chunk_bytes);
+      shuffle_bytes(in, chunk_bytes, p.element, part.shuffled.data());
+      in = part.shuffled.data();
     }
     uLongf size = compressBound(static_cast<uLong>(chunk_bytes));
-    if (stream_.size() < size) stream_.resize(size);
-    if (compress2(stream_.data(), &size, in, static_cast<uLong>(chunk_bytes), p.level) != Z_OK)
+    if (part.stream.size() < size) part.stream.resize(size);
+    if (compress2(part.stream.data(), &size, in, static_cast<uLong>(chunk_bytes), p.level) != Z_OK)
       fail("deflating a chunk of {} bytes failed", chunk_bytes);
-    streams_.insert(streams_.end(), stream_.data(), stream_.data() + size);
-    starts_.push_back(offset + first);
-    starts_.push_back(static_cast<std::int64_t>(size));
+    part.streams.insert(part.streams.end(), part.stream.data(), part.stream.data() + size);
+    part.starts.push_back(offset + first);
+    part.starts.push_back(static_cast<std::int64_t>(size));
   }
 }
 

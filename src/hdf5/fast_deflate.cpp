@@ -80,6 +80,18 @@ ZlibDeflate::~ZlibDeflate() { --zlib_scopes; }
 RepeatedChunks::RepeatedChunks() { ++repeat_scopes; }
 RepeatedChunks::~RepeatedChunks() { --repeat_scopes; }
 
+DeflateScopes open_scopes() { return {fast_scopes, zlib_scopes, repeat_scopes}; }
+SameScopes::SameScopes(const DeflateScopes& scopes) : scopes_(scopes) {
+  fast_scopes += scopes.fast;
+  zlib_scopes += scopes.zlib;
+  repeat_scopes += scopes.repeated;
+}
+SameScopes::~SameScopes() {
+  fast_scopes -= scopes_.fast;
+  zlib_scopes -= scopes_.zlib;
+  repeat_scopes -= scopes_.repeated;
+}
+
 std::int64_t repeated_chunks() { return repeats.load(std::memory_order_relaxed); }
 
 std::int64_t fast_deflate_chunks() { return isal_chunks.load(std::memory_order_relaxed); }

@@ -17,6 +17,7 @@
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/units.hpp"
+#include "lpnn/util/workers.hpp"
 
 namespace lpnn {
 
@@ -57,13 +58,26 @@ std::future<std::uint32_t> checksum_beside(const void* data, std::int64_t bytes,
   }
 }
 
-// A boolean from PETSc's options database, or `fallback` when it is not set (or PETSc is not running).
+// An option from PETSc's options database, or `fallback` when it is not set (or PETSc is not running:
+// the library's tests write polytopes without it).
+bool petsc_running() {
+  PetscBool initialized = PETSC_FALSE;
+  return PetscInitialized(&initialized) == 0 && initialized;
+}
 bool option_or(const char* name, bool fallback) {
-  PetscBool initialized = PETSC_FALSE, value = fallback ? PETSC_TRUE : PETSC_FALSE, set = PETSC_FALSE;
-  if (PetscInitialized(&initialized) != 0 || !initialized) return fallback;
+  PetscBool value = fallback ? PETSC_TRUE : PETSC_FALSE, set = PETSC_FALSE;
+  if (!petsc_running()) return fallback;
   if (PetscOptionsGetBool(nullptr, nullptr, name, &value, &set) != 0)
     fail("{}: expected true or false (or 1 or 0)", name);
   return set ? value == PETSC_TRUE : fallback;
+}
+PetscInt option_or(const char* name, PetscInt fallback, PetscInt least, PetscInt most) {
+  PetscInt value = fallback;
+  PetscBool set = PETSC_FALSE;
+  if (!petsc_running()) return fallback;
+  if (PetscOptionsGetInt(nullptr, nullptr, name, &value, &set) != 0 || (set && (value < least || value > most)))
+    fail("{}: expected an integer from {} to {}", name, least, most);
+  return value;
 }
 
 }  // namespace
@@ -85,6 +99,11 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
   direct_chunks_ = option_or("-lpnn_direct_chunks", true);
+  // The chunk filter's threads: this rank's share of the cores it may run on (collective), unless set.
+  if (storage_.compressed() && direct_chunks_) {
+    const PetscInt cores = cores_per_rank(comm_);
+    chunk_writer_.set_threads(static_cast<int>(option_or("-lpnn_filter_threads", cores, 1, 256)));
+  }
   if (mode == WriterMode::Resume) {
     open_for_resume(meta);
     write_grids();

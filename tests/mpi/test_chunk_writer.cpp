@@ -76,7 +76,8 @@ std::pair<std::int64_t, std::int64_t> range_of(int rank, int ranks, std::int64_t
   return {std::min(size, first * chunk), std::min(size, end * chunk) - std::min(size, first * chunk)};
 }
 
-TEST(ChunkWriter, WholeChunksAreHdf5sChunksByteForByte) {
+// The twins, written with `threads` filter threads on each rank.
+void check_twins(int threads) {
   TempDir dir;
   const int rank = world_rank(), ranks = world_size();
   const std::int64_t chunk = 3000, chunks = 6, size = chunks * chunk - 1234;  // the last chunk partial
@@ -101,6 +102,8 @@ TEST(ChunkWriter, WholeChunksAreHdf5sChunksByteForByte) {
     lpnn::h5::Handle collective(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "H5Pcreate");
     lpnn::h5::check(H5Pset_dxpl_mpio(collective, H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
     lpnn::h5::ChunkWriter writer;
+    writer.set_threads(threads);
+    ASSERT_EQ(writer.threads(), threads);
     for (std::size_t t = 0; t < std::size(twins); ++t) {
       const Twin& twin = twins[t];
       const void* data = twin.element == 4               ? static_cast<const void*>(narrow.data())
@@ -166,6 +169,12 @@ TEST(ChunkWriter, WholeChunksAreHdf5sChunksByteForByte) {
     EXPECT_EQ(read_a, read_b) << name;
   }
 }
+
+TEST(ChunkWriter, WholeChunksAreHdf5sChunksByteForByte) { check_twins(1); }
+
+// Threads filter contiguous runs of a rank's chunks (up to 5 of 6 here): the same streams, and each
+// worker deflates by ISA-L as the calling thread does (else its streams differ from HDF5's).
+TEST(ChunkWriter, ThreadsStoreTheSameChunks) { check_twins(3); }
 
 // A dataset lpnn cannot filter itself (another filter, or no deflate) is left to H5Dwrite.
 TEST(ChunkWriter, OtherPipelinesAreNotApplicable) {

@@ -244,6 +244,35 @@ TEST(DistributedBuild, MatLoadOnOtherRankCountsEqualsTheFreshMatrix) {
   }
 }
 
+// Every chunk of every bulk dataset of two compressed files, as stored (H5Dread_chunk), equal.
+void expect_same_chunks(const std::string& a_path, const std::string& b_path) {
+  lpnn::h5::Handle a(H5Fopen(a_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + a_path);
+  lpnn::h5::Handle b(H5Fopen(b_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + b_path);
+  for (const char* name : {"/A/jc", "/A/ir", "/A/data", "/lp/b", "/lp/c", "/template/cost"}) {
+    lpnn::h5::Handle da(H5Dopen2(a, name, H5P_DEFAULT), H5Dclose, name),
+        db(H5Dopen2(b, name, H5P_DEFAULT), H5Dclose, name);
+    lpnn::h5::Handle space(H5Dget_space(da), H5Sclose, name);
+    hsize_t chunks = 0, chunks_b = 0;
+    ASSERT_GE(H5Dget_num_chunks(da, space, &chunks), 0);
+    lpnn::h5::Handle space_b(H5Dget_space(db), H5Sclose, name);
+    ASSERT_GE(H5Dget_num_chunks(db, space_b, &chunks_b), 0);
+    ASSERT_EQ(chunks, chunks_b) << name;
+    for (hsize_t i = 0; i < chunks; ++i) {
+      hsize_t at = 0, size_a = 0, size_b = 0;
+      unsigned mask = 0;
+      haddr_t address = 0;
+      ASSERT_GE(H5Dget_chunk_info(da, space, i, &at, &mask, &address, &size_a), 0);
+      ASSERT_GE(H5Dget_chunk_storage_size(db, &at, &size_b), 0);
+      std::vector<std::uint8_t> stored_a(size_a), stored_b(size_b);
+      std::uint32_t mask_a = 1, mask_b = 1;
+      ASSERT_GE(H5Dread_chunk(da, H5P_DEFAULT, &at, &mask_a, stored_a.data()), 0);
+      ASSERT_GE(H5Dread_chunk(db, H5P_DEFAULT, &at, &mask_b, stored_b.data()), 0);
+      EXPECT_EQ(mask_a, mask_b) << name << " chunk at " << at;
+      EXPECT_TRUE(stored_a == stored_b) << name << " chunk at " << at << ": " << size_a << " vs " << size_b << " bytes";
+    }
+  }
+}
+
 // The same polytope stored uncompressed and with shuffle + deflate: MatLoad reads equal matrices (and
 // both equal the freshly assembled one), the vectors b and c are equal, and the compressed file really is
 // chunked and filtered. (The h5py side of the same comparison is in check_layout.py.)
@@ -258,6 +287,15 @@ TEST(DistributedBuild, CompressedFileLoadsEqualToTheUncompressedOne) {
     EXPECT_EQ(build(MPI_COMM_WORLD, arch, plan, plain, false, int64_t{1} << 24, true).isal_chunks, 0);
     const lpnn::BuildReport report = build(MPI_COMM_WORLD, arch, plan, packed, false, int64_t{1} << 24, true,
                                            lpnn::StorageOptions::parse("deflate"));
+    // The same build with 3 filter threads per rank stores the same chunks, byte for byte.
+    const std::string threaded = dir.file("deflate-threads.h5");
+    LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_filter_threads", "3"));
+    const lpnn::BuildReport threaded_report = build(MPI_COMM_WORLD, arch, plan, threaded, false, int64_t{1} << 24, true,
+                                                    lpnn::StorageOptions::parse("deflate"));
+    LPNN_PETSC(PetscOptionsClearValue(nullptr, "-lpnn_filter_threads"));
+    EXPECT_EQ(threaded_report.filter_threads, 3);
+    EXPECT_EQ(threaded_report.direct_chunks, report.direct_chunks);
+    if (world_rank() == 0) expect_same_chunks(packed, threaded);
     if (world_rank() == 0) {
       lpnn::h5::quiet_errors();
       lpnn::h5::Handle file(H5Fopen(packed.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "opening " + packed);

@@ -22,7 +22,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "lpnn/util/workers.hpp"
 
 namespace lpnn::h5 {
 
@@ -51,8 +54,14 @@ ChunkPipeline chunk_pipeline(hid_t dataset, hid_t memory_type);
 // the streams would not fit one MPI_Allgatherv: the caller then writes with H5Dwrite. Throws on every
 // rank when one rank cannot filter its chunks (agreed before any other collective), and lpnn::Error on
 // a rank whose chunk HDF5 refuses. The buffers are kept for the next call (no fresh pages).
+//
+// A rank's chunks are filtered by `threads` threads (set_threads; 1 by default), each a contiguous
+// run of them, so that a thread's RepeatedChunks scope still sees the chunks in order. The streams are
+// the same whatever the count: a chunk's stream depends on its bytes alone.
 class ChunkWriter {
  public:
+  void set_threads(int threads);
+  int threads() const { return workers_ ? workers_->size() : 1; }
   bool write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count,
              const void* data);
   std::int64_t chunks_written() const { return chunks_written_; }  // by this rank's own filtering
@@ -64,7 +73,17 @@ class ChunkWriter {
   // rank when the streams exceed one MPI_Allgatherv's int counts.
   bool gather(MPI_Comm comm);
 
-  std::vector<std::uint8_t> padded_, shuffled_, stream_, streams_, all_streams_;
+  // One thread's share: its scratch buffers, its chunks' streams and their starts and sizes.
+  struct Part {
+    std::vector<std::uint8_t> padded, shuffled, stream, streams;
+    std::vector<std::int64_t> starts;
+  };
+  static void filter_chunks(const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count,
+                            const std::uint8_t* data, std::int64_t first_chunk, std::int64_t end_chunk, Part& part);
+
+  std::unique_ptr<Workers> workers_;
+  std::vector<Part> parts_;
+  std::vector<std::uint8_t> streams_, all_streams_;
   std::vector<std::int64_t> starts_, all_starts_;  // per chunk: first element, stream bytes
   std::int64_t chunks_written_ = 0;
 };

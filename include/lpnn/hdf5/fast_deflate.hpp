@@ -52,6 +52,23 @@ class RepeatedChunks {
   RepeatedChunks& operator=(const RepeatedChunks&) = delete;
 };
 
+// The scopes above open on the calling thread; SameScopes opens the same ones on another thread that
+// deflates on its behalf (a chunk filter's worker), for as long as it lives.
+struct DeflateScopes {
+  int fast = 0, zlib = 0, repeated = 0;
+};
+DeflateScopes open_scopes();
+class SameScopes {
+ public:
+  explicit SameScopes(const DeflateScopes& scopes);
+  ~SameScopes();
+  SameScopes(const SameScopes&) = delete;
+  SameScopes& operator=(const SameScopes&) = delete;
+
+ private:
+  DeflateScopes scopes_;
+};
+
 // Chunks compressed by ISA-L in this process so far.
 std::int64_t fast_deflate_chunks();
 // Chunks answered from a RepeatedChunks scope's last stream so far.

@@ -77,6 +77,7 @@ class PolytopeWriter {
   std::int64_t bytes_written() const { return bytes_written_; }  // by this rank
   // Chunks this rank filtered itself and HDF5 stored as they were (chunk_writer.hpp).
   std::int64_t direct_chunks() const { return chunk_writer_.chunks_written(); }
+  int filter_threads() const { return chunk_writer_.threads(); }
   // Where this rank's write time went: H5Dwrite calls, CRC-32 of the written bytes, syncs to disk.
   struct Seconds {
     double hdf5_write = 0, checksum = 0, sync = 0;
