@@ -21,6 +21,15 @@ std::uint32_t crc32_of(const void* data, std::int64_t bytes) {
   return bytes > 0 ? crc32_gzip_refl(0, static_cast<const unsigned char*>(data), static_cast<std::uint64_t>(bytes)) : 0;
 }
 
+std::uint32_t crc32_update(std::uint32_t crc, const void* data, std::int64_t bytes) {
+  return bytes > 0 ? crc32_gzip_refl(crc, static_cast<const unsigned char*>(data), static_cast<std::uint64_t>(bytes))
+                   : crc;
+}
+
+std::uint32_t crc32_join(std::uint32_t crc_a, std::uint32_t crc_b, std::int64_t bytes_b) {
+  return static_cast<std::uint32_t>(crc32_combine64(crc_a, crc_b, static_cast<z_off64_t>(bytes_b)));
+}
+
 std::uint32_t combine_pieces(MPI_Comm comm, const std::vector<CrcPiece>& mine, std::int64_t total) {
   int ranks = 1;
   LPNN_MPI(MPI_Comm_size(comm, &ranks));

@@ -312,23 +312,35 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
       h5::check(H5Sselect_none(memspace), "H5Sselect_none");
     }
     const double dummy = 0.0;
-    // The CRC-32 runs on a second thread beside the write (both only read the buffer; the thread calls
-    // neither MPI nor PETSc nor HDF5): the checksum costs no extra pass over the data in wall time.
-    double crc_seconds = 0.0;
-    std::future<std::uint32_t> crc = checksum_beside(data, bytes, crc_seconds);
-    bool written = false;
-    {
-      EventScope event(log_event("lpnnH5Dwrite"), seconds_.hdf5_write);
-      // Whole chunks skip HDF5's filter pipeline; the same decision on every rank (a collective path).
-      if (direct_chunks_ && storage_.compressed()) {
-        const h5::ChunkPipeline pipeline = h5::chunk_pipeline(set, memory_type);
-        written = pipeline.applicable && chunk_writer_.write(comm_, set, pipeline, offset, count, data);
-      }
-      if (!written)
-        written = H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) >= 0;
+    // Whole chunks skip HDF5's filter pipeline (the same decision on every rank: a collective path), and
+    // the chunk writer takes their CRC-32 as it shuffles them.
+    const h5::ChunkPipeline* pipeline = nullptr;
+    if (direct_chunks_ && storage_.compressed()) {
+      const auto key = std::make_pair(std::string(dataset), memory_type);
+      auto known = pipelines_.find(key);
+      if (known == pipelines_.end()) known = pipelines_.emplace(key, h5::chunk_pipeline(set, memory_type)).first;
+      if (known->second.applicable) pipeline = &known->second;
     }
-    record(crc.get());
-    seconds_.checksum += crc_seconds;
+    bool written = false;
+    if (pipeline) {
+      EventScope event(log_event("lpnnH5Dwrite"), seconds_.hdf5_write);
+      const double crc_before = chunk_writer_.crc_seconds();
+      written = chunk_writer_.write(comm_, set, *pipeline, offset, count, data);
+      seconds_.checksum += chunk_writer_.crc_seconds() - crc_before;
+      if (written) record(chunk_writer_.range_crc());
+    }
+    if (!written) {
+      // The CRC-32 runs on a second thread beside the write (both only read the buffer; the thread calls
+      // neither MPI nor PETSc nor HDF5): the checksum costs no extra pass over the data in wall time.
+      double crc_seconds = 0.0;
+      std::future<std::uint32_t> crc = checksum_beside(data, bytes, crc_seconds);
+      {
+        EventScope event(log_event("lpnnH5Dwrite"), seconds_.hdf5_write);
+        written = H5Dwrite(set, memory_type, memspace, filespace, transfer_, count > 0 ? data : &dummy) >= 0;
+      }
+      record(crc.get());
+      seconds_.checksum += crc_seconds;
+    }
     if (!written)
       fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
     bytes_written_ += bytes;

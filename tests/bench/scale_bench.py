@@ -11,7 +11,7 @@ of the median, file bytes, lpnn's own phase seconds of the last run, peak RSS pe
 scale.md and scale_raw.json in --out.
 
   /usr/bin/python3 tests/bench/scale_bench.py --bin build/bin --out tests/bench/results \\
-      [--samples 2000] [--repeats 2] [--work DIR] [--mpiexec mpirun]
+      [--samples 2000] [--repeats 2] [--work DIR] [--mpiexec mpirun] [--bind none]
 """
 import json
 import os
@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from storage_bench import ENV, XOR, arguments, shown, spread
+from storage_bench import ENV, XOR, arguments, launcher, shown, spread
 
 
 def meminfo_bytes(key):
@@ -52,7 +52,7 @@ def run_d(args, D, work, raw):
     results = {}
     out = os.path.join(work, f"xor-D{D}.h5")
     for ranks in (1, 2):
-        cmds = {s: [args.mpiexec, "-n", str(ranks), "--oversubscribe", "/usr/bin/time", "-f", "lpnn-peak-rss-kb %M",
+        cmds = {s: launcher(args, ranks) + ["/usr/bin/time", "-f", "lpnn-peak-rss-kb %M",
                     os.path.join(args.bin, "lpnn-build"), "--arch", XOR, "--grid", "3", "--samples", str(D),
                     "-o", out, "--force", "--json", "--streaming", "--compression", s] for s in ("none", "deflate")}
         raw["commands"][f"D={D} {ranks}r"] = {k: shown(v) for k, v in cmds.items()}

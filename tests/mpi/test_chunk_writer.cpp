@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <mpi.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -128,6 +129,9 @@ void check_twins(int threads) {
       EXPECT_EQ(pipeline.shuffle, twin.shuffle);
       EXPECT_EQ(pipeline.level, twin.level);
       EXPECT_TRUE(writer.write(MPI_COMM_WORLD, by_lpnn, pipeline, offset, count, at));
+      // The range's CRC-32, taken while shuffling: zlib's own crc32 of the same bytes.
+      const uLong expected_crc = crc32(0L, at, static_cast<uInt>(count * static_cast<std::int64_t>(twin.element)));
+      EXPECT_EQ(writer.range_crc(), static_cast<std::uint32_t>(expected_crc)) << "twin " << t;
       // A range that is not whole chunks on one rank: nothing written, false on every rank.
       const bool misaligned_here = rank == ranks - 1;
       EXPECT_FALSE(writer.write(MPI_COMM_WORLD, by_lpnn, pipeline, misaligned_here ? 1 : offset,

@@ -19,6 +19,10 @@ struct CrcPiece {
 };
 
 std::uint32_t crc32_of(const void* data, std::int64_t bytes);
+// The CRC of the bytes before (crc) followed by data[0, bytes): crc32_update(crc32_of(a), b) = crc32_of(ab).
+std::uint32_t crc32_update(std::uint32_t crc, const void* data, std::int64_t bytes);
+// The CRC of a followed by b, from crc32_of(a), crc32_of(b) and b's length (zlib's crc32_combine64).
+std::uint32_t crc32_join(std::uint32_t crc_a, std::uint32_t crc_b, std::int64_t bytes_b);
 
 // Collective: the CRC of a dataset of `total` bytes from every rank's pieces, which must tile
 // [0, total) exactly (in any order, empty pieces allowed). Same result on every rank; throws

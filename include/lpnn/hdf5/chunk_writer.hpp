@@ -65,6 +65,10 @@ class ChunkWriter {
   bool write(MPI_Comm comm, hid_t dataset, const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count,
              const void* data);
   std::int64_t chunks_written() const { return chunks_written_; }  // by this rank's own filtering
+  // The CRC-32 (checksum.hpp) of the data the last write that returned true was given, its count
+  // elements on this rank: taken while shuffling, so the data is read from memory once for both.
+  std::uint32_t range_crc() const { return range_crc_; }
+  double crc_seconds() const { return crc_seconds_; }  // unshuffled chunks' checksums, summed over threads
 
  private:
   // This rank's chunks filtered into streams_, their first elements and sizes into starts_.
@@ -77,6 +81,9 @@ class ChunkWriter {
   struct Part {
     std::vector<std::uint8_t> padded, shuffled, stream, streams;
     std::vector<std::int64_t> starts;
+    std::vector<std::uint32_t> crcs;    // per chunk, of its data (not the padding)
+    std::vector<std::int64_t> lengths;  // per chunk, its data's bytes
+    double crc_seconds = 0.0;
   };
   static void filter_chunks(const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count,
                             const std::uint8_t* data, std::int64_t first_chunk, std::int64_t end_chunk, Part& part);
@@ -86,6 +93,8 @@ class ChunkWriter {
   std::vector<std::uint8_t> streams_, all_streams_;
   std::vector<std::int64_t> starts_, all_starts_;  // per chunk: first element, stream bytes
   std::int64_t chunks_written_ = 0;
+  std::uint32_t range_crc_ = 0;
+  double crc_seconds_ = 0.0;
 };
 
 }  // namespace lpnn::h5

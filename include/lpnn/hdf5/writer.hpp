@@ -112,6 +112,7 @@ class PolytopeWriter {
   h5::FastDeflate fast_deflate_;  // HDF5's deflate runs ISA-L for this writer's chunks (fast_deflate.hpp)
   h5::ChunkWriter chunk_writer_;  // whole chunks filtered by lpnn (chunk_writer.hpp)
   bool direct_chunks_ = true;     // -lpnn_direct_chunks: false sends every chunk through HDF5's filters
+  std::map<std::pair<std::string, hid_t>, h5::ChunkPipeline> pipelines_;  // per dataset and memory type
   h5::Handle file_;
   h5::Handle transfer_;  // MPI-IO transfer property list: collective for chunked files, else independent
   bool committed_ = false, resumable_ = false;
