@@ -56,7 +56,7 @@ std::string BuildReport::to_text() const {
   s += fmt::format("  {:.3g} nonzeros/s per rank (generate + assemble), {} (uncompressed) written at {:.1f} MB/s\n",
                    j["nonzeros_per_second_per_rank"].get<double>(), human_bytes(static_cast<double>(bytes_written)),
                    j["write_mb_per_second"].get<double>());
-  s += fmt::format("  write = H5Dwrite {:.3f} s + sync {:.3f} s ({:.1f} MB/s) + the rest; CRC-32 {:.3f} s beside it\n",
+  s += fmt::format("  write = H5Dwrite {:.3f} s + sync {:.3f} s ({:.1f} MB/s) + the rest; CRC-32 {:.3f} s apart (shuffled chunks take theirs while filtering)\n",
                    hdf5_write_seconds, sync_seconds, j["hdf5_write_mb_per_second"].get<double>(), checksum_seconds);
   if (resumed)
     s += fmt::format("  resumed: {} of {} samples were already on disk; wrote the other {}\n", resumed_samples,
