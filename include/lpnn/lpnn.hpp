@@ -14,6 +14,7 @@
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
 #include "lpnn/util/units.hpp"
+#include "lpnn/util/workers.hpp"
 
 // The network: spec, grids, Lipschitz bounds.
 #include "lpnn/arch/architecture.hpp"
@@ -39,6 +40,8 @@
 
 // The polytope file.
 #include "lpnn/hdf5/checksum.hpp"
+#include "lpnn/hdf5/chunk_writer.hpp"
+#include "lpnn/hdf5/fast_deflate.hpp"
 #include "lpnn/hdf5/format.hpp"
 #include "lpnn/hdf5/handles.hpp"
 #include "lpnn/hdf5/paths.hpp"

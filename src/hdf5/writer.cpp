@@ -101,7 +101,8 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   direct_chunks_ = option_or("-lpnn_direct_chunks", true);
   // The chunk filter's threads: this rank's share of the cores it may run on (collective), unless set.
   if (storage_.compressed() && direct_chunks_) {
-    const PetscInt cores = cores_per_rank(comm_);
+    // (64 at most by default: a write step holds a few dozen chunks per dataset.)
+    const PetscInt cores = std::min(cores_per_rank(comm_), 64);
     chunk_writer_.set_threads(static_cast<int>(option_or("-lpnn_filter_threads", cores, 1, 256)));
   }
   if (mode == WriterMode::Resume) {
