@@ -200,8 +200,11 @@ void ChunkWriter::filter(const ChunkPipeline& p, std::int64_t offset, std::int64
     const Part& part = parts_[t];
     starts_.insert(starts_.end(), part.starts.begin(), part.starts.end());
     streams_.insert(streams_.end(), part.streams.begin(), part.streams.end());
-    for (std::size_t c = 0; c < part.crcs.size(); ++c)
-      range_crc_ = crc32_join(range_crc_, part.crcs[c], part.lengths[c]);
+    for (std::size_t c = 0; c < part.crcs.size(); ++c) {
+      const std::int64_t chunk_offset = part.starts[2 * c] - offset;  // a chunk's data: up to count
+      range_crc_ = crc32_join(range_crc_, part.crcs[c],
+                              std::min(p.chunk, count - chunk_offset) * static_cast<std::int64_t>(p.element));
+    }
     crc_seconds_ += part.crc_seconds;
   }
 }
@@ -215,7 +218,6 @@ void ChunkWriter::filter_chunks(const ChunkPipeline& p, std::int64_t offset, std
   part.starts.clear();
   part.streams.clear();
   part.crcs.clear();
-  part.lengths.clear();
   part.crc_seconds = 0.0;
   for (std::int64_t c = first_chunk; c < end_chunk; ++c) {
     const std::int64_t first = c * p.chunk;
@@ -237,7 +239,6 @@ void ChunkWriter::filter_chunks(const ChunkPipeline& p, std::int64_t offset, std
       crc = crc32_of(in, static_cast<std::int64_t>(n));
     }
     part.crcs.push_back(crc);
-    part.lengths.push_back(static_cast<std::int64_t>(n));
     uLongf size = compressBound(static_cast<uLong>(chunk_bytes));
     if (part.stream.size() < size) part.stream.resize(size);
     if (compress2(part.stream.data(), &size, in, static_cast<uLong>(chunk_bytes), p.level) != Z_OK)

@@ -25,6 +25,7 @@
 #include "lpnn/distribute/builder.hpp"
 #include "lpnn/hdf5/paths.hpp"
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/mpi.hpp"
 #include "lpnn/util/phase.hpp"
 #include "tool_common.hpp"
 
@@ -93,11 +94,7 @@ Arguments parse(int argc, char** argv) {
 void add_this_machine(const Arguments& a, lpnn::BuildRequest& request) {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
   if (pages > 0 && page > 0) request.node_memory = static_cast<double>(pages) * static_cast<double>(page);
-  MPI_Comm node = MPI_COMM_NULL;
-  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
-    MPI_Comm_size(node, &request.ranks_per_node);
-    MPI_Comm_free(&node);
-  }
+  request.ranks_per_node = lpnn::node_comm(MPI_COMM_WORLD).size();
   // A resumed or replaced build already holds (or frees) its space: the writer's reservation decides.
   std::error_code ec;
   if (a.output.empty() || a.resume || std::filesystem::exists(a.output, ec) ||

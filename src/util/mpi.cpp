@@ -34,6 +34,28 @@ void broadcast_string(MPI_Comm comm, std::string& text, int root) {
   LPNN_MPI(MPI_Bcast(text.data(), length, MPI_CHAR, root, comm));
 }
 
+OwnedComm::~OwnedComm() {
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
+int OwnedComm::size() const {
+  int n = 0;
+  LPNN_MPI(MPI_Comm_size(comm_, &n));
+  return n;
+}
+
+OwnedComm node_comm(MPI_Comm comm) {
+  MPI_Comm node = MPI_COMM_NULL;
+  LPNN_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  return OwnedComm(node);
+}
+
+OwnedComm split_comm(MPI_Comm comm, int color) {
+  MPI_Comm part = MPI_COMM_NULL;
+  LPNN_MPI(MPI_Comm_split(comm, color, 0, &part));
+  return OwnedComm(part);
+}
+
 double agreement_deadline_seconds() {
   const char* text = std::getenv("LPNN_AGREE_SECONDS");
   if (text && *text) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <system_error>
 
+#include "lpnn/util/mpi.hpp"
+
 namespace lpnn {
 
 Workers::Workers(int threads) {
@@ -79,19 +81,12 @@ int cores_per_rank(MPI_Comm comm) {
   CPU_ZERO(&mask);
   const int mine = sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : 1;
   // Ranks on this node whose masks are the same as this one's share those CPUs (mpirun --bind-to none:
-  // every rank sees every core); ranks bound to their own cores do not.
-  MPI_Comm node = MPI_COMM_NULL, same = MPI_COMM_NULL;
-  int sharing = 1;
-  if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
-    // The mask's first CPU and its count stand for the mask: ranks bound apart differ in the first.
-    int first = 0;
-    while (first < CPU_SETSIZE && !CPU_ISSET(first, &mask)) ++first;
-    if (MPI_Comm_split(node, first * 4096 + mine, 0, &same) == MPI_SUCCESS) {
-      MPI_Comm_size(same, &sharing);
-      MPI_Comm_free(&same);
-    }
-    MPI_Comm_free(&node);
-  }
+  // every rank sees every core); ranks bound to their own cores do not. The mask's first CPU and its
+  // count stand for the mask: ranks bound apart differ in the first.
+  int first = 0;
+  while (first < CPU_SETSIZE && !CPU_ISSET(first, &mask)) ++first;
+  const OwnedComm node = node_comm(comm);
+  const int sharing = split_comm(node, first * 4096 + mine).size();
   return std::max(1, mine / std::max(sharing, 1));
 }
 

@@ -81,8 +81,7 @@ class ChunkWriter {
   struct Part {
     std::vector<std::uint8_t> padded, shuffled, stream, streams;
     std::vector<std::int64_t> starts;
-    std::vector<std::uint32_t> crcs;    // per chunk, of its data (not the padding)
-    std::vector<std::int64_t> lengths;  // per chunk, its data's bytes
+    std::vector<std::uint32_t> crcs;  // per chunk, of its data (not the padding)
     double crc_seconds = 0.0;
   };
   static void filter_chunks(const ChunkPipeline& pipeline, std::int64_t offset, std::int64_t count,

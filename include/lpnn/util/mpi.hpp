@@ -32,6 +32,25 @@ void broadcast_string(MPI_Comm comm, std::string& text, int root = 0);
 void throw_if_root_failed(MPI_Comm comm, std::string error, const std::string& what = {});
 // Seconds a failed rank waits for its peers to agree (environment LPNN_AGREE_SECONDS, default 120).
 double agreement_deadline_seconds();
+// A communicator this code created, freed when the owner goes (MPI_Comm_free, collective on it).
+class OwnedComm {
+ public:
+  OwnedComm() = default;
+  explicit OwnedComm(MPI_Comm comm) : comm_(comm) {}
+  ~OwnedComm();
+  OwnedComm(const OwnedComm&) = delete;
+  OwnedComm& operator=(const OwnedComm&) = delete;
+  operator MPI_Comm() const { return comm_; }  // NOLINT: pass straight to MPI calls
+  int size() const;
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+};
+// Collective: the ranks of `comm` on this rank's node (shared memory).
+OwnedComm node_comm(MPI_Comm comm);
+// Collective: the ranks of `comm` with the same `color` as this one (MPI_Comm_split, color >= 0).
+OwnedComm split_comm(MPI_Comm comm, int color);
+
 // Prints "TOOL: error: MESSAGE" on this rank and ends the whole job (MPI_Abort).
 [[noreturn]] void abort_job(MPI_Comm comm, const std::string& message);
 
