@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -90,6 +91,33 @@ std::string reserve_file_space(const std::string& path, std::int64_t bytes, bool
     return fmt::format("cannot reserve {} ({} bytes) for {}: {}", human_bytes(static_cast<double>(bytes)), bytes, path,
                        error);
   return {};
+}
+
+std::pair<std::int64_t, std::int64_t> whole_pages(std::int64_t offset, std::int64_t bytes, std::int64_t page) {
+  const std::int64_t first = (offset + page - 1) & ~(page - 1);
+  const std::int64_t end = (offset + bytes) & ~(page - 1);
+  return {first, std::max<std::int64_t>(end - first, 0)};
+}
+
+EarlyWriteback::EarlyWriteback(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+
+EarlyWriteback::~EarlyWriteback() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+EarlyWriteback& EarlyWriteback::operator=(EarlyWriteback&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+bool EarlyWriteback::start(std::int64_t offset, std::int64_t bytes) const {
+  static const std::int64_t page = ::sysconf(_SC_PAGESIZE);
+  const auto [first, length] = whole_pages(offset, bytes, page);
+  if (fd_ < 0 || length == 0) return false;
+  return ::sync_file_range(fd_, static_cast<off64_t>(first), static_cast<off64_t>(length), SYNC_FILE_RANGE_WRITE) == 0;
 }
 
 }  // namespace lpnn

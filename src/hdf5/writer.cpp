@@ -105,8 +105,11 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     const PetscInt cores = std::min(cores_per_rank(comm_), 64);
     chunk_writer_.set_threads(static_cast<int>(option_or("-lpnn_filter_threads", cores, 1, 256)));
   }
+  // Each rank starts the write-out of the pages it wrote, unless -lpnn_early_writeback 0 (paths.hpp).
+  const bool early_writeback = option_or("-lpnn_early_writeback", true);
   if (mode == WriterMode::Resume) {
     open_for_resume(meta);
+    if (early_writeback) writeback_ = EarlyWriteback(partial_);
     write_grids();
     return;
   }
@@ -114,6 +117,7 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     // Every rank computes the same record (a pure function of the spec and grids).
     if (!layout_.star()) family_ = family_record(meta.arch, layout_);
     create(meta);
+    if (early_writeback) writeback_ = EarlyWriteback(partial_);
     write_grids();
   } catch (const CollectiveError&) {
     // The destructor never runs for a constructor that throws: remove the temporary file here.
@@ -345,6 +349,9 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
     if (!written)
       fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
     bytes_written_ += bytes;
+    // Contiguous datasets only (chunked ones have no single address, and their few bytes can wait).
+    if (const haddr_t address = H5Dget_offset(set); writeback_.active() && count > 0 && address != HADDR_UNDEF)
+      writeback_.start(static_cast<std::int64_t>(address) + offset * static_cast<std::int64_t>(element_bytes), bytes);
   });
 }
 

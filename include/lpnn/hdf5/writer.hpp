@@ -19,6 +19,7 @@
 #include "lpnn/hdf5/fast_deflate.hpp"
 #include "lpnn/hdf5/format.hpp"
 #include "lpnn/hdf5/handles.hpp"
+#include "lpnn/hdf5/paths.hpp"
 
 namespace lpnn {
 
@@ -114,6 +115,7 @@ class PolytopeWriter {
   bool direct_chunks_ = true;     // -lpnn_direct_chunks: false sends every chunk through HDF5's filters
   std::map<std::pair<std::string, hid_t>, h5::ChunkPipeline> pipelines_;  // per dataset and memory type
   h5::Handle file_;
+  EarlyWriteback writeback_;  // pages of contiguous datasets start for the disk as they are written
   h5::Handle transfer_;  // MPI-IO transfer property list: collective for chunked files, else independent
   bool committed_ = false, resumable_ = false;
   std::int64_t bytes_written_ = 0;
