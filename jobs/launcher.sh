@@ -9,6 +9,10 @@
 #   LPNN_MPIRUN_ARGS   extra launcher arguments (default: none).
 #   LPNN_OVERSUBSCRIBE 1: mpirun --oversubscribe, for more ranks than cores outside a Slurm allocation
 #                      (default 0: asked for, never assumed).
+# In a job with --cpus-per-task=N > 1, mpirun gets --map-by slot:PE=N (each rank bound to its N CPUs,
+# which a compressed build's chunk filter threads use), unless LPNN_MPIRUN_ARGS maps or binds itself:
+# mpirun's own default binds 1 or 2 ranks to one core each, whatever Slurm allocated. srun gives each
+# task its CPUs by itself.
 lpnn_launcher() {
     local ntasks=$1 kind=${LPNN_LAUNCHER:-auto} mpi_default=
     local -a extra
@@ -26,6 +30,11 @@ lpnn_launcher() {
             MPI1=(srun -n 1 ${LPNN_SRUN_MPI:+--mpi=$LPNN_SRUN_MPI} "${extra[@]}")
             ;;
         mpirun)
+            local cpus=${SLURM_CPUS_PER_TASK:-1}
+            if [[ -n ${SLURM_JOB_ID:-} && $cpus =~ ^[0-9]+$ && $cpus -gt 1 &&
+                " ${extra[*]} " != *" --map-by "* && " ${extra[*]} " != *" --bind-to "* ]]; then
+                extra=(--map-by "slot:PE=$cpus" "${extra[@]}")
+            fi
             MPI=("${LPNN_MPIRUN:-mpirun}" -n "$ntasks")
             [[ ${LPNN_OVERSUBSCRIBE:-0} == 1 ]] && MPI+=(--oversubscribe)
             MPI+=("${extra[@]}")

@@ -9,7 +9,7 @@
 # Starts slurmctld/slurmd/munged in a temporary directory (jobs/slurm/start-slurm.sh,
 # installing slurm-wlm and munge if missing), submits the jobs exactly as a user would:
 # build -> train via jobs/chain.sh, the sweep array plus its summary, a build with more
-# tasks than CPUs, a build with a bad spec, and a build requeued mid-way (it must resume); then checks what Slurm recorded
+# tasks than CPUs, a compressed build of one task with every CPU, a build with a bad spec, and a build requeued mid-way (it must resume); then checks what Slurm recorded
 # (scontrol, as accounting is off) and what the jobs wrote. Prints PASS/FAIL per check
 # and "N passed, N failed"; exits 0 only if every check passed. The cluster is always
 # stopped by its recorded PIDs; the temporary directory is kept when a check fails.
@@ -91,12 +91,17 @@ NCPU=$(nproc)
 OVER=$(LPNN_OUT=$WORK/run/over.h5 sbatch --parsable --job-name=lpnn-over --ntasks=$((NCPU + 2)) \
     --overcommit "$SRC/jobs/build.sbatch"); OVER=${OVER%%;*}
 
+# 3b. one task with all the node's CPUs, compressed: mpirun must give the rank those CPUs (launcher.sh),
+# which its chunk filter threads then use.
+WIDE=$(LPNN_OUT=$WORK/run/wide.h5 LPNN_SAMPLES=16 LPNN_BUILD_ARGS="--compression deflate" sbatch --parsable \
+    --job-name=lpnn-wide --ntasks=1 --cpus-per-task="$NCPU" "$SRC/jobs/build.sbatch"); WIDE=${WIDE%%;*}
+
 # 4. a spec lpnn-build must reject.
 printf '%s\n' '{"input":2,"layers":[{"units":0,"activation":"relu"}],"loss":"squared"}' >"$WORK/bad.json"
 BAD=$(LPNN_ARCH=$WORK/bad.json LPNN_OUT=$WORK/run/bad.h5 sbatch --parsable --job-name=lpnn-bad \
     "$SRC/jobs/build.sbatch"); BAD=${BAD%%;*}
 
-echo "test_slurm_jobs: submitted build=$BUILD train=$TRAIN sweep=$SWEEP summary=$SUMMARY over=$OVER bad=$BAD"
+echo "test_slurm_jobs: submitted build=$BUILD train=$TRAIN sweep=$SWEEP summary=$SUMMARY over=$OVER wide=$WIDE bad=$BAD"
 
 # Every record of a job (an array has one per task) in a final state?
 finished() {
@@ -105,7 +110,7 @@ finished() {
     [[ -n $states ]] && ! grep -qE 'JobState=(PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|REQUEUED|RESIZING|SIGNALING|STAGE_OUT)' <<<"$states"
 }
 deadline=$((SECONDS + TIMEOUT))
-for j in $BUILD $TRAIN $SWEEP $SUMMARY $OVER $BAD; do
+for j in $BUILD $TRAIN $SWEEP $SUMMARY $OVER $WIDE $BAD; do
     until finished "$j"; do
         if ((SECONDS >= deadline)); then break 2; fi
         sleep 1
@@ -172,6 +177,10 @@ launched_plainly() { log_has "$1" "launcher: mpirun -n $2" && ! log_has "$1" "--
 check "overcommitted build launched with 'mpirun -n $((NCPU + 2))', no --oversubscribe" \
     launched_plainly "lpnn-over-$OVER.out" "$((NCPU + 2))"
 
+check "build job $WIDE (1 task, --cpus-per-task=$NCPU) COMPLETED with ExitCode=0:0" completed_ok "$WIDE"
+check "its launcher gave the rank $NCPU CPUs" log_has "lpnn-wide-$WIDE.out" "launcher: mpirun -n 1 --map-by slot:PE=$NCPU"
+check "its build filtered chunks on $NCPU threads" log_has "lpnn-wide-$WIDE.out" "on $NCPU thread(s) per rank"
+
 check "bad-spec build job $BAD recorded as FAILED with a non-zero exit code" failed_nonzero "$BAD"
 check "bad-spec build log explains the failure" log_has "lpnn-bad-$BAD.out" "build.sbatch: FAILED: lpnn-build exited with status"
 
@@ -226,7 +235,8 @@ last_attempt() { awk '/^build\.sbatch: job .* restart [0-9]+$/ { n = NR } { line
     END { for (i = (n ? n : 1); i <= NR; i++) print line[i] }' "$1"; }
 no_runtime_errors() {
     local f errors bad=0
-    for f in lpnn-build-"$BUILD".out lpnn-train-"$TRAIN".out lpnn-over-"$OVER".out lpnn-requeue-"$REQ".out \
+    for f in lpnn-build-"$BUILD".out lpnn-train-"$TRAIN".out lpnn-over-"$OVER".out lpnn-wide-"$WIDE".out \
+        lpnn-requeue-"$REQ".out \
         $(scontrol -o show job "$SWEEP" 2>/dev/null | grep -o 'StdOut=[^ ]*' | cut -d= -f2); do
         errors=$(last_attempt "$f" | grep -E 'PMIX ERROR|ORTE_ERROR_LOG')
         if [[ -n $errors ]]; then
