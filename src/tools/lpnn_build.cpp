@@ -34,7 +34,8 @@ namespace {
 // Everything the command line says.
 struct Arguments {
   std::string arch_path, output, budget, compression = "none", family, node_grid = "5";
-  std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0, chunk = 1 << 24;
+  std::int64_t samples = 0, grid = 0, grid_param = 0, grid_input = 0, grid_output = 0,
+               chunk = lpnn::kDefaultChunkNonzeros;
   double epsilon = 0, checkpoint = 30;
   int plan_ranks = 0;
   bool plan_only = false, json = false, force = false, streaming = false, progress = false, resume = false;

@@ -21,7 +21,7 @@ struct BuildOptions {
   bool force = false;
   bool resume = false;  // finish the unfinished build of `output` (or start one if there is none)
   bool streaming = false;
-  std::int64_t chunk_nonzeros = 1 << 24;  // per rank per write
+  std::int64_t chunk_nonzeros = kDefaultChunkNonzeros;  // per rank per write
   double checkpoint_seconds = 30;         // at most this long between ledger updates (0: every step)
   bool progress = false;                  // rank 0 prints progress with ETA to stderr
   StorageOptions storage;                 // none, or deflate (hdf5/format.hpp); --resume keeps the file's
