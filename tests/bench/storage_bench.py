@@ -8,7 +8,7 @@ In one run, for each D:
             runs alternating none, deflate, none, ...; lpnn's own phase summary (--json) kept as well
   matload   lpnn-info with minus without --no-load (MatLoad of /A from the page cache), 1 and 2 ranks,
             alternating none, deflate
-  python    lpnn-build (1 rank: none, deflate, deflate --streaming) against scipy_build.py writing the
+  python    lpnn-build (1 rank: none, none --streaming, deflate, deflate --streaming) against scipy_build.py writing the
             same CSR datasets with h5py: uncompressed with and without an fsync (lpnn-build syncs), and
             with h5py's shuffle + gzip level 1 in lpnn's chunks (--deflate, with an fsync); alternating
 Every figure is min / median / max over the runs; ratios are of medians. Results: storage.md and
@@ -121,6 +121,7 @@ class Bench:
         py = os.path.join(work, f"xor-D{D}-python.h5")
         scipy_build = [sys.executable, os.path.join(HERE, "scipy_build.py"), XOR, "3", str(D), py]
         cmds = {"lpnn-build": self.build_cmd(D, files["none"], "none", 1),
+                "lpnn-build streaming": self.build_cmd(D, files["none"], "none", 1, streaming=True),
                 "lpnn-build deflate": self.build_cmd(D, files["deflate"], "deflate", 1),
                 "lpnn-build deflate streaming": self.build_cmd(D, files["deflate"], "deflate", 1, streaming=True),
                 "python fsync": scipy_build + ["--fsync"], "python": scipy_build,
@@ -184,7 +185,8 @@ def report(raw, args):
         lines += ["", "| builder (1 process) | wall s | ratio to lpnn-build none | write stage s | "
                   "speedup over numpy + h5py uncompressed, with / without fsync | speedup over numpy + h5py "
                   "deflate |", "|---|---|---|---|---|---|"]
-        for k, label in (("lpnn-build", "lpnn-build, none"), ("lpnn-build deflate", "lpnn-build, deflate"),
+        for k, label in (("lpnn-build", "lpnn-build, none"), ("lpnn-build streaming", "lpnn-build, none, --streaming"),
+                         ("lpnn-build deflate", "lpnn-build, deflate"),
                          ("lpnn-build deflate streaming", "lpnn-build, deflate, --streaming")):
             w = p[k]["wall"]["median"]
             lines.append(f"| {label} | {fmt(p[k]['wall'])} | {w / base:.2f} | "
