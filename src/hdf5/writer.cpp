@@ -350,8 +350,9 @@ void PolytopeWriter::write_slab(const char* dataset, hid_t memory_type, std::int
       fail("writing {} elements of {} to {} failed (disk full or file-size limit?)", count, dataset, partial_);
     bytes_written_ += bytes;
     // Contiguous datasets only (chunked ones have no single address, and their few bytes can wait).
-    if (const haddr_t address = H5Dget_offset(set); writeback_.active() && count > 0 && address != HADDR_UNDEF)
-      writeback_.start(static_cast<std::int64_t>(address) + offset * static_cast<std::int64_t>(element_bytes), bytes);
+    if (writeback_.active() && count > 0 && !pipeline)
+      if (const haddr_t address = H5Dget_offset(set); address != HADDR_UNDEF)
+        writeback_.start(static_cast<std::int64_t>(address) + offset * static_cast<std::int64_t>(element_bytes), bytes);
   });
 }
 
