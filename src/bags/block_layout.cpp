@@ -1,5 +1,6 @@
 #include "lpnn/bags/block_layout.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include "lpnn/util/error.hpp"
@@ -66,5 +67,27 @@ PolytopeLayout chain_layout_sizes(const Architecture& arch, GridSpec grid, std::
 }
 
 bool sizes_only(const PolytopeLayout& layout) { return layout.block && layout.block->row_pointer.empty(); }
+
+std::vector<std::int64_t> rows_in_parts(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                                        int parts) {
+  parts = std::max(parts, 1);
+  std::vector<std::int64_t> bounds(static_cast<std::size_t>(parts) + 1, row_end);
+  bounds[0] = row_begin;
+  const std::int64_t first = layout.nnz_before_row(row_begin), nonzeros = layout.nnz_before_row(row_end) - first;
+  for (int t = 1; t < parts; ++t) {
+    // The first row at or after the previous bound whose entries start at or past the t-th share.
+    const std::int64_t target = first + nonzeros / parts * t + nonzeros % parts * t / parts;
+    std::int64_t lo = bounds[static_cast<std::size_t>(t) - 1], hi = row_end;
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (layout.nnz_before_row(mid) < target)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    bounds[static_cast<std::size_t>(t)] = lo;
+  }
+  return bounds;
+}
 
 }  // namespace lpnn

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <span>
 
 #include "lpnn/bags/block_layout.hpp"
@@ -21,9 +23,11 @@
 #include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/petsc.hpp"
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/provenance.hpp"
 #include "lpnn/util/units.hpp"
+#include "lpnn/util/workers.hpp"
 
 namespace lpnn {
 
@@ -75,6 +79,12 @@ class PolytopeBuild {
     // At least 64 Ki objective entries (512 KiB) per write, so that tiny row chunks do not mean one
     // collective write per column.
     chunk_columns_ = std::max<std::int64_t>(1 << 16, options.chunk_nonzeros);
+    // Streamed rows are generated on this rank's share of the cores (collective), unless set.
+    if (report_.streaming) {
+      const PetscInt cores = std::min(cores_per_rank(comm_), 64);
+      const int threads = static_cast<int>(petsc_option_or("-lpnn_generate_threads", cores, 1, 256));
+      if (threads > 1) generators_ = std::make_unique<Workers>(threads);
+    }
   }
 
   // 2. Cost template, computed in parallel and shared by all ranks.
@@ -167,6 +177,8 @@ class PolytopeBuild {
     LPNN_MPI(MPI_Allreduce(&direct_chunks, &report_.direct_chunks, 1, MPI_INT64_T, MPI_SUM, comm_));
     const std::int64_t filter_threads = writer.filter_threads();
     LPNN_MPI(MPI_Allreduce(&filter_threads, &report_.filter_threads, 1, MPI_INT64_T, MPI_MAX, comm_));
+    const std::int64_t generate_threads = generators_ ? generators_->size() : 1;
+    LPNN_MPI(MPI_Allreduce(&generate_threads, &report_.generate_threads, 1, MPI_INT64_T, MPI_MAX, comm_));
     report_.hdf5_write_seconds = writer.seconds().hdf5_write;
     report_.checksum_seconds = writer.seconds().checksum;
     report_.sync_seconds = writer.seconds().sync;
@@ -264,7 +276,7 @@ class PolytopeBuild {
       } else {
         if (report_.streaming) {
           StageScope scope(stages_.generate, report_.generate_seconds);
-          generate_layout_rows(layout_, s.row_begin, s.row_end, block_);
+          generate_streamed_rows(s);
         } else {
           StageScope scope(stages_.write, report_.write_seconds);
           extract_rows(assembled_.matrix, s.row_begin, s.row_end, block_);
@@ -287,6 +299,18 @@ class PolytopeBuild {
       writer.write_rows(block_, emit);
     writer.write_rhs(s.row_begin, rhs_, emit);
     if (!compressed_) writer.write_objective(s.column_begin, objective_, emit);  // compressed: at the end
+  }
+
+  // A streamed step's rows, one run of rows per generating thread (the block is the same whatever the
+  // count: generate_layout_rows in block_layout.hpp).
+  void generate_streamed_rows(const WriteStep& s) {
+    const int parts = generators_ ? generators_->size() : 1;
+    generate_layout_rows(layout_, s.row_begin, s.row_end, block_, parts, [&](const std::function<void(int)>& task) {
+      if (generators_)
+        generators_->run(task);
+      else
+        task(0);
+    });
   }
 
   // Assembled mode: the step's rows straight from the matrix's storage (the arrays PETSc uses in
@@ -358,6 +382,7 @@ class PolytopeBuild {
   std::vector<WriteStep> steps_;
   AssembledMatrix assembled_;
   CsrBlock<PetscInt> block_;
+  std::unique_ptr<Workers> generators_;  // null: one thread
   std::vector<double> rhs_, objective_;
 };
 

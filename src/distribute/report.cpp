@@ -19,6 +19,7 @@ nlohmann::json BuildReport::to_json() const {
       {"isal_chunks", isal_chunks},
       {"direct_chunks", direct_chunks},
       {"filter_threads", filter_threads},
+      {"generate_threads", generate_threads},
       {"resumed", resumed},
       {"resumed_samples", resumed_samples},
       {"already_complete", already_complete},
@@ -46,8 +47,11 @@ std::string BuildReport::to_text() const {
     return fmt::format("the {} x {} polytope, {} nonzeros, is already complete: nothing to resume\n", layout.rows,
                        layout.cols, layout.nnz);
   std::string s = fmt::format(
-      "built {} x {} {}polytope, {} nonzeros, on {} rank(s), {} mode, storage {}{}\n", layout.rows, layout.cols,
-      layout.star() ? "" : "chain ", layout.nnz, ranks, streaming ? "streaming" : "assembled", storage,
+      "built {} x {} {}polytope, {} nonzeros, on {} rank(s), {} storage {}{}\n", layout.rows, layout.cols,
+      layout.star() ? "" : "chain ", layout.nnz, ranks,
+      streaming ? fmt::format("streaming mode (rows generated on {} thread(s) per rank),", generate_threads)
+                : std::string("assembled mode,"),
+      storage,
       storage == "none" ? ""
                         : fmt::format(" ({} chunks deflated by ISA-L, {} filtered by lpnn on {} thread(s) per rank)",
                                       isal_chunks, direct_chunks, filter_threads));

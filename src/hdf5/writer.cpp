@@ -18,6 +18,7 @@
 #include "lpnn/util/files.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/petsc.hpp"
 #include "lpnn/util/phase.hpp"
 #include "lpnn/util/workers.hpp"
 
@@ -40,28 +41,6 @@ std::future<std::uint32_t> checksum_beside(const void* data, std::int64_t bytes,
   }
 }
 
-// An option from PETSc's options database, or `fallback` when it is not set (or PETSc is not running:
-// the library's tests write polytopes without it).
-bool petsc_running() {
-  PetscBool initialized = PETSC_FALSE;
-  return PetscInitialized(&initialized) == 0 && initialized;
-}
-bool option_or(const char* name, bool fallback) {
-  PetscBool value = fallback ? PETSC_TRUE : PETSC_FALSE, set = PETSC_FALSE;
-  if (!petsc_running()) return fallback;
-  if (PetscOptionsGetBool(nullptr, nullptr, name, &value, &set) != 0)
-    fail("{}: expected true or false (or 1 or 0)", name);
-  return set ? value == PETSC_TRUE : fallback;
-}
-PetscInt option_or(const char* name, PetscInt fallback, PetscInt least, PetscInt most) {
-  PetscInt value = fallback;
-  PetscBool set = PETSC_FALSE;
-  if (!petsc_running()) return fallback;
-  if (PetscOptionsGetInt(nullptr, nullptr, name, &value, &set) != 0 || (set && (value < least || value > most)))
-    fail("{}: expected an integer from {} to {}", name, least, most);
-  return value;
-}
-
 }  // namespace
 
 h5::Handle PolytopeWriter::transfer_property(const StorageOptions& storage) {
@@ -80,15 +59,15 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
     : comm_(comm), path_(path), partial_(partial_path(path)), layout_(meta.layout), storage_(storage) {
   LPNN_MPI(MPI_Comm_rank(comm, &rank_));
   h5::quiet_errors();
-  direct_chunks_ = option_or("-lpnn_direct_chunks", true);
+  direct_chunks_ = petsc_option_or("-lpnn_direct_chunks", true);
   // The chunk filter's threads: this rank's share of the cores it may run on (collective), unless set.
   if (storage_.compressed() && direct_chunks_) {
     // (64 at most by default: a write step holds a few dozen chunks per dataset.)
     const PetscInt cores = std::min(cores_per_rank(comm_), 64);
-    chunk_writer_.set_threads(static_cast<int>(option_or("-lpnn_filter_threads", cores, 1, 256)));
+    chunk_writer_.set_threads(static_cast<int>(petsc_option_or("-lpnn_filter_threads", cores, 1, 256)));
   }
   // Each rank starts the write-out of the pages it wrote, unless -lpnn_early_writeback 0 (paths.hpp).
-  const bool early_writeback = option_or("-lpnn_early_writeback", true);
+  const bool early_writeback = petsc_option_or("-lpnn_early_writeback", true);
   if (mode == WriterMode::Resume) {
     open_for_resume(meta);
     if (early_writeback) writeback_ = EarlyWriteback(partial_);

@@ -59,4 +59,28 @@ PetscSession::PetscSession(int* argc, char*** argv, const char* help) {
 
 PetscSession::~PetscSession() { PetscFinalize(); }
 
+namespace {
+bool petsc_running() {
+  PetscBool initialized = PETSC_FALSE;
+  return PetscInitialized(&initialized) == 0 && initialized;
+}
+}  // namespace
+
+bool petsc_option_or(const char* name, bool fallback) {
+  PetscBool value = fallback ? PETSC_TRUE : PETSC_FALSE, set = PETSC_FALSE;
+  if (!petsc_running()) return fallback;
+  if (PetscOptionsGetBool(nullptr, nullptr, name, &value, &set) != 0)
+    fail("{}: expected true or false (or 1 or 0)", name);
+  return set ? value == PETSC_TRUE : fallback;
+}
+
+PetscInt petsc_option_or(const char* name, PetscInt fallback, PetscInt least, PetscInt most) {
+  PetscInt value = fallback;
+  PetscBool set = PETSC_FALSE;
+  if (!petsc_running()) return fallback;
+  if (PetscOptionsGetInt(nullptr, nullptr, name, &value, &set) != 0 || (set && (value < least || value > most)))
+    fail("{}: expected an integer from {} to {}", name, least, most);
+  return value;
+}
+
 }  // namespace lpnn

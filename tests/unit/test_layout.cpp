@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
+#include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/bags/layout.hpp"
+#include "lpnn/util/workers.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::GridSpec;
@@ -159,6 +162,43 @@ TEST(Layout, RowRangesMatchWholeMatrix) {
         // Convexity rows are the ones whose first entry is +1 (consistency rows start with −X[a]).
         for (std::int64_t r = begin; r < end; ++r) ASSERT_EQ(rhs[r - begin], expected[r][0].second > 0 ? 1.0 : 0.0);
       }
+  }
+}
+
+// A row range generated in parts (what a streamed build's threads do), the parts run in reverse order
+// or concurrently on a pool: every row is the design's, and the parts hold about equal nonzeros.
+TEST(Layout, RowsGeneratedInPartsMatchTheDesign) {
+  lpnn::Workers pool(3);
+  for (const Case& c : kCases) {
+    const PolytopeLayout l = PolytopeLayout::make(c.N, c.n, c.m, c.grid, c.D);
+    const std::vector<Row> expected = rows_from_design(c);
+    const std::int64_t widest = std::max(l.B, 1 + l.S);
+    for (int parts = 1; parts <= 5; ++parts)
+      for (std::int64_t begin = 0; begin <= l.rows; ++begin)
+        for (std::int64_t end = begin; end <= l.rows; ++end) {
+          const std::vector<std::int64_t> bounds = lpnn::rows_in_parts(l, begin, end, parts);
+          ASSERT_EQ(bounds.size(), static_cast<std::size_t>(parts) + 1);
+          ASSERT_EQ(bounds.front(), begin);
+          ASSERT_EQ(bounds.back(), end);
+          ASSERT_TRUE(std::is_sorted(bounds.begin(), bounds.end()));
+          const std::int64_t total = l.nnz_before_row(end) - l.nnz_before_row(begin);
+          for (int t = 0; t < parts; ++t)
+            ASSERT_LE(l.nnz_before_row(bounds[t + 1]) - l.nnz_before_row(bounds[t]), total / parts + 1 + widest)
+                << "part " << t << " of " << parts << ", rows " << begin << "-" << end;
+          lpnn::CsrBlock<std::int32_t> block;
+          lpnn::generate_layout_rows(l, begin, end, block, parts, [&](const std::function<void(int)>& task) {
+            if (parts == pool.size())
+              pool.run(task);
+            else
+              for (int t = parts - 1; t >= 0; --t) task(t);
+          });
+          ASSERT_EQ(block.row_begin, begin);
+          ASSERT_EQ(block.rows(), end - begin);
+          ASSERT_EQ(block.row_pointer[0], 0);
+          ASSERT_EQ(block.nonzeros(), total);
+          for (std::int64_t r = begin; r < end; ++r)
+            ASSERT_EQ(row_of(block, r - begin), expected[r]) << r << " in " << parts << " parts";
+        }
   }
 }
 

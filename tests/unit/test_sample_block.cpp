@@ -5,16 +5,19 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <utility>
 #include <vector>
 
+#include "lpnn/bags/block_layout.hpp"
 #include "lpnn/bags/chain_family.hpp"
 #include "lpnn/bags/family.hpp"
 #include "lpnn/bags/generator.hpp"
 #include "lpnn/bags/layout.hpp"
 #include "lpnn/bags/sample_block.hpp"
 #include "lpnn/bags/star_family.hpp"
+#include "lpnn/util/workers.hpp"
 #include "unit_helpers.hpp"
 
 using lpnn::SampleBlock;
@@ -240,6 +243,25 @@ TEST(SampleBlock, ReplicatedBlockIsTheFamilyLp) {
         expect_split_is(split, split_of(expected.row_start, expected.column, expected.value, begin, end, cb, ce),
                         std::string(c.spec) + " rows " + std::to_string(begin) + " columns " + std::to_string(cb));
       }
+    // The chain's layout generated in parts, concurrently (a streamed build's threads): the family's rows.
+    if (c.options.order == lpnn::ChainOrder::Greedy) {
+      const lpnn::PolytopeLayout layout =
+          lpnn::chain_layout(arch, c.options.grid, c.samples, c.options.integer_nodes ? 0 : c.options.node_points);
+      lpnn::Workers pool(3);
+      for (const auto& [begin, end] : ranges) {
+        lpnn::CsrBlock<std::int64_t> rows;
+        lpnn::generate_layout_rows(layout, begin, end, rows, pool.size(),
+                                   [&](const std::function<void(int)>& task) { pool.run(task); });
+        const std::int64_t first = expected.row_start[begin];
+        for (std::int64_t r = begin; r <= end; ++r)
+          ASSERT_EQ(rows.row_pointer[r - begin], expected.row_start[r] - first) << c.spec << " row " << r;
+        const auto from = static_cast<std::ptrdiff_t>(first), to = static_cast<std::ptrdiff_t>(expected.row_start[end]);
+        EXPECT_EQ(rows.columns, std::vector<std::int64_t>(expected.column.begin() + from, expected.column.begin() + to))
+            << c.spec;
+        EXPECT_EQ(rows.values, std::vector<double>(expected.value.begin() + from, expected.value.begin() + to))
+            << c.spec;
+      }
+    }
     // Right-hand side and objective of ranges that start inside a sample.
     std::vector<double> rhs(expected.rows - r1 / 2), cost(expected.cols - M - c1 / 2);
     lpnn::generate_block_rhs(block, r1 / 2, rhs);

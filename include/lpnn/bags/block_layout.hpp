@@ -44,6 +44,35 @@ void generate_layout_rows(const PolytopeLayout& layout, std::int64_t row_begin, 
     generate_rows(layout, row_begin, row_end, out);
 }
 
+// Boundaries of `parts` runs of the rows [row_begin, row_end) holding about equal nonzeros (bounds[0]
+// = row_begin, bounds[parts] = row_end, ascending): the runs a block is generated in, one per thread.
+std::vector<std::int64_t> rows_in_parts(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                                        int parts);
+
+// generate_layout_rows in `parts` runs of rows (rows_in_parts), each written straight to its place in
+// out, so that threads can share the work: run(task) must call task(0) .. task(parts - 1), each once,
+// concurrently or in turn, and return when all have returned. The block is generate_layout_rows's
+// whatever parts and run, since every run's entries start at its nonzeros before it (closed form).
+template <typename Index, typename Run>
+void generate_layout_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                          CsrBlock<Index>& out, int parts, Run&& run) {
+  if (layout.block) detail::check_block_rows(*layout.block, layout.D, row_begin, row_end);
+  const std::int64_t first = layout.nnz_before_row(row_begin);
+  detail::size_block(out, row_begin, row_end, layout.nnz_before_row(row_end) - first);
+  const std::vector<std::int64_t> bounds = rows_in_parts(layout, row_begin, row_end, parts);
+  run([&](int t) {
+    const std::int64_t begin = bounds[static_cast<std::size_t>(t)], end = bounds[static_cast<std::size_t>(t) + 1];
+    const std::int64_t before = layout.nnz_before_row(begin) - first;
+    Index* pointer = out.row_pointer.data() + 1 + (begin - row_begin);
+    Index* col = out.columns.data() + before;
+    double* val = out.values.data() + before;
+    if (layout.block)
+      detail::fill_block_rows(*layout.block, begin, end, pointer, col, val, before);
+    else
+      detail::fill_rows(layout, begin, end, pointer, col, val, before);
+  });
+}
+
 template <typename Index>
 void generate_layout_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
                                 std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {

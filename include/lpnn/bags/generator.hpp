@@ -77,27 +77,44 @@ inline int row_runs(const PolytopeLayout& layout, std::int64_t row, ColumnRun ru
   return 2;
 }
 
+namespace detail {
+
+// Rows [row_begin, row_end) of the layout, their entries written from col and val on; pointer[i] =
+// base + the entries of rows row_begin .. row_begin + i (the CSR row pointer after each row: the
+// caller sets the one before the first). Pointer cursors, as in split_runs below.
 template <typename Index>
-void generate_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end, CsrBlock<Index>& out) {
-  const std::int64_t nnz = layout.nnz_before_row(row_end) - layout.nnz_before_row(row_begin);
-  out.row_begin = row_begin;
-  out.row_pointer.resize(static_cast<std::size_t>(row_end - row_begin + 1));
-  out.columns.resize(static_cast<std::size_t>(nnz));
-  out.values.resize(static_cast<std::size_t>(nnz));
-  Index* col = out.columns.data();
-  double* val = out.values.data();
-  std::int64_t k = 0;
-  out.row_pointer[0] = 0;
+void fill_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end, Index* pointer, Index* col,
+               double* val, std::int64_t base) {
+  const Index* const col0 = col;
   ColumnRun runs[2];
   for (std::int64_t row = row_begin; row < row_end; ++row) {
     const int count = row_runs(layout, row, runs);
     for (int q = 0; q < count; ++q)
       for (std::int64_t j = 0; j < runs[q].length; ++j) {
-        col[k] = static_cast<Index>(runs[q].first + j);
-        val[k++] = runs[q].value;
+        *col++ = static_cast<Index>(runs[q].first + j);
+        *val++ = runs[q].value;
       }
-    out.row_pointer[row - row_begin + 1] = static_cast<Index>(k);
+    *pointer++ = static_cast<Index>(base + (col - col0));
   }
+}
+
+// out sized for rows [row_begin, row_end) holding `nonzeros` entries, row_pointer[0] = 0. resize
+// keeps a reused capacity as it is (no zero fill): the generators write every entry.
+template <typename Index>
+void size_block(CsrBlock<Index>& out, std::int64_t row_begin, std::int64_t row_end, std::int64_t nonzeros) {
+  out.row_begin = row_begin;
+  out.row_pointer.resize(static_cast<std::size_t>(row_end - row_begin + 1));
+  out.columns.resize(static_cast<std::size_t>(nonzeros));
+  out.values.resize(static_cast<std::size_t>(nonzeros));
+  out.row_pointer[0] = 0;
+}
+
+}  // namespace detail
+
+template <typename Index>
+void generate_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end, CsrBlock<Index>& out) {
+  detail::size_block(out, row_begin, row_end, layout.nnz_before_row(row_end) - layout.nnz_before_row(row_begin));
+  detail::fill_rows(layout, row_begin, row_end, out.row_pointer.data() + 1, out.columns.data(), out.values.data(), 0);
 }
 
 // A rank's rows split the way PETSc's MATMPIAIJ stores them: the "diagonal" block (columns the rank

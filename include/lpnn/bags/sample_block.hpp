@@ -128,32 +128,42 @@ void for_each_block_row(const SampleBlock& block, std::int64_t row_begin, std::i
 
 }  // namespace detail
 
-// Rows [row_begin, row_end) of the D-sample matrix; same contract as generator.hpp's generate_rows.
+namespace detail {
+
+// Rows [row_begin, row_end) of the block's matrix from col, val and pointer on, as fill_rows in
+// generator.hpp.
 template <typename Index>
-void generate_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin, std::int64_t row_end,
-                   CsrBlock<Index>& out) {
-  if (row_begin < 0 || row_begin > row_end || row_end > block.sizes(samples).rows)
-    fail("rows [{}, {}) are outside the block's {} samples", row_begin, row_end, samples);
-  const std::int64_t nnz = block.nnz_before_row(row_end) - block.nnz_before_row(row_begin);
-  out.row_begin = row_begin;
-  out.row_pointer.resize(static_cast<std::size_t>(row_end - row_begin + 1));
-  out.columns.resize(static_cast<std::size_t>(nnz));
-  out.values.resize(static_cast<std::size_t>(nnz));
-  // Pointer cursors, as in detail::split_runs: an Index store cannot alias them.
-  Index* col = out.columns.data();
+void fill_block_rows(const SampleBlock& block, std::int64_t row_begin, std::int64_t row_end, Index* pointer, Index* col,
+                     double* val, std::int64_t base) {
   const Index* const col0 = col;
-  double* val = out.values.data();
-  Index* pointer = out.row_pointer.data();
-  *pointer++ = 0;
-  detail::for_each_block_row(block, row_begin, row_end, [&](std::int64_t d, std::int64_t r) {
+  for_each_block_row(block, row_begin, row_end, [&](std::int64_t d, std::int64_t r) {
     block.for_each_run(d, r, [&](std::int64_t first, std::int64_t length, double value) {
       for (std::int64_t j = 0; j < length; ++j) {
         *col++ = static_cast<Index>(first + j);
         *val++ = value;
       }
     });
-    *pointer++ = static_cast<Index>(col - col0);
+    *pointer++ = static_cast<Index>(base + (col - col0));
   });
+}
+
+// Throws lpnn::Error unless [row_begin, row_end) is a row range of the block's `samples` samples.
+inline void check_block_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin,
+                             std::int64_t row_end) {
+  if (row_begin < 0 || row_begin > row_end || row_end > block.sizes(samples).rows)
+    fail("rows [{}, {}) are outside the block's {} samples", row_begin, row_end, samples);
+}
+
+}  // namespace detail
+
+// Rows [row_begin, row_end) of the D-sample matrix; same contract as generator.hpp's generate_rows.
+template <typename Index>
+void generate_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin, std::int64_t row_end,
+                   CsrBlock<Index>& out) {
+  detail::check_block_rows(block, samples, row_begin, row_end);
+  detail::size_block(out, row_begin, row_end, block.nnz_before_row(row_end) - block.nnz_before_row(row_begin));
+  detail::fill_block_rows(block, row_begin, row_end, out.row_pointer.data() + 1, out.columns.data(), out.values.data(),
+                          0);
 }
 
 // Rows [row_begin, row_end) split for MATMPIAIJ at the owned columns [column_begin, column_end); same

@@ -79,6 +79,12 @@ class SeqAijCsr {
   const PetscScalar* values_ = nullptr;
 };
 
+// An option from PETSc's options database, or `fallback` when it is not set or PETSc is not running
+// (the library's tests build polytopes without it). Throws lpnn::Error, naming the option, for a value
+// that is not a boolean, or an integer outside [least, most].
+bool petsc_option_or(const char* name, bool fallback);
+PetscInt petsc_option_or(const char* name, PetscInt fallback, PetscInt least, PetscInt most);
+
 // PetscInitialize/PetscFinalize for tool mains and test mains. Errors go to lpnn::Error, not to
 // PETSc's traceback handler, which can hang a failing collective.
 class PetscSession {
