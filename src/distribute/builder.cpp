@@ -79,12 +79,10 @@ class PolytopeBuild {
     // At least 64 Ki objective entries (512 KiB) per write, so that tiny row chunks do not mean one
     // collective write per column.
     chunk_columns_ = std::max<std::int64_t>(1 << 16, options.chunk_nonzeros);
-    // Streamed rows are generated on this rank's share of the cores (collective), unless set.
-    if (report_.streaming) {
-      const PetscInt cores = std::min(cores_per_rank(comm_), 64);
-      const int threads = static_cast<int>(petsc_option_or("-lpnn_generate_threads", cores, 1, 256));
-      if (threads > 1) generators_ = std::make_unique<Workers>(threads);
-    }
+    // Rows are generated on this rank's share of the cores (collective), unless set.
+    const PetscInt cores = std::min(cores_per_rank(comm_), 64);
+    const int threads = static_cast<int>(petsc_option_or("-lpnn_generate_threads", cores, 1, 256));
+    if (threads > 1) generators_ = std::make_unique<Workers>(threads);
   }
 
   // 2. Cost template, computed in parallel and shared by all ranks.
@@ -119,7 +117,7 @@ class PolytopeBuild {
     run_phase(comm_, "generate", "generating the rows of its samples", [&] {
       StageScope scope(stages_.generate, report_.generate_seconds);
       generate_layout_split_rows(layout_, part_.row_begin, part_.row_end, part_.column_begin, part_.column_end,
-                                 assembled_.storage);
+                                 assembled_.storage, generate_parts(), generate_on());
     });
     run_phase(comm_, "assemble", "assembling the PETSc matrix", [&] {
       StageScope scope(stages_.assemble, report_.assemble_seconds);
@@ -304,13 +302,16 @@ class PolytopeBuild {
   // A streamed step's rows, one run of rows per generating thread (the block is the same whatever the
   // count: generate_layout_rows in block_layout.hpp).
   void generate_streamed_rows(const WriteStep& s) {
-    const int parts = generators_ ? generators_->size() : 1;
-    generate_layout_rows(layout_, s.row_begin, s.row_end, block_, parts, [&](const std::function<void(int)>& task) {
+    generate_layout_rows(layout_, s.row_begin, s.row_end, block_, generate_parts(), generate_on());
+  }
+  int generate_parts() const { return generators_ ? generators_->size() : 1; }
+  std::function<void(const std::function<void(int)>&)> generate_on() {
+    return [this](const std::function<void(int)>& task) {
       if (generators_)
         generators_->run(task);
       else
         task(0);
-    });
+    };
   }
 
   // Assembled mode: the step's rows straight from the matrix's storage (the arrays PETSc uses in

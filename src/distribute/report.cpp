@@ -49,8 +49,8 @@ std::string BuildReport::to_text() const {
   std::string s = fmt::format(
       "built {} x {} {}polytope, {} nonzeros, on {} rank(s), {} storage {}{}\n", layout.rows, layout.cols,
       layout.star() ? "" : "chain ", layout.nnz, ranks,
-      streaming ? fmt::format("streaming mode (rows generated on {} thread(s) per rank),", generate_threads)
-                : std::string("assembled mode,"),
+      fmt::format("{} mode (rows generated on {} thread(s) per rank),", streaming ? "streaming" : "assembled",
+                  generate_threads),
       storage,
       storage == "none" ? ""
                         : fmt::format(" ({} chunks deflated by ISA-L, {} filtered by lpnn on {} thread(s) per rank)",

@@ -121,6 +121,12 @@ void expect_rows_match(const SampleBlock& block, const lpnn::PolytopeLayout& lay
   EXPECT_TRUE(same_bytes(rhs_got.data(), rhs_expected.data(), end - begin)) << what;
 }
 
+// Three threads for the tests of generation in parts.
+lpnn::Workers& test_pool() {
+  static lpnn::Workers pool(3);
+  return pool;
+}
+
 template <typename Index>
 void expect_split_matches(const SampleBlock& block, const lpnn::PolytopeLayout& layout, std::int64_t begin,
                           std::int64_t end, std::int64_t cbegin, std::int64_t cend, const std::string& what) {
@@ -129,7 +135,20 @@ void expect_split_matches(const SampleBlock& block, const lpnn::PolytopeLayout& 
   lpnn::generate_split_rows(block, layout.D, begin, end, cbegin, cend, got);
   lpnn::CsrBlock<std::int64_t> all;
   lpnn::generate_rows(layout, 0, layout.rows, all);
-  expect_split_is(got, split_of(all.row_pointer, all.columns, all.values, begin, end, cbegin, cend), what + " (plain)");
+  const PlainSplit plain = split_of(all.row_pointer, all.columns, all.values, begin, end, cbegin, cend);
+  expect_split_is(got, plain, what + " (plain)");
+  // The layout's split in 1-4 parts (an assembled build's threads): in reverse order, or concurrently.
+  for (int parts = 1; parts <= 4; ++parts) {
+    lpnn::SplitCsr<Index> in_parts;
+    lpnn::generate_layout_split_rows(layout, begin, end, cbegin, cend, in_parts, parts,
+                                     [&](const std::function<void(int)>& task) {
+                                       if (parts == test_pool().size())
+                                         test_pool().run(task);
+                                       else
+                                         for (int t = parts - 1; t >= 0; --t) task(t);
+                                     });
+    expect_split_is(in_parts, plain, what + " in " + std::to_string(parts) + " parts");
+  }
   ASSERT_EQ(got.rows, expected.rows) << what;
   ASSERT_EQ(got.diagonal_nonzeros, expected.diagonal_nonzeros) << what;
   ASSERT_EQ(got.off_diagonal_nonzeros, expected.off_diagonal_nonzeros) << what;
@@ -240,8 +259,16 @@ TEST(SampleBlock, ReplicatedBlockIsTheFamilyLp) {
       for (const auto& [cb, ce] : owned) {
         lpnn::SplitCsr<std::int64_t> split;
         lpnn::generate_split_rows(block, c.samples, begin, end, cb, ce, split);
-        expect_split_is(split, split_of(expected.row_start, expected.column, expected.value, begin, end, cb, ce),
-                        std::string(c.spec) + " rows " + std::to_string(begin) + " columns " + std::to_string(cb));
+        const PlainSplit plain = split_of(expected.row_start, expected.column, expected.value, begin, end, cb, ce);
+        const std::string what =
+            std::string(c.spec) + " rows " + std::to_string(begin) + " columns " + std::to_string(cb);
+        expect_split_is(split, plain, what);
+        // In three parts cut anywhere, on three threads (an assembled build's).
+        lpnn::SplitCsr<std::int64_t> in_parts;
+        lpnn::generate_split_rows(block, c.samples, {begin, begin + (end - begin) / 3, end - (end - begin) / 4, end},
+                                  cb, ce, in_parts,
+                                  [&](const std::function<void(int)>& task) { test_pool().run(task); });
+        expect_split_is(in_parts, plain, what + " in 3 parts");
       }
     // The chain's layout generated in parts, concurrently (a streamed build's threads): the family's rows.
     if (c.options.order == lpnn::ChainOrder::Greedy) {

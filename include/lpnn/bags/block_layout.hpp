@@ -73,6 +73,19 @@ void generate_layout_rows(const PolytopeLayout& layout, std::int64_t row_begin, 
   });
 }
 
+// generate_layout_split_rows in `parts` runs of rows (rows_in_parts), run as generate_layout_rows above
+// runs them: the split is the same whatever parts and run.
+template <typename Index, typename Run>
+void generate_layout_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                                std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out, int parts,
+                                Run&& run) {
+  const std::vector<std::int64_t> bounds = rows_in_parts(layout, row_begin, row_end, parts);
+  if (layout.block)
+    generate_split_rows(*layout.block, layout.D, bounds, column_begin, column_end, out, run);
+  else
+    generate_split_rows(layout, bounds, column_begin, column_end, out, run);
+}
+
 template <typename Index>
 void generate_layout_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
                                 std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {

@@ -133,83 +133,113 @@ struct SplitCsr {
 namespace detail {
 
 // The split of rows given as runs, shared by every generator of run-shaped rows (the layout's closed
-// form below, the sample block of sample_block.hpp): `rows(run, row_done)` visits the rows
-// [row_begin, row_end) in order, calling run(first, length, value) for each of a row's runs in
-// ascending column order (global columns) and row_done() after each row. It is a template and both
-// callbacks are lambdas, so the visitor inlines into the loops: nothing is called per entry or run.
-// Two passes: sizes first (runs only, no entries), then one pass writing every entry.
-template <typename Index, typename Rows>
-void split_runs(Rows&& rows, std::int64_t row_begin, std::int64_t row_end, std::int64_t column_begin,
-                std::int64_t column_end, SplitCsr<Index>& out) {
-  std::int64_t diagonal = 0, off = 0;
-  rows(
-      [&](std::int64_t first, std::int64_t length, double) {
-        const std::int64_t lo = std::max(first, column_begin), hi = std::min(first + length, column_end);
-        const std::int64_t inside = std::max<std::int64_t>(0, hi - lo);
-        diagonal += inside;
-        off += length - inside;
-      },
-      [] {});
-  out.row_begin = row_begin;
-  out.rows = row_end - row_begin;
+// form below, the sample block of sample_block.hpp): `rows_of(begin, end, run, row_done)` visits the
+// rows [begin, end) in order, calling run(first, length, value) for each of a row's runs in ascending
+// column order (global columns) and row_done() after each row. It is a template and both callbacks
+// are lambdas, so the visitor inlines into the loops: nothing is called per entry or run.
+// The rows [bounds.front(), bounds.back()) are split in the parts [bounds[t], bounds[t + 1]), which
+// `parallel(task)` runs as task(0) .. task(parts - 1), each once, concurrently or in turn: two passes,
+// sizes first (runs only, no entries), then one writing every entry, each part from its own offsets,
+// so the result is the same whatever the parts.
+template <typename Index, typename RowsOf, typename Parallel>
+void split_runs(RowsOf&& rows_of, const std::vector<std::int64_t>& bounds, std::int64_t column_begin,
+                std::int64_t column_end, SplitCsr<Index>& out, Parallel&& parallel) {
+  const std::size_t parts = bounds.size() - 1;
+  std::vector<std::int64_t> diagonal(parts + 1, 0), off(parts + 1, 0);  // entries before each part
+  parallel([&](int t) {
+    std::int64_t in = 0, out_of = 0;
+    rows_of(
+        bounds[t], bounds[t + 1],
+        [&](std::int64_t first, std::int64_t length, double) {
+          const std::int64_t lo = std::max(first, column_begin), hi = std::min(first + length, column_end);
+          const std::int64_t inside = std::max<std::int64_t>(0, hi - lo);
+          in += inside;
+          out_of += length - inside;
+        },
+        [] {});
+    diagonal[t + 1] = in;
+    off[t + 1] = out_of;
+  });
+  for (std::size_t t = 0; t < parts; ++t) {
+    diagonal[t + 1] += diagonal[t];
+    off[t + 1] += off[t];
+  }
+  out.row_begin = bounds.front();
+  out.rows = bounds.back() - bounds.front();
   out.column_begin = column_begin;
   out.column_end = column_end;
-  out.diagonal_nonzeros = diagonal;
-  out.off_diagonal_nonzeros = off;
+  out.diagonal_nonzeros = diagonal[parts];
+  out.off_diagonal_nonzeros = off[parts];
   // allocate_buffer gives at least one entry: PETSc reads j/a even for an empty block.
   out.diagonal_row = allocate_buffer<Index>(out.rows + 1);
   out.off_row = allocate_buffer<Index>(out.rows + 1);
-  out.diagonal_column = allocate_buffer<Index>(diagonal);
-  out.diagonal_value = allocate_buffer<double>(diagonal);
-  out.off_column = allocate_buffer<Index>(off);
-  out.off_value = allocate_buffer<double>(off);
-  // Write cursors are pointers, not indices: a store of an Index cannot alias a pointer, so the
-  // cursors stay in registers even where the visitor's lambdas hold them by reference.
-  Index *dc = out.diagonal_column.get(), *oc = out.off_column.get();
-  double *dv = out.diagonal_value.get(), *ov = out.off_value.get();
-  const Index *const dc0 = dc, *const oc0 = oc;
-  Index *drow = out.diagonal_row.get(), *orow = out.off_row.get();
-  *drow++ = 0;
-  *orow++ = 0;
-  rows(
-      [&](std::int64_t first, std::int64_t length, double value) {
-        const std::int64_t end = first + length;
-        const std::int64_t lo = std::clamp(first, column_begin, column_end);
-        const std::int64_t hi = std::clamp(end, column_begin, column_end);
-        for (std::int64_t c = first; c < std::min(end, column_begin); ++c) {  // left of the owned range
-          *oc++ = static_cast<Index>(c);
-          *ov++ = value;
-        }
-        for (std::int64_t c = lo; c < hi; ++c) {
-          *dc++ = static_cast<Index>(c - column_begin);
-          *dv++ = value;
-        }
-        for (std::int64_t c = std::max(first, column_end); c < end; ++c) {  // right of it
-          *oc++ = static_cast<Index>(c);
-          *ov++ = value;
-        }
-      },
-      [&] {
-        *drow++ = static_cast<Index>(dc - dc0);
-        *orow++ = static_cast<Index>(oc - oc0);
-      });
+  out.diagonal_column = allocate_buffer<Index>(out.diagonal_nonzeros);
+  out.diagonal_value = allocate_buffer<double>(out.diagonal_nonzeros);
+  out.off_column = allocate_buffer<Index>(out.off_diagonal_nonzeros);
+  out.off_value = allocate_buffer<double>(out.off_diagonal_nonzeros);
+  out.diagonal_row[0] = 0;
+  out.off_row[0] = 0;
+  parallel([&](int t) {
+    // Write cursors are pointers, not indices: a store of an Index cannot alias a pointer, so the
+    // cursors stay in registers even where the visitor's lambdas hold them by reference.
+    const Index *const dc0 = out.diagonal_column.get(), *const oc0 = out.off_column.get();
+    Index *dc = out.diagonal_column.get() + diagonal[t], *oc = out.off_column.get() + off[t];
+    double *dv = out.diagonal_value.get() + diagonal[t], *ov = out.off_value.get() + off[t];
+    Index* drow = out.diagonal_row.get() + 1 + (bounds[t] - bounds.front());
+    Index* orow = out.off_row.get() + 1 + (bounds[t] - bounds.front());
+    rows_of(
+        bounds[t], bounds[t + 1],
+        [&](std::int64_t first, std::int64_t length, double value) {
+          const std::int64_t end = first + length;
+          const std::int64_t lo = std::clamp(first, column_begin, column_end);
+          const std::int64_t hi = std::clamp(end, column_begin, column_end);
+          for (std::int64_t c = first; c < std::min(end, column_begin); ++c) {  // left of the owned range
+            *oc++ = static_cast<Index>(c);
+            *ov++ = value;
+          }
+          for (std::int64_t c = lo; c < hi; ++c) {
+            *dc++ = static_cast<Index>(c - column_begin);
+            *dv++ = value;
+          }
+          for (std::int64_t c = std::max(first, column_end); c < end; ++c) {  // right of it
+            *oc++ = static_cast<Index>(c);
+            *ov++ = value;
+          }
+        },
+        [&] {
+          *drow++ = static_cast<Index>(dc - dc0);
+          *orow++ = static_cast<Index>(oc - oc0);
+        });
+  });
+}
+
+// One part, on the calling thread.
+inline auto in_turn() {
+  return [](const auto& task) { task(0); };
 }
 
 }  // namespace detail
 
-// The layout's rows through the shared split: its runs in closed form (row_runs).
-template <typename Index>
-void generate_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
-                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
-  auto rows = [&](auto&& run, auto&& row_done) {
+// The layout's rows through the shared split: its runs in closed form (row_runs), in the parts
+// `bounds` on `parallel` (split_runs), or all on the calling thread.
+template <typename Index, typename Parallel>
+void generate_split_rows(const PolytopeLayout& layout, const std::vector<std::int64_t>& bounds,
+                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out,
+                         Parallel&& parallel) {
+  auto rows_of = [&](std::int64_t begin, std::int64_t end, auto&& run, auto&& row_done) {
     ColumnRun runs[2];
-    for (std::int64_t row = row_begin; row < row_end; ++row) {
+    for (std::int64_t row = begin; row < end; ++row) {
       const int count = row_runs(layout, row, runs);
       for (int q = 0; q < count; ++q) run(runs[q].first, runs[q].length, runs[q].value);
       row_done();
     }
   };
-  detail::split_runs(rows, row_begin, row_end, column_begin, column_end, out);
+  detail::split_runs(rows_of, bounds, column_begin, column_end, out, parallel);
+}
+template <typename Index>
+void generate_split_rows(const PolytopeLayout& layout, std::int64_t row_begin, std::int64_t row_end,
+                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
+  generate_split_rows(layout, {row_begin, row_end}, column_begin, column_end, out, detail::in_turn());
 }
 
 // Right-hand side of rows [row_begin, row_begin + out.size()): 1 on convexity rows, 0 elsewhere.

@@ -167,19 +167,25 @@ void generate_rows(const SampleBlock& block, std::int64_t samples, std::int64_t 
 }
 
 // Rows [row_begin, row_end) split for MATMPIAIJ at the owned columns [column_begin, column_end); same
-// contract as generator.hpp's generate_split_rows, and the same split kernel (detail::split_runs).
-template <typename Index>
-void generate_split_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin, std::int64_t row_end,
-                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
-  if (row_begin < 0 || row_begin > row_end || row_end > block.sizes(samples).rows)
-    fail("rows [{}, {}) are outside the block's {} samples", row_begin, row_end, samples);
-  auto rows = [&](auto&& run, auto&& row_done) {
-    detail::for_each_block_row(block, row_begin, row_end, [&](std::int64_t d, std::int64_t r) {
+// contract as generator.hpp's generate_split_rows, and the same split kernel (detail::split_runs), in
+// the parts `bounds` on `parallel` or all on the calling thread.
+template <typename Index, typename Parallel>
+void generate_split_rows(const SampleBlock& block, std::int64_t samples, const std::vector<std::int64_t>& bounds,
+                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out,
+                         Parallel&& parallel) {
+  detail::check_block_rows(block, samples, bounds.front(), bounds.back());
+  auto rows_of = [&](std::int64_t begin, std::int64_t end, auto&& run, auto&& row_done) {
+    detail::for_each_block_row(block, begin, end, [&](std::int64_t d, std::int64_t r) {
       block.for_each_run(d, r, run);
       row_done();
     });
   };
-  detail::split_runs(rows, row_begin, row_end, column_begin, column_end, out);
+  detail::split_runs(rows_of, bounds, column_begin, column_end, out, parallel);
+}
+template <typename Index>
+void generate_split_rows(const SampleBlock& block, std::int64_t samples, std::int64_t row_begin, std::int64_t row_end,
+                         std::int64_t column_begin, std::int64_t column_end, SplitCsr<Index>& out) {
+  generate_split_rows(block, samples, {row_begin, row_end}, column_begin, column_end, out, detail::in_turn());
 }
 
 }  // namespace lpnn

@@ -42,7 +42,7 @@ struct BuildReport {
   std::int64_t isal_chunks = 0;  // chunks deflated by ISA-L, all ranks (hdf5/fast_deflate.hpp)
   std::int64_t direct_chunks = 0;  // chunks filtered by lpnn, stored by H5Dwrite_chunk (hdf5/chunk_writer.hpp)
   std::int64_t filter_threads = 1;  // threads filtering them on each rank (the most on any rank)
-  std::int64_t generate_threads = 1;  // threads generating a streamed step's rows on each rank (the most)
+  std::int64_t generate_threads = 1;  // threads generating the rows on each rank (the most on any rank)
   nlohmann::json to_json() const;
   std::string to_text() const;
 };
