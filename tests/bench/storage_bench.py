@@ -133,6 +133,17 @@ class Bench:
             os.remove(path)
         return res
 
+    def floors(self, work):
+        """What every run pays before and after its work: an lpnn-build of one sample (template, MPI, PETSc
+        and HDF5 start-up, file creation, sync, finalize) under the launcher, and Python importing numpy
+        and h5py; alternating, like the builds."""
+        out = os.path.join(work, "xor-D1.h5")
+        cmds = {"lpnn-build D=1": self.build_cmd(1, out, "none", 1),
+                "python imports": [sys.executable, "-c", "import numpy, h5py"]}
+        self.raw["commands"]["floors"] = {k: shown(v) for k, v in cmds.items()}
+        self.raw["floors"] = {k: w for k, (w, _) in self.alternate(cmds).items()}
+        os.remove(out)
+
     def machine(self):
         def text(cmd):
             try:
@@ -151,8 +162,10 @@ def report(raw, args):
              "Machine (before the run; the machine was shared, so absolute figures are noisy):", "", "```",
              raw["machine"]["lscpu"], "", raw["machine"]["free -g"], "",
              f"{raw['machine']['date']}, load average {raw['machine']['loadavg']}", "```", "",
-             f"lpnn runs as `{' '.join(launcher(args, 1))} lpnn-build ...` (mpiexec's start, about 0.3 s here, "
-             "is in every lpnn wall time).", ""]
+             f"lpnn runs as `{' '.join(launcher(args, 1))} lpnn-build ...`: mpiexec's and MPI's start are in every "
+             "lpnn wall time. What every run pays whatever its size (wall s, min / median / max): an lpnn-build of "
+             f"one sample {fmt(raw['floors']['lpnn-build D=1'])}; Python importing numpy and h5py "
+             f"{fmt(raw['floors']['python imports'])}.", ""]
     for D, res in raw["results"].items():
         size = res["size"]
         lines += [f"## D = {D} ({size['nonzeros']:,} nonzeros)", "",
@@ -227,6 +240,7 @@ def main():
     bench.raw["machine"] = bench.machine()
     work = tempfile.mkdtemp(prefix="storage-bench-", dir=args.work)
     try:
+        bench.floors(work)
         for D in [int(x) for x in args.samples.split(",")]:
             bench.raw["results"][str(D)] = bench.run_d(D, work)
     finally:
