@@ -12,6 +12,7 @@
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
 #include "lpnn/util/phase.hpp"
+#include "lpnn/util/progress.hpp"
 #include "lpnn/util/provenance.hpp"
 #include "lpnn/util/units.hpp"
 #include "lpnn/util/workers.hpp"

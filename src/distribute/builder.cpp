@@ -25,6 +25,7 @@
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
 #include "lpnn/util/phase.hpp"
+#include "lpnn/util/progress.hpp"
 #include "lpnn/util/provenance.hpp"
 #include "lpnn/util/units.hpp"
 #include "lpnn/util/workers.hpp"
@@ -36,29 +37,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// Rank 0's progress line with an ETA, at most twice a second.
-class Progress {
- public:
-  Progress(bool enabled, std::int64_t total) : enabled_(enabled), total_(total), start_(Clock::now()), last_(start_) {}
-  void update(std::int64_t done) {
-    if (!enabled_ || total_ <= 0) return;
-    const auto now = Clock::now();
-    if (done < total_ && now - last_ < std::chrono::milliseconds(500)) return;
-    last_ = now;
-    const double elapsed = seconds_since(start_);
-    const double fraction = static_cast<double>(done) / static_cast<double>(total_);
-    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
-    std::fprintf(stderr, "\r[lpnn-build] %5.1f%%  %.1f s elapsed, ETA %.1f s   %s", 100.0 * fraction, elapsed, eta,
-                 done >= total_ ? "\n" : "");
-    std::fflush(stderr);
-  }
-
- private:
-  bool enabled_;
-  std::int64_t total_;
-  Clock::time_point start_, last_;
-};
 
 // One build, phase by phase. Every rank runs the same sequence of collectives.
 class PolytopeBuild {
@@ -117,7 +95,8 @@ class PolytopeBuild {
     run_phase(comm_, "generate", "generating the rows of its samples", [&] {
       StageScope scope(stages_.generate, report_.generate_seconds);
       generate_layout_split_rows(layout_, part_.row_begin, part_.row_end, part_.column_begin, part_.column_end,
-                                 assembled_.storage, generate_parts(), generate_on());
+                                 assembled_.storage, threads_of(generators_.get()),
+                                 [this](const std::function<void(int)>& task) { run_on(generators_.get(), task); });
     });
     run_phase(comm_, "assemble", "assembling the PETSc matrix", [&] {
       StageScope scope(stages_.assemble, report_.assemble_seconds);
@@ -302,16 +281,8 @@ class PolytopeBuild {
   // A streamed step's rows, one run of rows per generating thread (the block is the same whatever the
   // count: generate_layout_rows in block_layout.hpp).
   void generate_streamed_rows(const WriteStep& s) {
-    generate_layout_rows(layout_, s.row_begin, s.row_end, block_, generate_parts(), generate_on());
-  }
-  int generate_parts() const { return generators_ ? generators_->size() : 1; }
-  std::function<void(const std::function<void(int)>&)> generate_on() {
-    return [this](const std::function<void(int)>& task) {
-      if (generators_)
-        generators_->run(task);
-      else
-        task(0);
-    };
+    generate_layout_rows(layout_, s.row_begin, s.row_end, block_, threads_of(generators_.get()),
+                         [this](const std::function<void(int)>& task) { run_on(generators_.get(), task); });
   }
 
   // Assembled mode: the step's rows straight from the matrix's storage (the arrays PETSc uses in

@@ -47,6 +47,16 @@ class Workers {
   std::vector<std::exception_ptr> errors_;  // per index, the current run's
 };
 
+// The parts a task is split in on `pool` (its threads), or 1 without one; run_on runs task(0) ..
+// task(threads_of(pool) - 1) on the pool, or task(0) on the calling thread.
+inline int threads_of(const Workers* pool) { return pool ? pool->size() : 1; }
+inline void run_on(Workers* pool, const std::function<void(int)>& task) {
+  if (pool)
+    pool->run(task);
+  else
+    task(0);
+}
+
 // The cores this rank may use for its own threads: the CPUs in its affinity mask (one under mpirun's
 // default binding to a core), shared evenly with the ranks on the same node that see the same CPUs,
 // at least 1. Collective over comm.
