@@ -8,6 +8,7 @@
 // Errors, MPI agreement, PETSc handles, logging.
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/files.hpp"
+#include "lpnn/util/json_integer.hpp"
 #include "lpnn/util/log.hpp"
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/json_integer.hpp"
 
 namespace lpnn {
 
@@ -81,7 +82,7 @@ nlohmann::json Reduction::to_json() const {
 Reduction Reduction::from_json(const nlohmann::json& j, const std::string& origin) {
   Reduction red;
   try {
-    red.dimension = j.at("dimension").get<std::int64_t>();
+    red.dimension = json_integer(j.at("dimension"), origin + ": \"dimension\"");
     if (red.dimension < 1) fail("{}: \"dimension\" is {}, it must be at least 1", origin, red.dimension);
     red.basis = flatten(j.at("basis"), red.dimension, "basis", origin);
     red.projection = flatten(j.at("projection"), red.dimension, "projection", origin);

@@ -9,6 +9,7 @@
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/util/error.hpp"
 #include "lpnn/util/files.hpp"
+#include "lpnn/util/json_integer.hpp"
 
 namespace lpnn {
 
@@ -52,7 +53,7 @@ void read_semantics(const nlohmann::json& j, const std::string& origin, Model& m
          origin, semantics);
   if (!j.contains("node_grid"))
     fail("{}: a model of rounded semantics needs \"node_grid\"; the model file is damaged, train it again", origin);
-  model.rounded_node_grid = j.at("node_grid").get<std::int64_t>();
+  model.rounded_node_grid = json_integer(j.at("node_grid"), origin + ": \"node_grid\"");
   try {
     (void)model.rounded_network();
   } catch (const Error& e) {
@@ -78,15 +79,19 @@ Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
 Model Model::from_json_checked(const nlohmann::json& j, const std::string& origin) {
   if (!j.is_object() || j.value("format", "") != kModelFormat)
     fail("{} is not an lpnn model file (no \"format\": \"{}\")", origin, kModelFormat);
-  if (j.value("format_version", 0) != kModelFormatVersion)
-    fail("{} has model format version {}, this lpnn reads {}", origin, j.value("format_version", 0),
-         kModelFormatVersion);
+  const nlohmann::json version = j.contains("format_version") ? j.at("format_version") : nlohmann::json(0);
+  if (!version.is_number_integer())
+    fail("{}: malformed model: \"format_version\" must be an integer, got {}", origin, version.dump());
+  if (version != kModelFormatVersion)
+    fail("{} has model format version {}, this lpnn reads {}", origin, version.dump(), kModelFormatVersion);
   Model model;
   try {
     model.arch = Architecture::from_json(j.at("architecture"));
     j.at("parameters").get_to(model.parameters);
-    model.grid = {j.at("grid").at("param").get<std::int64_t>(), j.at("grid").at("input").get<std::int64_t>(),
-                  j.at("grid").at("output").get<std::int64_t>()};
+    const auto grid = [&](const char* key) {
+      return json_integer(j.at("grid").at(key), fmt::format("{}: grid.{}", origin, key));
+    };
+    model.grid = {grid("param"), grid("input"), grid("output")};
     if (!j.at("scaling").is_null()) model.scaling = MinMaxScaling::from_json(j.at("scaling"));
   } catch (const nlohmann::json::exception& e) {
     fail("{}: malformed model: {}", origin, e.what());

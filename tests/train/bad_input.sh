@@ -186,9 +186,20 @@ json.dump(m, open("short_scaling.json", "w"))
 m = json.load(open("scaled.json"))
 m["format_version"] = "1"
 json.dump(m, open("typed_version.json", "w"))
+# Numbers no 64-bit integer holds (converting 1e70 to an integer is undefined behaviour in C++).
+m = json.load(open("scaled.json"))
+m["format_version"] = 1.5e70
+json.dump(m, open("huge_version.json", "w"))
+m = json.load(open("scaled.json"))
+m["grid"]["param"] = 1e70
+json.dump(m, open("huge_grid.json", "w"))
+m = json.load(open("scaled.json"))
+m["grid"]["input"] = 2**64 - 1
+json.dump(m, open("wide_grid.json", "w"))
 PY
 for case in "short_scaling.json|scaling.input_min has 0 entries, but the architecture needs 1" \
-            "typed_version.json|malformed model"; do
+            "typed_version.json|malformed model" "huge_version.json|\"format_version\" must be an integer" \
+            "huge_grid.json|grid.param must be an integer" "wide_grid.json|grid.input must be an integer"; do
   model=${case%%|*} fragment=${case#*|}
   status=0
   "$PREDICT" --model "$model" --data raw.csv >/dev/null 2>predict_bad.txt || status=$?
