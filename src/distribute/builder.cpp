@@ -58,8 +58,7 @@ class PolytopeBuild {
     // collective write per column.
     chunk_columns_ = std::max<std::int64_t>(1 << 16, options.chunk_nonzeros);
     // Rows are generated on this rank's share of the cores (collective), unless set.
-    const PetscInt cores = std::min(cores_per_rank(comm_), 64);
-    const int threads = static_cast<int>(petsc_option_or("-lpnn_generate_threads", cores, 1, 256));
+    const int threads = threads_per_rank(comm_, "-lpnn_generate_threads");
     if (threads > 1) generators_ = std::make_unique<Workers>(threads);
   }
 
@@ -95,8 +94,7 @@ class PolytopeBuild {
     run_phase(comm_, "generate", "generating the rows of its samples", [&] {
       StageScope scope(stages_.generate, report_.generate_seconds);
       generate_layout_split_rows(layout_, part_.row_begin, part_.row_end, part_.column_begin, part_.column_end,
-                                 assembled_.storage, threads_of(generators_.get()),
-                                 [this](const std::function<void(int)>& task) { run_on(generators_.get(), task); });
+                                 assembled_.storage, threads_of(generators_.get()), run_generators_);
     });
     run_phase(comm_, "assemble", "assembling the PETSc matrix", [&] {
       StageScope scope(stages_.assemble, report_.assemble_seconds);
@@ -154,7 +152,7 @@ class PolytopeBuild {
     LPNN_MPI(MPI_Allreduce(&direct_chunks, &report_.direct_chunks, 1, MPI_INT64_T, MPI_SUM, comm_));
     const std::int64_t filter_threads = writer.filter_threads();
     LPNN_MPI(MPI_Allreduce(&filter_threads, &report_.filter_threads, 1, MPI_INT64_T, MPI_MAX, comm_));
-    const std::int64_t generate_threads = generators_ ? generators_->size() : 1;
+    const std::int64_t generate_threads = threads_of(generators_.get());
     LPNN_MPI(MPI_Allreduce(&generate_threads, &report_.generate_threads, 1, MPI_INT64_T, MPI_MAX, comm_));
     report_.hdf5_write_seconds = writer.seconds().hdf5_write;
     report_.checksum_seconds = writer.seconds().checksum;
@@ -281,8 +279,7 @@ class PolytopeBuild {
   // A streamed step's rows, one run of rows per generating thread (the block is the same whatever the
   // count: generate_layout_rows in block_layout.hpp).
   void generate_streamed_rows(const WriteStep& s) {
-    generate_layout_rows(layout_, s.row_begin, s.row_end, block_, threads_of(generators_.get()),
-                         [this](const std::function<void(int)>& task) { run_on(generators_.get(), task); });
+    generate_layout_rows(layout_, s.row_begin, s.row_end, block_, threads_of(generators_.get()), run_generators_);
   }
 
   // Assembled mode: the step's rows straight from the matrix's storage (the arrays PETSc uses in
@@ -355,6 +352,9 @@ class PolytopeBuild {
   AssembledMatrix assembled_;
   CsrBlock<PetscInt> block_;
   std::unique_ptr<Workers> generators_;  // null: one thread
+  // Runs a generation task's parts on generators_ (generate_layout_rows' `run`).
+  const std::function<void(const std::function<void(int)>&)> run_generators_ =
+      [this](const std::function<void(int)>& task) { run_on(generators_.get(), task); };
   std::vector<double> rhs_, objective_;
 };
 

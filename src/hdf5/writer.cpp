@@ -61,11 +61,9 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   h5::quiet_errors();
   direct_chunks_ = petsc_option_or("-lpnn_direct_chunks", true);
   // The chunk filter's threads: this rank's share of the cores it may run on (collective), unless set.
-  if (storage_.compressed() && direct_chunks_) {
-    // (64 at most by default: a write step holds a few dozen chunks per dataset.)
-    const PetscInt cores = std::min(cores_per_rank(comm_), 64);
-    chunk_writer_.set_threads(static_cast<int>(petsc_option_or("-lpnn_filter_threads", cores, 1, 256)));
-  }
+  // (64 at most by default: a write step holds a few dozen chunks per dataset.)
+  if (storage_.compressed() && direct_chunks_)
+    chunk_writer_.set_threads(threads_per_rank(comm_, "-lpnn_filter_threads"));
   // Each rank starts the write-out of the pages it wrote, unless -lpnn_early_writeback 0 (paths.hpp).
   const bool early_writeback = petsc_option_or("-lpnn_early_writeback", true);
   if (mode == WriterMode::Resume) {

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "lpnn/util/mpi.hpp"
+#include "lpnn/util/petsc.hpp"
 
 namespace lpnn {
 
@@ -88,6 +89,11 @@ int cores_per_rank(MPI_Comm comm) {
   const OwnedComm node = node_comm(comm);
   const int sharing = split_comm(node, first * 4096 + mine).size();
   return std::max(1, mine / std::max(sharing, 1));
+}
+
+int threads_per_rank(MPI_Comm comm, const char* option) {
+  const PetscInt cores = std::min(cores_per_rank(comm), 64);
+  return static_cast<int>(petsc_option_or(option, cores, 1, 256));
 }
 
 }  // namespace lpnn
