@@ -259,7 +259,8 @@ class PolytopeBuild {
       }
       rhs_.resize(static_cast<std::size_t>(s.row_end - s.row_begin));
       generate_layout_rhs(layout_, s.row_begin, rhs_);
-      objective_entries(arch_, layout_, cost_, s.column_begin, s.column_end, objective_);
+      // A compressed file's /lp/c is written once, in whole chunks, after the samples.
+      if (!compressed_) objective_entries(arch_, layout_, cost_, s.column_begin, s.column_end, objective_);
     };
     if (emit == Emit::Write)
       run_phase(comm_, report_.streaming ? "generate" : "extract",
