@@ -81,8 +81,9 @@ class PolytopeBuild {
         on_disk_ = share_of_samples(done, 1, rank_, ranks_);
       }
       compressed_ = writer.storage().compressed();
-      if (compressed_) align_steps_to_samples();
+      if (compressed_) align_steps_to_samples(writer.filter_threads());
       steps_ = plan_write_steps(layout_, to_write_, rank_ == 0, chunk_rows_, chunk_columns_);
+      report_.step_rows = chunk_rows_;
     });
     report_.storage = writer.storage().to_string();
   }
@@ -226,10 +227,14 @@ class PolytopeBuild {
   }
 
   // Compressed files: steps of whole samples fill whole chunks (hdf5/format.hpp), so no chunk the
-  // ledger vouches for is ever rewritten by a later step.
-  void align_steps_to_samples() {
+  // ledger vouches for is ever rewritten by a later step. A step of more samples than the rank has
+  // filter threads holds a multiple of them, so that its chunks share out evenly (with 3 one-sample
+  // chunks on 2 threads, one thread waits through half of every write).
+  void align_steps_to_samples(int filter_threads) {
     const std::int64_t rows = layout_.rows_per_sample(), columns = layout_.B;
-    chunk_rows_ = std::max<std::int64_t>(1, chunk_rows_ / rows) * rows;
+    std::int64_t samples = std::max<std::int64_t>(1, chunk_rows_ / rows);
+    if (samples > filter_threads) samples -= samples % filter_threads;
+    chunk_rows_ = samples * rows;
     chunk_columns_ = std::max<std::int64_t>(1, chunk_columns_ / columns) * columns;
   }
 

@@ -20,6 +20,7 @@ nlohmann::json BuildReport::to_json() const {
       {"direct_chunks", direct_chunks},
       {"filter_threads", filter_threads},
       {"generate_threads", generate_threads},
+      {"step_rows", step_rows},
       {"resumed", resumed},
       {"resumed_samples", resumed_samples},
       {"already_complete", already_complete},

@@ -1,5 +1,6 @@
 // MPI tests of the distributed builder's files, run under mpiexec at 1, 2 and 4 ranks:
 //   - streaming (tiny chunks, uneven chunk counts across ranks) and assembled builds write equal files;
+//   - compressed write steps hold a multiple of the filter threads' count of samples;
 //   - refusals (existing output, refused plan, unusable directory) raise the same CollectiveError on every
 //     rank and leave no file behind; an existing output is left untouched.
 //   - an abandoned write leaves no file, and incomplete files are refused.
@@ -44,6 +45,34 @@ TEST(DistributedBuild, StreamingAndAssembledFilesAreEqual) {
     EXPECT_EQ(report.generate_threads, 3);
     if (world_rank() == 0) {
       EXPECT_EQ(compare_files(assembled, threaded), "") << "3 generating threads";
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+}
+
+// A compressed build's write steps hold whole samples (whole chunks), and when a step holds more
+// samples than the rank has filter threads, a multiple of that count: 3 samples asked, on 2 threads 2,
+// on 1 or 4 threads 3. The file is the same whatever the step.
+TEST(DistributedBuild, CompressedStepsShareTheirChunksEvenlyOverTheFilterThreads) {
+  TempDir dir;
+  const Case& c = kCases[1];
+  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const lpnn::Plan plan = plan_of(arch, c, world_size());
+  const std::string reference = dir.file("reference.h5");
+  const lpnn::PolytopeLayout layout =
+      build(MPI_COMM_WORLD, arch, plan, reference, false, int64_t{1} << 24, true).layout;
+  const int64_t rows = layout.rows_per_sample(), chunk = 3 * layout.nnz_per_sample();
+  for (const auto& [threads, samples] : {std::pair{1, 3}, {2, 2}, {4, 3}}) {
+    SCOPED_TRACE(threads);
+    LPNN_PETSC(PetscOptionsSetValue(nullptr, "-lpnn_filter_threads", std::to_string(threads).c_str()));
+    const std::string path = dir.file("compressed.h5");
+    const lpnn::BuildReport report =
+        build(MPI_COMM_WORLD, arch, plan, path, true, chunk, true, lpnn::StorageOptions::parse("deflate"));
+    LPNN_PETSC(PetscOptionsClearValue(nullptr, "-lpnn_filter_threads"));
+    EXPECT_EQ(report.filter_threads, threads);
+    EXPECT_EQ(report.step_rows, samples * rows);
+    if (world_rank() == 0) {
+      EXPECT_EQ(compare_files(reference, path), "");
     }
     MPI_Barrier(MPI_COMM_WORLD);
   }

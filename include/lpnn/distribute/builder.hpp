@@ -43,6 +43,7 @@ struct BuildReport {
   std::int64_t direct_chunks = 0;  // chunks filtered by lpnn, stored by H5Dwrite_chunk (hdf5/chunk_writer.hpp)
   std::int64_t filter_threads = 1;  // threads filtering them on each rank (the most on any rank)
   std::int64_t generate_threads = 1;  // threads generating the rows on each rank (the most on any rank)
+  std::int64_t step_rows = 0;         // rows per write step on each rank (its last step may hold fewer)
   nlohmann::json to_json() const;
   std::string to_text() const;
 };
