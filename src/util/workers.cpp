@@ -1,5 +1,6 @@
 #include "lpnn/util/workers.hpp"
 
+#include <fmt/format.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 
 #include "lpnn/util/mpi.hpp"
 #include "lpnn/util/petsc.hpp"
+#include "lpnn/util/phase.hpp"
 
 namespace lpnn {
 
@@ -93,7 +95,11 @@ int cores_per_rank(MPI_Comm comm) {
 
 int threads_per_rank(MPI_Comm comm, const char* option) {
   const PetscInt cores = std::min(cores_per_rank(comm), 64);
-  return static_cast<int>(petsc_option_or(option, cores, 1, 256));
+  // A bad value is refused on every rank as one error (rank 0 reports it), not by each rank alone.
+  PetscInt threads = 1;
+  run_phase(comm, "options", fmt::format("reading {}", option),
+            [&] { threads = petsc_option_or(option, cores, 1, 256); });
+  return static_cast<int>(threads);
 }
 
 }  // namespace lpnn

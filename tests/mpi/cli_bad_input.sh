@@ -5,7 +5,8 @@
 # complete; lpnn-info must refuse every partial or foreign file.
 #
 #   lpnn-build: output directory missing; directory unwritable; output exists without --force (the
-#               existing file untouched); plan refused (--memory-budget 1K); a file-size limit
+#               existing file untouched); plan refused (--memory-budget 1K); a thread count out of
+#               range (-lpnn_generate_threads 0, -lpnn_filter_threads 300); a file-size limit
 #               (ulimit -f) smaller than the polytope, assembled and streaming; a build killed with
 #               SIGKILL while it writes.
 #   lpnn-info:  a missing file, a text file, an HDF5 file that is not lpnn's, an lpnn file whose complete
@@ -105,6 +106,14 @@ mpirun_p "$BUILD" "${tiny[@]}" -o existing.h5 --force > out.log 2>&1 && mpirun_p
 expect_failure "refused plan" lpnn-build "refused" "memory budget" -- \
   mpirun_p "$BUILD" "${tiny[@]}" -o budget.h5 --memory-budget 1K
 no_output "$WORK/budget.h5" "refused plan"
+
+# 4b. A thread count out of range: refused on every rank as one error, before any file is made.
+expect_failure "generating threads 0" lpnn-build "-lpnn_generate_threads" "from 1 to 256" -- \
+  mpirun_p "$BUILD" "${tiny[@]}" -o threads.h5 --petsc -lpnn_generate_threads 0
+no_output "$WORK/threads.h5" "generating threads 0"
+expect_failure "filter threads 300" lpnn-build "-lpnn_filter_threads" "from 1 to 256" -- \
+  mpirun_p "$BUILD" "${tiny[@]}" -o threads.h5 --compression deflate --petsc -lpnn_filter_threads 300
+no_output "$WORK/threads.h5" "filter threads 300"
 
 # 5. A file-size limit below the polytope's size: the write cannot complete. The limit is set inside
 # each rank (not on mpiexec, whose PMIx shared-memory files it would break), and the shared-memory

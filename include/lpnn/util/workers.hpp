@@ -63,7 +63,8 @@ inline void run_on(Workers* pool, const std::function<void(int)>& task) {
 int cores_per_rank(MPI_Comm comm);
 
 // The threads a rank gives one kind of work: the PETSc option `option` (1-256) if set, else its share
-// of the cores (cores_per_rank, at most 64). Collective over comm.
+// of the cores (cores_per_rank, at most 64). Collective over comm; a value out of range throws
+// CollectiveError on every rank.
 int threads_per_rank(MPI_Comm comm, const char* option);
 
 }  // namespace lpnn
