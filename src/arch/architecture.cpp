@@ -1,15 +1,12 @@
 #include "lpnn/arch/architecture.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/units.hpp"
 
 namespace lpnn {
@@ -95,11 +92,7 @@ Architecture Architecture::from_json_text(const std::string& text, const std::st
 }
 
 Architecture Architecture::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("cannot open the architecture spec {}: {}", path, std::strerror(errno));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return from_json_text(buffer.str(), path);
+  return from_json_text(read_text_file(path, "architecture spec"), path);
 }
 
 std::int64_t Architecture::max_fan_in() const {

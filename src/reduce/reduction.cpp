@@ -1,13 +1,10 @@
 #include "lpnn/reduce/reduction.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "lpnn/util/error.hpp"
+#include "lpnn/util/files.hpp"
 #include "lpnn/util/json_integer.hpp"
 
 namespace lpnn {
@@ -107,13 +104,9 @@ Reduction Reduction::from_json(const nlohmann::json& j, const std::string& origi
 }
 
 Reduction Reduction::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("cannot open the basis file {}: {}", path, std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text.str());
+    j = nlohmann::json::parse(read_text_file(path, "basis file"));
   } catch (const nlohmann::json::exception& e) {
     fail("{} is not a JSON basis file: {}", path, e.what());
   }

@@ -1,10 +1,6 @@
 #include "lpnn/solve/model.hpp"
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "lpnn/solve/evaluate.hpp"
 #include "lpnn/util/error.hpp"
@@ -108,13 +104,9 @@ Model Model::from_json_checked(const nlohmann::json& j, const std::string& origi
 }
 
 Model Model::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("cannot open the model file {}: {}", path, std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text.str());
+    j = nlohmann::json::parse(read_text_file(path, "model file"));
   } catch (const nlohmann::json::exception& e) {  // malformed text, or a number beyond double's range
     fail("{} is not a JSON model file: {}", path, e.what());
   }

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "lpnn/util/error.hpp"
@@ -68,6 +70,14 @@ void write_file_replacing(const std::string& path, std::string_view content, con
   if (std::rename(temporary.path().c_str(), path.c_str()) != 0)
     fail("cannot move the {} into place at {}: {}", what, path, std::strerror(errno));
   temporary.keep();
+}
+
+std::string read_text_file(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) fail("cannot open the {} {}: {}", what, path, std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 int create_exclusively(const std::string& path) {

@@ -11,6 +11,10 @@ In one run, for each D:
   python    lpnn-build (1 rank: none, none --streaming, deflate, deflate --streaming) against scipy_build.py writing the
             same CSR datasets with h5py: uncompressed with and without an fsync (lpnn-build syncs), and
             with h5py's shuffle + gzip level 1 in lpnn's chunks (--deflate, with an fsync); alternating
+            with them, dd writing as many bytes as the uncompressed file into a fresh file, with and without
+            conv=fdatasync: the machine's cost of those bytes in fresh page-cache pages, and on disk (dd
+            writes, then syncs; a builder that overlaps its writes with the disk, as lpnn-build does, can
+            take less than dd's conv=fdatasync)
 Every figure is min / median / max over the runs; ratios are of medians. Results: storage.md and
 storage_raw.json in --out, with the commands and the machine (lscpu, free -g, load average).
 
@@ -41,6 +45,7 @@ def timed(cmd, timeout=600):
     (after -o, or the last argument of scipy_build.py) is removed first: every builder writes a fresh file
     (an overwritten one keeps its pages in the page cache until the build's rename)."""
     out = cmd[cmd.index("-o") + 1] if "-o" in cmd else (cmd[5] if cmd[1].endswith("scipy_build.py") else None)
+    out = next((a[len("of="):] for a in cmd if a.startswith("of=")), out)  # dd's output
     if out and os.path.exists(out):
         os.remove(out)
     start = time.perf_counter()
@@ -119,17 +124,22 @@ class Bench:
                 for s in files}
         # lpnn-build against the numpy + h5py builder, the same CSR datasets (uncompressed, 1 rank).
         py = os.path.join(work, f"xor-D{D}-python.h5")
+        dd_file = os.path.join(work, f"xor-D{D}-dd.bin")
+        dd = ["dd", "if=/dev/zero", f"of={dd_file}", "bs=4M", f"count={-(-sizes['none']['file_bytes'] // (4 << 20))}",
+              "status=none"]
         scipy_build = [sys.executable, os.path.join(HERE, "scipy_build.py"), XOR, "3", str(D), py]
         cmds = {"lpnn-build": self.build_cmd(D, files["none"], "none", 1),
                 "lpnn-build streaming": self.build_cmd(D, files["none"], "none", 1, streaming=True),
                 "lpnn-build deflate": self.build_cmd(D, files["deflate"], "deflate", 1),
                 "lpnn-build deflate streaming": self.build_cmd(D, files["deflate"], "deflate", 1, streaming=True),
                 "python fsync": scipy_build + ["--fsync"], "python": scipy_build,
-                "python deflate": scipy_build + ["--fsync", "--deflate"]}
+                "python deflate": scipy_build + ["--fsync", "--deflate"],
+                "dd": dd, "dd fdatasync": dd + ["conv=fdatasync"]}
         self.raw["commands"][f"python D={D}"] = {k: shown(v) for k, v in cmds.items()}
         out = self.alternate(cmds)
-        res["python"] = {k: {"wall": w, "stages": json.loads(o)} for k, (w, o) in out.items()}
-        for path in list(files.values()) + [py]:
+        res["python"] = {k: {"wall": w, "stages": json.loads(o)} for k, (w, o) in out.items() if "dd" not in k}
+        res["dd"] = {k: w for k, (w, _) in out.items() if "dd" in k}
+        for path in list(files.values()) + [py, dd_file]:
             os.remove(path)
         return res
 
@@ -209,6 +219,9 @@ def report(raw, args):
                          ("python deflate", "shuffle + gzip level 1, lpnn's chunks (with fsync)")):
             lines.append(f"| numpy + h5py, {label} | {fmt(p[k]['wall'])} | {p[k]['wall']['median'] / base:.2f} | "
                          f"{p[k]['stages']['seconds']['write']:.2f} | | |")
+        for k, label in (("dd", "left in the page cache"), ("dd fdatasync", "conv=fdatasync")):
+            lines.append(f"| dd writing as many bytes as lpnn's uncompressed file into a fresh file, {label} | "
+                         f"{fmt(res['dd'][k])} | {res['dd'][k]['median'] / base:.2f} | | | |")
         lines.append("")
     return "\n".join(lines)
 

@@ -40,16 +40,34 @@ cat raw_loss.txt red_loss.txt
 # The losses agree to print precision (10 digits).
 [ "$(cut -d' ' -f2 raw_loss.txt)" = "$(cut -d' ' -f2 red_loss.txt)" ]
 
-# Refusals: reduced data into a raw-input model; a basis of the wrong rank.
+# Refusals: reduced data into a raw-input model; a basis of the wrong rank. Each exits non-zero with
+# its message in err.txt and writes no model (bad.json). An explicit check: under set -e a failed
+# `[ ... ] && grep ...` list does not stop the script.
+refused() {
+  if [ "$status" -eq 0 ] || ! grep -qF -- "$2" err.txt || [ -e bad.json ]; then
+    echo "FAIL: $1: status $status, want a refusal with \"$2\" and no model" >&2
+    exit 1
+  fi
+}
 status=0
 "$PREDICT" --model model.json --data test_reduced.csv >/dev/null 2>err.txt || status=$?
 cat err.txt
-[ "$status" -ne 0 ] && grep -q "test_reduced.csv line 2: 2 columns" err.txt
+refused "reduced data into a raw-input model" "test_reduced.csv line 2: 2 columns"
 timeout 120 "$REDUCE" --data data.csv --outputs 1 -o reduced2.csv --basis-out basis2.json --rank-cap 2 \
   --floor-factor 0.01 >/dev/null
 status=0
 timeout 120 "$TRAIN" --polytope poly.h5 --data train.csv --scale minmax --basis basis2.json -o bad.json \
   >/dev/null 2>err.txt || status=$?
 cat err.txt
-[ "$status" -ne 0 ] && grep -q "the basis keeps 2 directions, but the network has 1 inputs" err.txt && [ ! -e bad.json ]
-echo "lift: raw and reduced predictions agree; bad combinations refused"
+refused "a basis of the wrong rank" "the basis keeps 2 directions, but the network has 1 inputs"
+# A basis file that is missing, or not JSON: refused with its name, no model written.
+head -c 30 basis.json >truncated_basis.json
+for case in "missing_basis.json|cannot open the basis file missing_basis.json" \
+            "truncated_basis.json|truncated_basis.json is not a JSON basis file"; do
+  status=0
+  timeout 120 "$TRAIN" --polytope poly.h5 --data train.csv --scale minmax --basis "${case%%|*}" -o bad.json \
+    >/dev/null 2>err.txt || status=$?
+  cat err.txt
+  refused "--basis ${case%%|*}" "${case#*|}"
+done
+echo "lift: raw and reduced predictions agree; bad combinations and bad basis files refused"

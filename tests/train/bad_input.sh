@@ -196,10 +196,12 @@ json.dump(m, open("huge_grid.json", "w"))
 m = json.load(open("scaled.json"))
 m["grid"]["input"] = 2**64 - 1
 json.dump(m, open("wide_grid.json", "w"))
+open("truncated.json", "w").write(json.dumps(json.load(open("scaled.json")))[:40])
 PY
 for case in "short_scaling.json|scaling.input_min has 0 entries, but the architecture needs 1" \
             "typed_version.json|malformed model" "huge_version.json|\"format_version\" must be an integer" \
-            "huge_grid.json|grid.param must be an integer" "wide_grid.json|grid.input must be an integer"; do
+            "huge_grid.json|grid.param must be an integer" "wide_grid.json|grid.input must be an integer" \
+            "missing.json|cannot open the model file missing.json" "truncated.json|truncated.json is not a JSON model file"; do
   model=${case%%|*} fragment=${case#*|}
   status=0
   "$PREDICT" --model "$model" --data raw.csv >/dev/null 2>predict_bad.txt || status=$?

@@ -7,6 +7,10 @@
 
 namespace lpnn {
 
+// The whole text of `path`; throws lpnn::Error "cannot open the WHAT PATH: REASON" when it cannot be
+// opened (e.g. what = "model file").
+std::string read_text_file(const std::string& path, const char* what);
+
 // Writes `content` to `path` through a fresh temporary file in the same directory (mkstemp: created
 // exclusively, so never through a link), synced, then renamed over `path` (which replaces a link at
 // `path` instead of following it). The file gets the usual mode (0666 less the umask). Throws
