@@ -153,8 +153,10 @@ std::string machine_refusal(const Plan& plan, const BuildRequest& request, doubl
   if (request.node_memory && memory * ranks_here > *request.node_memory) {
     std::string fix = "use more nodes or a smaller grid K / fewer samples D";
     if (!request.streaming && streaming_memory * ranks_here <= *request.node_memory)
-      fix = fmt::format("use --streaming (about {} per rank), more nodes, or a smaller grid K / fewer samples D",
-                        human_bytes(streaming_memory));
+      fix = fmt::format(
+          "build it streamed, without --assembled (about {} per rank), use more nodes, or a smaller grid K / fewer "
+          "samples D",
+          human_bytes(streaming_memory));
     return fmt::format(
         "the build needs about {} per rank, {} for the {} rank(s) on this node, above its {} of "
         "memory; {}",
@@ -239,9 +241,10 @@ Plan make_plan(const Architecture& arch, const BuildRequest& request) {
         l.nnz_per_sample());
   if (plan.refusal.empty() && request.memory_budget && memory > *request.memory_budget) {
     plan.refusal = fmt::format(
-        "the build needs about {} per rank, above the memory budget of {}; use more ranks, --streaming, "
-        "a smaller grid K or fewer samples D",
-        human_bytes(memory), human_bytes(*request.memory_budget));
+        "the build needs about {} per rank, above the memory budget of {}; use more ranks, {}, a smaller grid K "
+        "or fewer samples D",
+        human_bytes(memory), human_bytes(*request.memory_budget),
+        request.streaming ? "a smaller --chunk-nonzeros" : "a streamed build (without --assembled)");
   }
   if (plan.refusal.empty()) plan.refusal = machine_refusal(plan, request, memory, chunk + vectors + block);
   // A chain plan that may be built carries the rows the builder generates: one sample's block, built

@@ -35,8 +35,8 @@ std::string capture_failure(const std::function<void()>& body) {
   try {
     body();
   } catch (const std::bad_alloc&) {
-    return "out of memory (a memory allocation failed; use more ranks or nodes, --streaming, or a smaller grid "
-           "or sample count)";
+    return "out of memory (a memory allocation failed; use more ranks or nodes, or a smaller grid or sample "
+           "count; lpnn-build also builds streamed, without --assembled, in smaller --chunk-nonzeros)";
   } catch (const std::exception& e) {
     const std::string text = e.what();
     return text.empty() ? std::string("unknown error") : text;

@@ -221,9 +221,7 @@ class Suite:
         best = None
         for _ in range(repeats):
             cmd = [self.tool("lpnn-build"), "--arch", self.specs.get(spec, spec), "--samples", D, "--grid", K,
-                   "-o", out, "--force", "--json"]
-            if streaming:
-                cmd.append("--streaming")
+                   "-o", out, "--force", "--json", "--streaming" if streaming else "--assembled"]
             r = run(cmd, timeout=timeout, ranks=ranks if ranks > 1 else None)
             r["summary"] = parse_json(r["stdout"]) if r["rc"] == 0 else None
             if r["summary"] is None:

@@ -4,11 +4,11 @@ against the numpy + h5py builder (scipy_build.py), on the XOR spec (jobs/example
 
 In one run, for each D:
   size      bytes per nonzero of the whole file, and per dataset (h5py's storage size), none vs deflate
-  build     lpnn-build wall seconds (the whole process, mpiexec included), none vs deflate, 1 and 2 ranks,
-            runs alternating none, deflate, none, ...; lpnn's own phase summary (--json) kept as well
+  build     lpnn-build wall seconds (streamed, the default; the whole process, mpiexec included), none vs deflate,
+            1 and 2 ranks, runs alternating none, deflate, none, ...; lpnn's own phase summary (--json) kept
   matload   lpnn-info with minus without --no-load (MatLoad of /A from the page cache), 1 and 2 ranks,
             alternating none, deflate
-  python    lpnn-build (1 rank: none, none --streaming, deflate, deflate --streaming) against scipy_build.py writing the
+  python    lpnn-build (1 rank: none and deflate, each --assembled and streamed) against scipy_build.py writing the
             same CSR datasets with h5py: uncompressed with and without an fsync (lpnn-build syncs), and
             with h5py's shuffle + gzip level 1 in lpnn's chunks (--deflate, with an fsync); alternating
             with them, dd writing as many bytes as the uncompressed file into a fresh file, with and without
@@ -80,8 +80,8 @@ class Bench:
 
     def build_cmd(self, D, out, storage, ranks, streaming=False):
         return self.launcher(ranks) + [self.tool("lpnn-build"), "--arch", XOR, "--grid", "3", "--samples", str(D),
-                                       "-o", out, "--force", "--json", "--compression", storage] + \
-            (["--streaming"] if streaming else [])
+                                       "-o", out, "--force", "--json", "--compression", storage,
+                                       "--streaming" if streaming else "--assembled"]
 
     def alternate(self, commands):
         """Runs the named commands in turn, repeats times: {name: (spread of wall seconds, last stdout)}."""
@@ -95,9 +95,9 @@ class Bench:
     def run_d(self, D, work):
         res = {}
         files = {s: os.path.join(work, f"xor-D{D}-{s}.h5") for s in ("none", "deflate")}
-        # Builds, 1 and 2 ranks: none and deflate alternating.
+        # Builds (streamed, lpnn-build's default), 1 and 2 ranks: none and deflate alternating.
         for ranks in (1, 2):
-            cmds = {s: self.build_cmd(D, files[s], s, ranks) for s in files}
+            cmds = {s: self.build_cmd(D, files[s], s, ranks, streaming=True) for s in files}
             self.raw["commands"][f"build D={D} {ranks}r"] = {k: shown(v) for k, v in cmds.items()}
             out = self.alternate(cmds)
             res[f"build_{ranks}r"] = {k: {"wall": w, "lpnn": json.loads(o)} for k, (w, o) in out.items()}
@@ -187,7 +187,7 @@ def report(raw, args):
         for ranks in (1, 2):
             b = res[f"build_{ranks}r"]
             ratio = b["deflate"]["wall"]["median"] / b["none"]["wall"]["median"]
-            lines.append(f"| lpnn-build, {ranks} rank(s), wall s | {fmt(b['none']['wall'])} | "
+            lines.append(f"| lpnn-build (streamed, the default), {ranks} rank(s), wall s | {fmt(b['none']['wall'])} | "
                          f"{fmt(b['deflate']['wall'])} (x{ratio:.2f}) |")
             phases = {s: b[s]["lpnn"]["seconds"] for s in ("none", "deflate")}
             threads = b["deflate"]["lpnn"].get("filter_threads", 1)
@@ -205,12 +205,13 @@ def report(raw, args):
         base = p["lpnn-build"]["wall"]["median"]
         py_fsync, py = p["python fsync"]["wall"]["median"], p["python"]["wall"]["median"]
         py_deflate = p["python deflate"]["wall"]["median"]
-        lines += ["", "| builder (1 process) | wall s | ratio to lpnn-build none | write stage s | "
+        lines += ["", "| builder (1 process) | wall s | ratio to lpnn-build none --assembled | write stage s | "
                   "speedup over numpy + h5py uncompressed, with / without fsync | speedup over numpy + h5py "
                   "deflate |", "|---|---|---|---|---|---|"]
-        for k, label in (("lpnn-build", "lpnn-build, none"), ("lpnn-build streaming", "lpnn-build, none, --streaming"),
-                         ("lpnn-build deflate", "lpnn-build, deflate"),
-                         ("lpnn-build deflate streaming", "lpnn-build, deflate, --streaming")):
+        for k, label in (("lpnn-build", "lpnn-build, none, --assembled"),
+                         ("lpnn-build streaming", "lpnn-build, none, streamed (the default)"),
+                         ("lpnn-build deflate", "lpnn-build, deflate, --assembled"),
+                         ("lpnn-build deflate streaming", "lpnn-build, deflate, streamed (the default)")):
             w = p[k]["wall"]["median"]
             lines.append(f"| {label} | {fmt(p[k]['wall'])} | {w / base:.2f} | "
                          f"{p[k]['stages']['seconds']['write']:.2f} | {py_fsync / w:.2f} / {py / w:.2f} | " +

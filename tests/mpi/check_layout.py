@@ -316,11 +316,11 @@ def main():
                      ["--grid-param", str(kp), "--grid-input", str(kx), "--grid-output", str(ky)])
         # Streaming with chunks of about a tenth of a bag, so every rank makes several writes.
         chunk = max(1, e["B"] // 10)
-        modes = [("assembled", []), ("streaming", ["--streaming", "--chunk-nonzeros", str(chunk)])]
+        modes = [("assembled", ["--assembled"]), ("streaming", ["--chunk-nonzeros", str(chunk)])]
         if index in (2, 3):
-            modes.append(("deflate", ["--compression", "deflate"]))
+            modes.append(("deflate", ["--assembled", "--compression", "deflate"]))
         for label_mode, extra in modes:
-            mode = "assembled" if label_mode == "deflate" else label_mode
+            mode = "assembled" if label_mode == "deflate" else label_mode  # streaming is lpnn-build's default
             path = os.path.join(args.workdir, f"case{index}-{label_mode}.h5")
             result = run(launcher + ["--arch", spec_path, "--samples", str(case["samples"])] + grid_args
                          + ["-o", path] + extra)

@@ -121,7 +121,7 @@ no_output "$WORK/threads.h5" "filter threads 300"
 # it. The tool ignores SIGXFSZ, so the limit surfaces as an error (EFBIG), not a silent death.
 big=(--arch tiny.json --samples 120 --grid 9)  # about 33 MiB; the limit is 8 MiB
 for mode in assembled streaming; do
-  extra=()
+  extra=(--assembled)
   [ $mode = streaming ] && extra=(--streaming --chunk-nonzeros 20000)
   expect_failure "file-size limit ($mode)" lpnn-build "file-size limit" -- \
     env OMPI_MCA_btl=self,tcp timeout -s KILL 300 "$MPIEXEC" -n "$P" --oversubscribe \
@@ -143,7 +143,7 @@ rm -f "$WORK/unlimited.h5"
 # within 0.5 s, the delayed case reports a skip, not a failure.)
 for delay in 0 0.5; do
   for mode in assembled streaming; do
-    extra=()
+    extra=(--assembled)
     [ $mode = streaming ] && extra=(--streaming --chunk-nonzeros 200000)
     label="killed build ($mode, ${delay} s after the temporary file appeared)"
     target="$WORK/killed-$mode.h5" partial="$WORK/.killed-$mode.h5.partial"

@@ -34,10 +34,12 @@ cat > wide.json <<'EOF'
             {"type": "avgpool1d", "size": 20}, {"units": 1, "activation": "identity"}]}
 EOF
 
-# plan_and_build NAME ARGS...: plans for P ranks, builds on P ranks, compares the two.
+# plan_and_build NAME ARGS...: plans for P ranks, builds on P ranks, compares the two. Assembled
+# (--assembled), whose memory per rank must hold the busiest rank's whole CSR (check_plan_counts.py).
 plan_and_build() {
   local name=$1
   shift
+  set -- "$@" --assembled
   if ! "$BUILD" "$@" --plan --json --ranks "$P" > "$name.plan" 2> "$name.plan.log"; then
     fail "$name: --plan"; cat "$name.plan.log"; return
   fi
@@ -69,7 +71,7 @@ cnn=(--arch cnn.json --samples 3 --grid 3)
 budget=$("$PY" -c 'import json,sys; s, c = (json.load(open(p))["memory_per_rank_bytes"] for p in sys.argv[1:])
 print((s + c) // 2 if c < s else 0)' cnn-star.plan cnn-chain.plan)
 if [ "$budget" -gt 0 ]; then
-  if on "$P" "$BUILD" "${cnn[@]}" --memory-budget "$budget" -o budget-star.h5 > budget-star.log 2>&1; then
+  if on "$P" "$BUILD" "${cnn[@]}" --assembled --memory-budget "$budget" -o budget-star.h5 > budget-star.log 2>&1; then
     fail "the star built within a budget below its plan's memory"
   elif grep -q "above the memory budget" budget-star.log; then ok "the star is refused with --memory-budget $budget"
   else fail "the star's refusal is unclear"; cat budget-star.log; fi

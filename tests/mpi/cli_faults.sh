@@ -4,14 +4,14 @@
 # naming the failing rank and the phase, and leave no file that looks complete (no output under its
 # final name; a kept .partial polytope never has complete = 1).
 #
-#   1. lpnn-build, each phase (-lpnn_fault error|oom -lpnn_fault_phase PHASE), alternately on the last
-#      rank and on rank 0: cost template, file creation, datasets, row generation, assembly, row
+#   1. lpnn-build --assembled, each phase (-lpnn_fault error|oom -lpnn_fault_phase PHASE), alternately on
+#      the last rank and on rank 0: cost template, file creation, datasets, row generation, assembly, row
 #      extraction, each dataset's write, the ledger, commit (provenance, checksums, completion, close);
 #      streaming generation too.
 #   2. lpnn-train, each phase: options, metadata, checksums, face, cost template, MatLoad, gather,
 #      Clp and PDHG solves, model write.
 #   3. The real case: one rank under ulimit -v 700000 (an MPMD launch) runs out of memory while
-#      generating its rows; the others must not wait for it.
+#      generating its rows (--assembled: a streamed build needs only its write steps' memory); the others must not wait for it.
 #   4. Failures no agreement can catch: a failure that escapes every agreement (the tool aborts the
 #      job), and a rank whose peers are stuck (its deadline, LPNN_AGREE_SECONDS, aborts the job).
 #
@@ -69,7 +69,7 @@ for entry in "${build_phases[@]}"; do
   i=$((i + 1))
   rm -f f.h5 .f.h5.partial
   start=$SECONDS
-  timeout -s KILL 30 "$MPIEXEC" -n "$P" --oversubscribe "$BUILD" "${poly[@]}" -o f.h5 \
+  timeout -s KILL 30 "$MPIEXEC" -n "$P" --oversubscribe "$BUILD" "${poly[@]}" -o f.h5 --assembled \
     --petsc -lpnn_fault "$kind" -lpnn_fault_rank "$rank" -lpnn_fault_phase "$phase" > build.log 2>&1
   expect_failure "build, $kind on rank $rank in $phase" lpnn-build "$rank" "$text" build.log $? $((SECONDS - start)) f.h5
 done
@@ -113,7 +113,7 @@ else
   # generation, in the template or in MPI's start-up). With 128 samples the last rank's rows need more
   # than 1.1 GB (at 4 ranks 32 samples, 34.6 M nonzeros). A limit of 400000 left 40 MB for the rest, and
   # one run in CI failed at the ledger's first write instead.
-  real=(--arch xor.json --samples 128 --grid 3 -o big.h5)
+  real=(--arch xor.json --samples 128 --grid 3 -o big.h5 --assembled)
   start=$SECONDS
   if [ "$P" = 1 ]; then
     timeout -s KILL 30 "$MPIEXEC" -n 1 bash -c 'ulimit -v 700000; exec "$@"' sh "$BUILD" "${real[@]}" > real.log 2>&1
@@ -131,7 +131,7 @@ fi
 if [ "$P" -gt 1 ]; then
   rm -f f.h5 .f.h5.partial
   start=$SECONDS
-  timeout -s KILL 30 "$MPIEXEC" -n "$P" --oversubscribe "$BUILD" "${poly[@]}" -o f.h5 \
+  timeout -s KILL 30 "$MPIEXEC" -n "$P" --oversubscribe "$BUILD" "${poly[@]}" -o f.h5 --assembled \
     --petsc -lpnn_fault unagreed -lpnn_fault_rank "$last" -lpnn_fault_phase generate > build.log 2>&1
   expect_failure "build, a failure past every agreement on rank $last" lpnn-build "$last" \
     "generating the rows of its samples" build.log $? $((SECONDS - start)) f.h5

@@ -1,9 +1,9 @@
 #!/bin/bash
 # The files lpnn-build writes do not depend on the rank count or the mode, checked with
 # h5diff at the CLI level:
-#   - a build on P ranks (assembled) equals a build on 1 rank;
+#   - a build on P ranks (--assembled) equals a build on 1 rank (the default: streamed);
 #   - streaming and assembled builds on P ranks with small chunks (several chunks per rank, different
-#     numbers of chunks on different ranks, ranks writing empty chunks) equal the default builds;
+#     numbers of chunks on different ranks, ranks writing empty chunks) equal both;
 #   - everything is compared, datasets and attributes, except /provenance, whose attributes (ranks,
 #     mode, time) differ by design; the provenance itself is checked for what it should say;
 #   - h5diff is shown to notice a difference (different D, a changed attribute), so "0 differences"
@@ -38,7 +38,7 @@ for c in "${cases[@]}"; do
   args=(--arch "$spec" --samples "$D" $grid)
 
   build 1 "${args[@]}" -o "$name-ref.h5" || { fail "$name: reference build on 1 rank"; cat build.log; continue; }
-  build "$P" "${args[@]}" -o "$name-assembled.h5" || { fail "$name: assembled build on $P"; cat build.log; continue; }
+  build "$P" "${args[@]}" -o "$name-assembled.h5" --assembled || { fail "$name: assembled build on $P"; cat build.log; continue; }
   if same "$name-ref.h5" "$name-assembled.h5"; then ok "$name: assembled on $P rank(s) = built on 1 rank"
   else fail "$name: assembled on $P rank(s) differs from the 1-rank build"; cat diff.log; fi
 
@@ -48,17 +48,18 @@ for c in "${cases[@]}"; do
     for mode in streaming assembled; do
       out="$name-$mode-$chunk.h5"
       flags=(--chunk-nonzeros "$chunk")
-      [ $mode = streaming ] && flags+=(--streaming)
+      flags+=(--$mode)
       build "$P" "${args[@]}" -o "$out" "${flags[@]}" ||
         { fail "$name: $mode build (chunk $chunk) on $P"; cat build.log; continue; }
       if same "$name-assembled.h5" "$out" && same "$name-ref.h5" "$out"; then
-        ok "$name: $mode with --chunk-nonzeros $chunk on $P rank(s) = the default build = the 1-rank build"
+        ok "$name: $mode with --chunk-nonzeros $chunk on $P rank(s) = the assembled build = the 1-rank build"
       else fail "$name: $mode with --chunk-nonzeros $chunk differs"; cat diff.log; fi
       [ "$(attr "$out" /provenance/mode)" = $mode ] || fail "$name: provenance mode of $out is not $mode"
     done
   done
   [ "$(attr "$name-assembled.h5" /provenance/ranks)" = "$P" ] || fail "$name: provenance ranks is not $P"
   [ "$(attr "$name-assembled.h5" /provenance/mode)" = assembled ] || fail "$name: provenance mode is not assembled"
+  [ "$(attr "$name-ref.h5" /provenance/mode)" = streaming ] || fail "$name: the default build is not streamed"
   [ "$(attr "$name-assembled.h5" /complete)" = 1 ] || fail "$name: complete is not 1"
 
   # lpnn-info on P ranks: metadata checks and MatLoad of every file, including the 1-rank build.

@@ -108,9 +108,9 @@ interrupted() {
   else ok "$label: lpnn-info refuses the unfinished build: $(grep -m1 'error' info.log)"; fi
 }
 
-# 1. A rank kills itself mid-build (assembled mode).
+# 1. A rank kills itself mid-build (--assembled).
 start=$SECONDS
-on "$P" "$BUILD" "${poly[@]}" -o killed.h5 "${small[@]}" \
+on "$P" "$BUILD" "${poly[@]}" -o killed.h5 "${small[@]}" --assembled \
   --petsc -lpnn_fault kill -lpnn_fault_rank "$victim" -lpnn_fault_step 7 > killed.log 2>&1
 status=$?
 interrupted "rank $victim SIGKILLed after step 7" killed.h5 $status $((SECONDS - start))
@@ -150,12 +150,12 @@ else
   echo "skip outside kill: the build ended before a rank could be killed"
 fi
 
-# 3. A write that fails mid-build: an agreed error, the unfinished build kept. After step 9, or, where
+# 3. A write that fails mid-build (--assembled): an agreed error, the unfinished build kept. After step 9, or, where
 # a rank has fewer steps (compressed: one sample per step, 40 / P per rank), after its last but one.
 failed_step=9
 [ "${LPNN_TEST_COMPRESSION:-none}" = none ] || [ $((40 / P - 2)) -ge 9 ] || failed_step=$((40 / P - 2))
 start=$SECONDS
-on "$P" "$BUILD" "${poly[@]}" -o failed.h5 "${small[@]}" \
+on "$P" "$BUILD" "${poly[@]}" -o failed.h5 "${small[@]}" --assembled \
   --petsc -lpnn_fault error -lpnn_fault_rank "$victim" -lpnn_fault_step $failed_step > failed.log 2>&1
 status=$?
 if [ $status -ge 1 ] && [ $status -le 123 ] && [ "$(grep -c '^lpnn-build: error:' failed.log)" = 1 ] &&

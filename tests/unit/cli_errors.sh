@@ -71,6 +71,7 @@ expect_error missing_arch     "--arch"                         --plan --arch "$t
 expect_error no_grid          "--grid"                         --plan --arch "$tmp/good.json" --samples 4
 expect_error bad_epsilon      "epsilon"                        --plan --arch "$tmp/good.json" --samples 4 --epsilon -1
 expect_error bad_budget       "--memory-budget"                --plan --arch "$tmp/good.json" --samples 4 --grid 3 --memory-budget lots
+expect_error both_modes       "--streaming excludes --assembled" --plan --arch "$tmp/good.json" --samples 4 --grid 3 --streaming --assembled
 
 # A valid but refused plan (over the memory budget) exits non-zero; the plan, with the reason, goes to
 # stdout like any plan.

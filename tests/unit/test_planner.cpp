@@ -199,7 +199,7 @@ TEST(Planner, PlanRefusesOverMemoryBudget) {
   const Plan unlimited = lpnn::make_plan(arch, r);
   r.memory_budget = 1024.0 * 1024.0;  // 1 MiB, far below ~150 MiB
   const Plan plan = lpnn::make_plan(arch, r);
-  EXPECT_MESSAGE_HAS(plan.refusal, "memory budget", "1.0 MiB");
+  EXPECT_MESSAGE_HAS(plan.refusal, "memory budget", "1.0 MiB", "a streamed build (without --assembled)");
   EXPECT_MESSAGE_HAS(error_of([&] { lpnn::require_buildable(plan); }), "memory budget");
   r.memory_budget = static_cast<double>(unlimited.memory_per_rank) * 1.01;
   EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
@@ -212,6 +212,9 @@ TEST(Planner, PlanRefusesOverMemoryBudget) {
   EXPECT_LT(streaming.memory_per_rank, unlimited.memory_per_rank);
   EXPECT_TRUE(streaming.refusal.empty()) << streaming.refusal;
   EXPECT_EQ(streaming.to_json().at("mode"), "streaming");
+  // Streamed and still over the budget: the refusal names the write step, not streaming again.
+  r.memory_budget = static_cast<double>(streaming.memory_per_rank) * 0.5;
+  EXPECT_MESSAGE_HAS(lpnn::make_plan(arch, r).refusal, "memory budget", "a smaller --chunk-nonzeros");
 }
 
 // A streamed build holds one write step, whatever D is: the objective (one entry per column, 39.5 GB
@@ -440,7 +443,7 @@ TEST(Planner, VerdictWeighsTheNodesMemoryAndDisk) {
   EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
   r.ranks_per_node = 4;  // 4 ranks of this size do not fit in 3 of them
   EXPECT_MESSAGE_HAS(lpnn::make_plan(arch, r).refusal, "per rank", "for the 4 rank(s) on this node", "memory",
-                     "--streaming");
+                     "streamed, without --assembled");
   r.streaming = true;  // streaming needs far less
   EXPECT_TRUE(lpnn::make_plan(arch, r).refusal.empty());
   r.node_memory.reset();

@@ -20,6 +20,8 @@ struct BuildOptions {
   std::string output;
   bool force = false;
   bool resume = false;  // finish the unfinished build of `output` (or start one if there is none)
+  // false: the rows are assembled into PETSc's MATMPIAIJ first and written from it (lpnn-build
+  // --assembled); true: generated and written step by step (lpnn-build's default). The same file.
   bool streaming = false;
   std::int64_t chunk_nonzeros = kDefaultChunkNonzeros;  // per rank per write
   double checkpoint_seconds = 30;         // at most this long between ledger updates (0: every step)
