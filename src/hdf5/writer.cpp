@@ -61,7 +61,6 @@ PolytopeWriter::PolytopeWriter(MPI_Comm comm, const std::string& path, const Pol
   h5::quiet_errors();
   direct_chunks_ = petsc_option_or("-lpnn_direct_chunks", true);
   // The chunk filter's threads: this rank's share of the cores it may run on (collective), unless set.
-  // (64 at most by default: a write step holds a few dozen chunks per dataset.)
   if (storage_.compressed() && direct_chunks_)
     chunk_writer_.set_threads(threads_per_rank(comm_, "-lpnn_filter_threads"));
   // Each rank starts the write-out of the pages it wrote, unless -lpnn_early_writeback 0 (paths.hpp).

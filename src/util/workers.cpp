@@ -94,6 +94,7 @@ int cores_per_rank(MPI_Comm comm) {
 }
 
 int threads_per_rank(MPI_Comm comm, const char* option) {
+  // 64 at most by default: a write step holds a few dozen chunks per dataset, and as many runs of rows.
   const PetscInt cores = std::min(cores_per_rank(comm), 64);
   // A bad value is refused on every rank as one error (rank 0 reports it), not by each rank alone.
   PetscInt threads = 1;

@@ -137,8 +137,8 @@ class Bench:
                 "dd": dd, "dd fdatasync": dd + ["conv=fdatasync"]}
         self.raw["commands"][f"python D={D}"] = {k: shown(v) for k, v in cmds.items()}
         out = self.alternate(cmds)
-        res["python"] = {k: {"wall": w, "stages": json.loads(o)} for k, (w, o) in out.items() if "dd" not in k}
-        res["dd"] = {k: w for k, (w, _) in out.items() if "dd" in k}
+        res["python"] = {k: {"wall": w, "stages": json.loads(o)} for k, (w, o) in out.items() if not k.startswith("dd")}
+        res["dd"] = {k: w for k, (w, _) in out.items() if k.startswith("dd")}
         for path in list(files.values()) + [py, dd_file]:
             os.remove(path)
         return res

@@ -163,6 +163,10 @@ inline std::string check_owned_rows(Mat A, const Sizes& z) {
   return problems.str();
 }
 
+inline lpnn::Architecture arch_of(const Case& c) {
+  return lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+}
+
 inline lpnn::Plan plan_of(const lpnn::Architecture& arch, const Case& c, int ranks, bool streaming = false,
                           int64_t chunk = int64_t{1} << 24) {
   lpnn::BuildRequest request;

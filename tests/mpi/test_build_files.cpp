@@ -19,7 +19,7 @@ TEST(DistributedBuild, StreamingAndAssembledFilesAreEqual) {
   TempDir dir;
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const lpnn::Plan plan = plan_of(arch, c, world_size());
     const std::string assembled = dir.file("assembled.h5");
     build(MPI_COMM_WORLD, arch, plan, assembled, false, int64_t{1} << 24, true);
@@ -56,7 +56,7 @@ TEST(DistributedBuild, StreamingAndAssembledFilesAreEqual) {
 TEST(DistributedBuild, CompressedStepsShareTheirChunksEvenlyOverTheFilterThreads) {
   TempDir dir;
   const Case& c = kCases[1];
-  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const lpnn::Architecture arch = arch_of(c);
   const lpnn::Plan plan = plan_of(arch, c, world_size());
   const std::string reference = dir.file("reference.h5");
   const lpnn::PolytopeLayout layout =
@@ -81,7 +81,7 @@ TEST(DistributedBuild, CompressedStepsShareTheirChunksEvenlyOverTheFilterThreads
 TEST(DistributedBuild, ExistingOutputIsRefusedOnEveryRankAndLeftUntouched) {
   TempDir dir;
   const Case& c = kCases[1];
-  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const lpnn::Architecture arch = arch_of(c);
   const lpnn::Plan plan = plan_of(arch, c, world_size());
   const std::string path = dir.file("existing.h5");
   const std::string content = "an existing file that is not ours to replace\n";
@@ -105,7 +105,7 @@ TEST(DistributedBuild, ExistingOutputIsRefusedOnEveryRankAndLeftUntouched) {
 TEST(DistributedBuild, RefusedPlanIsRefusedOnEveryRank) {
   TempDir dir;
   const Case& c = kCases[0];
-  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const lpnn::Architecture arch = arch_of(c);
   lpnn::BuildRequest request;
   request.samples = c.samples;
   request.grid = c.grid;
@@ -124,7 +124,7 @@ TEST(DistributedBuild, RefusedPlanIsRefusedOnEveryRank) {
 TEST(DistributedBuild, UnusableOutputDirectoryIsRefusedOnEveryRank) {
   TempDir dir;
   const Case& c = kCases[0];
-  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const lpnn::Architecture arch = arch_of(c);
   const lpnn::Plan plan = plan_of(arch, c, world_size());
 
   const std::string missing = dir.file("no-such-directory/out.h5");
@@ -156,7 +156,7 @@ TEST(DistributedBuild, UnusableOutputDirectoryIsRefusedOnEveryRank) {
 TEST(PolytopeWriter, AbandonedWriteLeavesNoFileAndIncompleteFilesAreRefused) {
   TempDir dir;
   const Case& c = kCases[0];
-  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const lpnn::Architecture arch = arch_of(c);
   const lpnn::Plan plan = plan_of(arch, c, world_size());
   const std::string path = dir.file("abandoned.h5");
   {

@@ -184,7 +184,7 @@ TEST(ChainBuild, SizesEqualThePlansAndMatLoadReadsThem) {
 TEST(ChainBuild, StarFilesStayVersion1) {
   TempDir dir;
   const Case& c = kCases[0];
-  const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+  const lpnn::Architecture arch = arch_of(c);
   const std::string path = dir.file("star.h5");
   build(MPI_COMM_WORLD, arch, plan_of(arch, c, world_size()), path, false, int64_t{1} << 24, true);
   lpnn::h5::quiet_errors();

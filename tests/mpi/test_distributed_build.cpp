@@ -35,7 +35,7 @@ TEST(DistributedBuild, SizesEqualTheClosedForms) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     const Sizes z = sizes_of(c);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const lpnn::Plan plan = plan_of(arch, c, world_size());
     const std::string path = dir.file("sizes.h5");
     const lpnn::BuildReport report = build(MPI_COMM_WORLD, arch, plan, path, false, int64_t{1} << 24, true);
@@ -73,7 +73,7 @@ TEST(DistributedBuild, EveryStoredEntryIsWhereTheLayoutPutsIt) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     const Sizes z = sizes_of(c);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const std::string path = dir.file("entries.h5");
     build(MPI_COMM_WORLD, arch, plan_of(arch, c, world_size()), path, false, int64_t{1} << 24, true);
     const lpnn::PolytopeMetadata meta = lpnn::read_polytope_metadata(path);
@@ -86,7 +86,7 @@ TEST(DistributedBuild, AssemblyPreallocationIsExact) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     const Sizes z = sizes_of(c);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const lpnn::PolytopeLayout layout = plan_of(arch, c, world_size()).layout;
     const lpnn::LocalPart part = lpnn::LocalPart::of_rank(layout, world_rank(), world_size());
     lpnn::CsrBlock<PetscInt> block;
@@ -125,7 +125,7 @@ TEST(DistributedBuild, InPlaceAssemblyEqualsTheReferenceAndGivesBackTheGenerated
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     const Sizes z = sizes_of(c);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const lpnn::PolytopeLayout layout = plan_of(arch, c, world_size()).layout;
     const lpnn::LocalPart part = lpnn::LocalPart::of_rank(layout, world_rank(), world_size());
     lpnn::AssembledMatrix assembled;
@@ -175,7 +175,7 @@ TEST(DistributedBuild, MatLoadEqualsTheFreshlyAssembledMatrix) {
   TempDir dir;
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const lpnn::Plan plan = plan_of(arch, c, world_size());
     for (const bool streaming : {false, true}) {
       const std::string path = dir.file(streaming ? "streaming.h5" : "assembled.h5");
@@ -195,7 +195,7 @@ TEST(DistributedBuild, MatLoadOnOtherRankCountsEqualsTheFreshMatrix) {
   const int ranks = world_size(), rank = world_rank();
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const lpnn::Plan plan = plan_of(arch, c, ranks);
 
     // Built on all ranks, loaded on fewer.
@@ -281,7 +281,7 @@ TEST(DistributedBuild, CompressedFileLoadsEqualToTheUncompressedOne) {
   TempDir dir;
   for (const Case& c : {kCases[1], kCases[3]}) {
     SCOPED_TRACE(c.name);
-    const lpnn::Architecture arch = lpnn::Architecture::from_json(nlohmann::json::parse(c.spec));
+    const lpnn::Architecture arch = arch_of(c);
     const lpnn::Plan plan = plan_of(arch, c, world_size());
     const std::string plain = dir.file("none.h5"), packed = dir.file("deflate.h5");
     EXPECT_EQ(build(MPI_COMM_WORLD, arch, plan, plain, false, int64_t{1} << 24, true).isal_chunks, 0);
