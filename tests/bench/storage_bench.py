@@ -37,17 +37,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 XOR = os.path.join(REPO, "jobs", "examples", "xor.json")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+MTL_EXCLUDED = "^psm,psm2,ofi"  # floors(): Open MPI's matching transports for Omni-Path and libfabric
 DATASETS = ["A/jc", "A/ir", "A/data", "lp/b", "lp/c", "template/cost"]
 
 
 def timed(cmd, timeout=600):
     """Wall seconds of one command (the whole process) and its stdout; raises on failure. The output file
     (after -o, or the last argument of scipy_build.py) is removed first: every builder writes a fresh file
-    (an overwritten one keeps its pages in the page cache until the build's rename)."""
+    (an overwritten one keeps its pages in the page cache until the build's rename). Then, untimed, the page
+    cache is written back (sync): a command that leaves its file dirty (numpy without fsync, dd without
+    conv=fdatasync) does not hand its writeback to the next one, and every run starts from the same state."""
     out = cmd[cmd.index("-o") + 1] if "-o" in cmd else (cmd[5] if cmd[1].endswith("scipy_build.py") else None)
     out = next((a[len("of="):] for a in cmd if a.startswith("of=")), out)  # dd's output
     if out and os.path.exists(out):
         os.remove(out)
+    os.sync()
     start = time.perf_counter()
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, env=ENV)
     wall = time.perf_counter() - start
@@ -146,9 +150,14 @@ class Bench:
     def floors(self, work):
         """What every run pays before and after its work: an lpnn-build of one sample (template, MPI, PETSc
         and HDF5 start-up, file creation, sync, finalize) under the launcher, and Python importing numpy
-        and h5py; alternating, like the builds."""
+        and h5py; alternating, like the builds. Beside them, for reference only (every build above runs with
+        the machine's Open MPI defaults), the same one-sample build with Open MPI's matching transports
+        for Omni-Path and libfabric excluded, as a site without that hardware may configure: how much of
+        the start is MPI_Init probing for them."""
         out = os.path.join(work, "xor-D1.h5")
-        cmds = {"lpnn-build D=1": self.build_cmd(1, out, "none", 1),
+        one_sample = self.build_cmd(1, out, "none", 1)
+        cmds = {"lpnn-build D=1": one_sample,
+                "lpnn-build D=1, mtl excluded": ["env", "OMPI_MCA_mtl=" + MTL_EXCLUDED] + one_sample,
                 "python imports": [sys.executable, "-c", "import numpy, h5py"]}
         self.raw["commands"]["floors"] = {k: shown(v) for k, v in cmds.items()}
         self.raw["floors"] = {k: w for k, (w, _) in self.alternate(cmds).items()}
@@ -175,7 +184,10 @@ def report(raw, args):
              f"lpnn runs as `{' '.join(launcher(args, 1))} lpnn-build ...`: mpiexec's and MPI's start are in every "
              "lpnn wall time. What every run pays whatever its size (wall s, min / median / max): an lpnn-build of "
              f"one sample {fmt(raw['floors']['lpnn-build D=1'])}; Python importing numpy and h5py "
-             f"{fmt(raw['floors']['python imports'])}.", ""]
+             f"{fmt(raw['floors']['python imports'])}. For reference (not used by any run below), the one-sample "
+             f"build with `OMPI_MCA_mtl={MTL_EXCLUDED}`, Open MPI's Omni-Path and libfabric transports excluded as a "
+             f"site without them may configure: {fmt(raw['floors']['lpnn-build D=1, mtl excluded'])}. "
+             "Every command starts after an untimed sync: no run pays for the writeback of the one before.", ""]
     for D, res in raw["results"].items():
         size = res["size"]
         lines += [f"## D = {D} ({size['nonzeros']:,} nonzeros)", "",
