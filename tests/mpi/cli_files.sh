@@ -8,7 +8,8 @@
 #     mode, time) differ by design; the provenance itself is checked for what it should say;
 #   - h5diff is shown to notice a difference (different D, a changed attribute), so "0 differences"
 #     means something;
-#   - lpnn-info on P ranks loads every file (MatLoad), including the 1-rank one.
+#   - lpnn-info on P ranks loads every file (MatLoad), including the 1-rank one;
+#   - the summary names the phases its mode has (an assembly time for --assembled only).
 #
 # Usage: cli_files.sh MPIEXEC RANKS LPNN_BUILD LPNN_INFO PYTHON WORKDIR (Open MPI's root variables set by
 # ctest; PYTHON with h5py)
@@ -38,7 +39,10 @@ for c in "${cases[@]}"; do
   args=(--arch "$spec" --samples "$D" $grid)
 
   build 1 "${args[@]}" -o "$name-ref.h5" || { fail "$name: reference build on 1 rank"; cat build.log; continue; }
+  # The summary names the phases the mode has: a streamed build (the default) assembles nothing.
+  if grep -q assemble build.log; then fail "$name: the streamed build's summary names an assembly"; cat build.log; fi
   build "$P" "${args[@]}" -o "$name-assembled.h5" --assembled || { fail "$name: assembled build on $P"; cat build.log; continue; }
+  if ! grep -Eq ' assemble [0-9.]+ s,' build.log; then fail "$name: the assembled build's summary has no assembly time"; cat build.log; fi
   if same "$name-ref.h5" "$name-assembled.h5"; then ok "$name: assembled on $P rank(s) = built on 1 rank"
   else fail "$name: assembled on $P rank(s) differs from the 1-rank build"; cat diff.log; fi
 
