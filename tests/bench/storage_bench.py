@@ -15,7 +15,8 @@ In one run, for each D:
             conv=fdatasync: the machine's cost of those bytes in fresh page-cache pages, and on disk (dd
             writes, then syncs; a builder that overlaps its writes with the disk, as lpnn-build does, can
             take less than dd's conv=fdatasync)
-Every figure is min / median / max over the runs; ratios are of medians. Results: storage.md and
+Every command starts after an untimed sync (no run pays for the writeback of the one before). Every
+figure is min / median / max over the runs; ratios are of medians. Results: storage.md and
 storage_raw.json in --out, with the commands and the machine (lscpu, free -g, load average).
 
   /usr/bin/python3 tests/bench/storage_bench.py --bin build/bin --out tests/bench/results \\
